@@ -1,0 +1,127 @@
+// The friendly high-level client. A thin layer over Engine (endpoint, version, wire), in the
+// spirit of docker-py: `client.engine.docker` is dockerode when you need the whole API.
+import type Docker from 'dockerode';
+import { buildImage, type BuildOptions, type BuildTask } from './build/build.ts';
+import { listManaged, removeManaged, type ManagedResources } from './cleanup.ts';
+import { Container, createContainer, type ContainerOptions } from './container/container.ts';
+import { runContainer, type RunOptions, type RunResult } from './container/run.ts';
+import type { Endpoint } from './endpoint.ts';
+import { Engine, type ConnectOptions } from './engine.ts';
+import { ImageNotFoundError } from './errors.ts';
+import type { Labels } from './labels.ts';
+
+/** The engine's `GET /info`, with the fields harpoon and its lessons rely on typed. */
+export interface EngineInfo {
+  ID: string;
+  Name: string;
+  ServerVersion: string;
+  OperatingSystem: string;
+  OSType: string;
+  Architecture: string;
+  KernelVersion: string;
+  NCPU: number;
+  MemTotal: number;
+  Driver: string;
+  DockerRootDir: string;
+  Containers: number;
+  ContainersRunning: number;
+  ContainersPaused: number;
+  ContainersStopped: number;
+  Images: number;
+  [field: string]: unknown;
+}
+
+export interface EngineVersion {
+  Version: string;
+  ApiVersion: string;
+  MinAPIVersion?: string;
+  Os: string;
+  Arch: string;
+  [field: string]: unknown;
+}
+
+export class Harpoon {
+  readonly engine: Engine;
+
+  private constructor(engine: Engine) {
+    this.engine = engine;
+  }
+
+  /** Connect as the docker CLI would (see resolveEndpoint), ping, and negotiate the API version. */
+  static async connect(options: ConnectOptions = {}): Promise<Harpoon> {
+    return new Harpoon(await Engine.connect(options));
+  }
+
+  get endpoint(): Endpoint {
+    return this.engine.endpoint;
+  }
+
+  get apiVersion(): string {
+    return this.engine.apiVersion;
+  }
+
+  /** dockerode, bound to the same endpoint and API version. */
+  get docker(): Docker {
+    return this.engine.docker;
+  }
+
+  /** Where the client connects and why, e.g. "unix:///var/run/docker.sock, chosen from DOCKER_HOST; API 1.41". */
+  describe(): string {
+    return this.engine.describe();
+  }
+
+  info(): Promise<EngineInfo> {
+    return this.engine.call((d) => d.info() as Promise<EngineInfo>, { action: 'Reading engine info' });
+  }
+
+  version(): Promise<EngineVersion> {
+    return this.engine.call(async (d) => (await d.version()) as unknown as EngineVersion, { action: 'Reading engine version' });
+  }
+
+  /** Build an image; await it for `{ imageId }`, or iterate it for progress events. */
+  build(options: BuildOptions): BuildTask {
+    return buildImage(this.engine, options);
+  }
+
+  createContainer(options: ContainerOptions): Promise<Container> {
+    return createContainer(this.engine, options);
+  }
+
+  /** A handle on an existing container, by id or name. */
+  container(idOrName: string): Container {
+    return new Container(this.engine, idOrName, idOrName);
+  }
+
+  /** Create, attach, start, wait, and remove: `docker run --rm` with typed options. */
+  run(options: RunOptions): Promise<RunResult> {
+    return runContainer(this.engine, options);
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.inspectImage(ref);
+      return true;
+    } catch (err) {
+      if (err instanceof ImageNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  inspectImage(ref: string): Promise<Docker.ImageInspectInfo> {
+    return this.engine.call((d) => d.getImage(ref).inspect(), { image: ref, action: 'Inspecting the image' });
+  }
+
+  async removeImage(ref: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.engine.call((d) => d.getImage(ref).remove({ force: Boolean(options.force) }), { image: ref, action: 'Removing the image' });
+  }
+
+  /** Everything on the engine carrying the harpoon label (and these labels, if given). */
+  listManaged(labels?: Labels): Promise<ManagedResources> {
+    return listManaged(this.engine, labels);
+  }
+
+  /** Remove everything listManaged() finds; returns what was removed. */
+  removeManaged(labels?: Labels): Promise<ManagedResources> {
+    return removeManaged(this.engine, labels);
+  }
+}

@@ -1,0 +1,162 @@
+// Typed errors. Every error harpoon throws is a HarpoonError with a stable `code`,
+// so callers can branch on `err.code` (or `instanceof`) instead of parsing messages.
+import type { Endpoint } from './endpoint.ts';
+
+export type HarpoonErrorCode =
+  | 'ENGINE_UNREACHABLE'
+  | 'ENGINE_ERROR'
+  | 'IMAGE_NOT_FOUND'
+  | 'CONTAINER_NOT_FOUND'
+  | 'NAME_CONFLICT'
+  | 'BUILD_FAILED'
+  | 'CONTAINER_EXITED'
+  | 'COMMAND_NOT_FOUND'
+  | 'COMMAND_NOT_EXECUTABLE'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'INVALID_INPUT';
+
+export class HarpoonError extends Error {
+  readonly code: HarpoonErrorCode;
+  constructor(code: HarpoonErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** No engine answered at the chosen endpoint. */
+export class EngineUnreachableError extends HarpoonError {
+  readonly endpoint: Endpoint;
+  constructor(endpoint: Endpoint, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'ENGINE_UNREACHABLE',
+      `Cannot reach a Docker engine at ${endpoint.url} (chosen from ${endpoint.source}): ${why}.\n` +
+        `Start one with \`npm run engine\` (bash scripts/engine.sh), or point DOCKER_HOST / DOCKER_CONTEXT at a running engine.`,
+      { cause },
+    );
+    this.endpoint = endpoint;
+  }
+}
+
+/** The engine answered with an error that has no more specific type. */
+export class EngineError extends HarpoonError {
+  readonly statusCode: number | undefined;
+  constructor(message: string, statusCode?: number, options?: { cause?: unknown }) {
+    super('ENGINE_ERROR', message, options);
+    this.statusCode = statusCode;
+  }
+}
+
+export class ImageNotFoundError extends HarpoonError {
+  readonly image: string;
+  constructor(image: string, detail?: string) {
+    super('IMAGE_NOT_FOUND', `Image not found: ${image}${detail ? ` (${detail})` : ''}. Build it first, or check the name and tag.`);
+    this.image = image;
+  }
+}
+
+export class ContainerNotFoundError extends HarpoonError {
+  readonly container: string;
+  constructor(container: string) {
+    super('CONTAINER_NOT_FOUND', `Container not found: ${container}.`);
+    this.container = container;
+  }
+}
+
+export class NameConflictError extends HarpoonError {
+  readonly name: string;
+  constructor(name: string, detail: string) {
+    super('NAME_CONFLICT', `The container name "${name}" is already in use (${detail}). Remove that container or choose another name.`);
+    this.name = name;
+  }
+}
+
+export interface BuildStep {
+  /** 1-based step number, as the engine counts them ("Step 2/5"). */
+  number: number;
+  total: number;
+  instruction: string;
+}
+
+export class BuildError extends HarpoonError {
+  /** The step that failed, when the engine got as far as running steps. */
+  readonly step: BuildStep | undefined;
+  /** The Dockerfile line the engine complained about (parse errors). */
+  readonly line: number | undefined;
+  /** Every line of build output received before the failure. */
+  readonly log: string[];
+  /** The engine's own error message. */
+  readonly detail: string;
+  constructor(detail: string, opts: { step?: BuildStep; line?: number; log: string[] }) {
+    const where = opts.step
+      ? ` at step ${opts.step.number}/${opts.step.total} (${opts.step.instruction})`
+      : opts.line !== undefined
+        ? ` at Dockerfile line ${opts.line}`
+        : '';
+    super('BUILD_FAILED', `Build failed${where}: ${detail}`);
+    this.step = opts.step;
+    this.line = opts.line;
+    this.log = opts.log;
+    this.detail = detail;
+  }
+}
+
+/** A container the caller expected to succeed exited with a non-zero code. */
+export class ContainerExitError extends HarpoonError {
+  readonly exitCode: number;
+  readonly stderrTail: string;
+  constructor(exitCode: number, stderrTail: string) {
+    super('CONTAINER_EXITED', `Container exited with code ${exitCode}${stderrTail ? `:\n${stderrTail}` : ''}`);
+    this.exitCode = exitCode;
+    this.stderrTail = stderrTail;
+  }
+}
+
+/** The container's command could not be found (docker exit code 127). */
+export class CommandNotFoundError extends HarpoonError {
+  constructor(detail: string) {
+    super('COMMAND_NOT_FOUND', `The container's command was not found: ${detail}`);
+  }
+}
+
+/** The container's command exists but cannot be run (docker exit code 126). */
+export class CommandNotExecutableError extends HarpoonError {
+  constructor(detail: string) {
+    super('COMMAND_NOT_EXECUTABLE', `The container's command cannot be executed: ${detail}`);
+  }
+}
+
+export class TimeoutError extends HarpoonError {
+  constructor(what: string, ms: number) {
+    super('TIMEOUT', `${what} did not finish within ${ms} ms.`);
+  }
+}
+
+export class AbortedError extends HarpoonError {
+  constructor(what: string, reason?: unknown) {
+    super('ABORTED', `${what} was aborted${reason instanceof Error ? `: ${reason.message}` : ''}.`, { cause: reason });
+  }
+}
+
+export class InvalidInputError extends HarpoonError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('INVALID_INPUT', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** Throws AbortedError if the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new AbortedError(what, signal.reason);
+}
+
+/** The exit code the docker CLI would use for this error. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CommandNotExecutableError) return 126;
+  if (err instanceof CommandNotFoundError) return 127;
+  if (err instanceof ContainerExitError) return err.exitCode;
+  return 125;
+}

@@ -1,0 +1,16 @@
+// harpoon: the public API. Core first; each module (launcher, proxy, cli, orchestrator)
+// lives in its own folder and builds on these exports.
+export { Harpoon, type EngineInfo, type EngineVersion } from './core/client.ts';
+export { Engine, CLIENT_API_VERSION, type ConnectOptions } from './core/engine.ts';
+export { resolveEndpoint, describeEndpoint, DEFAULT_SOCKET, type Endpoint, type EndpointOptions, type TlsMaterial } from './core/endpoint.ts';
+export { buildImage, type BuildOptions, type BuildResult, type BuildTask } from './core/build/build.ts';
+export { createBuildContext, type ContextSpec, type InMemoryFile } from './core/build/context.ts';
+export type { BuildEvent } from './core/build/progress.ts';
+export { Container, type ContainerOptions, type ExecResult, type ExitStatus, type Logs } from './core/container/container.ts';
+export { runContainer, type RunOptions, type RunResult, type OutputTarget } from './core/container/run.ts';
+export { LocalTerminal, type TerminalSize } from './core/container/terminal.ts';
+export { demux, FrameParser } from './core/container/demux.ts';
+export { listManaged, removeManaged, type ManagedResources } from './core/cleanup.ts';
+export { MANAGED_LABEL, MANAGED_VALUE, managedLabels, type Labels } from './core/labels.ts';
+export { ProgressTask } from './core/task.ts';
+export * from './core/errors.ts';

@@ -1,0 +1,76 @@
+// `npm test`: type-check, then every uvu test file (unit → integration → interactive), each
+// in its own process. Ends with one line: "N passed, N failed" (", N skipped" when any).
+// Usage: tsx test/run.ts [FILTER]   (FILTER: a substring of the test file paths to run)
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const filter = process.argv[2];
+const groups = ['unit', 'integration', 'interactive'];
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures: string[] = [];
+
+function runProcess(command: string, args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let output = '';
+    const relay = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      process.stdout.write(chunk);
+    };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const count = (output: string, label: string): number | undefined => {
+  const match = new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
+  return match ? Number(match[1]) : undefined;
+};
+
+if (!filter) {
+  console.log('# typecheck (tsc --noEmit)');
+  const tsc = await runProcess(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
+  if (tsc.code === 0) passed++;
+  else {
+    failed++;
+    failures.push('typecheck');
+  }
+}
+
+for (const group of groups) {
+  const dir = join(root, 'test', group);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort();
+  for (const file of files) {
+    const rel = `test/${group}/${file}`;
+    if (filter && !rel.includes(filter)) continue;
+    console.log(`\n# ${rel}`);
+    const { code, output } = await runProcess(process.execPath, ['--import', 'tsx', join(dir, file)]);
+    const total = count(output, 'Total');
+    const ok = count(output, 'Passed');
+    const skip = count(output, 'Skipped') ?? 0;
+    if (total === undefined || ok === undefined) {
+      // The file crashed before uvu could report: one failure, named.
+      failed++;
+      failures.push(`${rel} (exit ${code}, no summary)`);
+      continue;
+    }
+    passed += ok;
+    skipped += skip;
+    const bad = total - ok - skip;
+    failed += bad;
+    if (bad > 0 || code !== 0) {
+      if (bad === 0) failed++;
+      failures.push(rel);
+    }
+  }
+}
+
+if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

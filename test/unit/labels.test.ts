@@ -1,0 +1,11 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MANAGED_LABEL, managedLabels } from 'harpoon';
+
+test('managedLabels always carries the harpoon label, and it cannot be overridden', () => {
+  const labels = managedLabels({ app: 'x', [MANAGED_LABEL]: 'false' });
+  assert.is(labels[MANAGED_LABEL], 'true');
+  assert.is(labels.app, 'x');
+});
+
+test.run();
