@@ -207,11 +207,14 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
       ? controller.signal.reason
       : err;
   } finally {
+    const abortedEarly = controller.signal.aborted && !detached;
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onCallerAbort);
     for (const fn of undo.reverse()) fn();
     if (!controller.signal.aborted) controller.abort(new AbortedError('The run'));
-    // Every way out removes the container, unless it was kept or the user detached from it.
+    // Every way out removes the container, unless it was kept or the user detached from it;
+    // a kept container whose run was aborted is stopped, not left running unattended.
     if (container && remove && !detached) await container.remove({ force: true, volumes: true, ifExists: true }).catch(() => {});
+    else if (container && abortedEarly) await container.kill().catch(() => {});
   }
 }

@@ -1,0 +1,103 @@
+// harpoon's command line. Each command lives in commands/; this file only wires flags to them.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { build } from './commands/build.ts';
+import { info } from './commands/info.ts';
+import { ping } from './commands/ping.ts';
+import { run } from './commands/run.ts';
+import { EXIT_ENGINE, reportError } from './exit.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  let current = '';
+  const action =
+    <A extends unknown[]>(name: string, fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      current = name;
+      exitCode = await fn(...args);
+    };
+  const globals = (cmd: Command) => cmd.optsWithGlobals() as { host?: string; context?: string };
+
+  const program = new Command('harpoon')
+    .description('A typed Docker client: build from in-memory lines, run with a PTY, always clean up.')
+    .version(version, '-v, --version')
+    .option('-H, --host <url>', 'engine to connect to (unix://, tcp://, ssh://); overrides DOCKER_HOST')
+    .option('-c, --context <name>', 'docker context to use; overrides DOCKER_CONTEXT')
+    .enablePositionalOptions()
+    .exitOverride()
+    .showHelpAfterError(false)
+    .addHelpText('after', '\nEngine selection, as the docker CLI: --host, --context, DOCKER_HOST, DOCKER_CONTEXT, ~/.docker/config.json, /var/run/docker.sock.');
+
+  program
+    .command('info')
+    .description('show the engine harpoon connects to, why that one, and what it runs')
+    .option('--json', 'print JSON (endpoint, source, apiVersion, info)')
+    .action(function (this: Command, opts) {
+      return action('info', info)({ ...globals(this), ...opts });
+    });
+
+  program
+    .command('build')
+    .description('build an image from a context directory and/or Dockerfile lines (-f - reads them from stdin)')
+    .argument('[context]', 'context directory (omit with -f - for a build from lines only)')
+    .option('-t, --tag <name:tag>', 'name and tag (repeatable)', collect, [])
+    .option('-f, --file <path|->', 'Dockerfile path, or - for lines on stdin')
+    .option('--build-arg <K=V>', 'build-time variable (repeatable)', collect, [])
+    .option('--label <K=V>', 'image label (repeatable)', collect, [])
+    .option('--target <stage>', 'build up to this stage')
+    .option('--no-cache', 'do not use the build cache')
+    .option('--pull', 'always try to pull a newer base image')
+    .option('-q, --quiet', 'print only the image id')
+    .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
+    .action(function (this: Command, context: string | undefined, opts) {
+      // commander turns --no-cache into cache:false.
+      return action('build', build)(context, { ...globals(this), ...opts, noCache: opts.cache === false });
+    });
+
+  program
+    .command('run')
+    .description('run a command in a new container (docker run semantics; exit code = the container\'s)')
+    .argument('<image>')
+    .argument('[command...]')
+    .option('-i, --interactive', 'keep stdin open and attached')
+    .option('-t, --tty', 'allocate a pseudo-TTY')
+    .option('--rm', 'remove the container when it exits (and on every other way out)')
+    .option('-d, --detach', 'run in the background and print the container id')
+    .option('--name <name>', 'container name')
+    .option('-e, --env <K=V>', 'environment variable; a bare K passes this shell\'s value (repeatable)', collect, [])
+    .option('-l, --label <K=V>', 'container label (repeatable)', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'user[:group] to run as')
+    .option('--entrypoint <cmd>', 'override the image\'s entrypoint')
+    .option('--detach-keys <keys>', 'keys that detach from a TTY run (default ctrl-p,ctrl-q)')
+    .passThroughOptions()
+    .action(function (this: Command, image: string, command: string[], opts) {
+      return action('run', run)(image, command, { ...globals(this), ...opts });
+    });
+
+  program
+    .command('ping', { hidden: true })
+    .description('exit 0 when the engine answers')
+    .option('-q, --quiet')
+    .action(function (this: Command, opts) {
+      return action('ping', ping)({ ...globals(this), ...opts });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with code 0; bad flags are docker's 125.
+      return err.exitCode === 0 ? 0 : EXIT_ENGINE;
+    }
+    return reportError(err, current || 'command');
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Stop reading a terminal we may have attached to, so the process can end.
+process.stdin.pause();
