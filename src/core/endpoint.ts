@@ -139,6 +139,7 @@ function parseHost(raw: string, source: string, tls: TlsMaterial | null | 'from-
   // TLS as the docker CLI decides it: any non-empty DOCKER_TLS_VERIFY verifies, DOCKER_TLS
   // enables TLS without verification; certificates from DOCKER_CERT_PATH, else ~/.docker.
   let material = tls === 'from-env' ? null : tls;
+  if (!material && tls !== 'from-env' && url.protocol === 'https:') material = { verify: true };
   if (tls === 'from-env' && (sys.env.DOCKER_TLS_VERIFY || sys.env.DOCKER_TLS || url.protocol === 'https:')) {
     const dir = sys.env.DOCKER_CERT_PATH || sys.env.DOCKER_CONFIG || join(sys.home, '.docker');
     material = {

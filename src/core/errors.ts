@@ -66,10 +66,10 @@ export class ContainerNotFoundError extends HarpoonError {
 }
 
 export class NameConflictError extends HarpoonError {
-  readonly name: string;
-  constructor(name: string, detail: string) {
-    super('NAME_CONFLICT', `The container name "${name}" is already in use (${detail}). Remove that container or choose another name.`);
-    this.name = name;
+  readonly containerName: string;
+  constructor(containerName: string, detail: string) {
+    super('NAME_CONFLICT', `The container name "${containerName}" is already in use (${detail}). Remove that container or choose another name.`);
+    this.containerName = containerName;
   }
 }
 

@@ -67,6 +67,14 @@ export function createBuildContext(spec: ContextSpec): BuildContext {
         ? 'Dockerfile'
         : SIDE_DOCKERFILE;
 
+  if (spec.dockerfile !== undefined && memoryFiles.has(dockerfileName)) {
+    throw new InvalidInputError(`files["${dockerfileName}"]`, 'clashes with the Dockerfile lines given as `dockerfile`; drop one of them');
+  }
+  for (const path of memoryFiles.keys()) {
+    const parent = parentsOf(path).find((dir) => memoryFiles.has(dir));
+    if (parent) throw new InvalidInputError(`files["${path}"]`, `"${parent}" is also given as a file; a path cannot be both a file and a directory`);
+  }
+
   const pack = tarPack();
   fill(pack, spec, memoryFiles, dockerfileName).then(
     () => pack.finalize(),
@@ -102,12 +110,18 @@ async function fill(pack: Pack, spec: ContextSpec, memoryFiles: Map<string, InMe
   };
 
   let ignoreText: string | undefined;
-  if (spec.directory !== undefined) {
+  const memoryIgnore = memoryFiles.get('.dockerignore');
+  if (memoryIgnore) {
+    ignoreText = memoryIgnore.content.toString();
+    memoryFiles.delete('.dockerignore');
+  } else if (spec.directory !== undefined) {
     ignoreText = await readFile(join(spec.directory, '.dockerignore'), 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
       if (err.code === 'ENOTDIR' || err.code === 'EISDIR') throw new InvalidInputError('directory', `${spec.directory}: ${err.message}`);
       throw err;
     });
+  }
+  if (spec.directory !== undefined) {
     const st = await lstat(spec.directory).catch(() => undefined);
     if (!st?.isDirectory()) throw new InvalidInputError('directory', `${spec.directory} is not a directory`);
   }
@@ -119,9 +133,11 @@ async function fill(pack: Pack, spec: ContextSpec, memoryFiles: Map<string, InMe
       // Listed in .dockerignore, the engine drops it from the context after reading it,
       // so `COPY . .` never copies it (the docker CLI does the same for `-f -`).
       ignoreText = `${ignoreText ?? ''}\n${SIDE_DOCKERFILE}\n`;
-      await addEntry(pack, { name: '.dockerignore', mode: 0o644 }, Buffer.from(ignoreText));
-      written.add('.dockerignore');
     }
+  }
+  if (ignoreText !== undefined && (dockerfileName === SIDE_DOCKERFILE || memoryIgnore)) {
+    await addEntry(pack, { name: '.dockerignore', mode: memoryIgnore?.mode ?? 0o644 }, Buffer.from(ignoreText));
+    written.add('.dockerignore');
   }
 
   for (const [path, file] of [...memoryFiles].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -158,8 +174,10 @@ async function walk(
     const st: Stats = await lstat(join(root, path));
     const ignored = rules.ignores(path) && !alwaysKeep.has(path);
     if (st.isDirectory()) {
-      // An ignored directory is skipped whole unless an exception could keep something inside.
-      if (ignored && !rules.hasExceptions) continue;
+      // An ignored directory is skipped whole unless an exception could keep something
+      // inside, or it holds a file that always travels (the Dockerfile).
+      const holdsKept = [...alwaysKeep].some((kept) => kept.startsWith(`${path}/`));
+      if (ignored && !rules.hasExceptions && !holdsKept) continue;
       if (!ignored && !dirsWritten.has(path)) {
         dirsWritten.add(path);
         await addEntry(pack, { name: `${path}/`, type: 'directory', mode: st.mode & 0o7777 });

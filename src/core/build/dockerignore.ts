@@ -14,9 +14,11 @@ export interface IgnoreRules {
 /** Parse .dockerignore text: comments and blanks dropped, patterns cleaned, leading "/" removed. */
 export function parseDockerignore(text: string): string[] {
   const patterns: string[] = [];
-  for (const rawLine of text.split(/\r?\n/)) {
+  for (const rawLine of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    // As moby's ReadAll: a comment is a "#" in the first column, checked before trimming.
+    if (rawLine.startsWith('#')) continue;
     const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    if (line === '') continue;
     const negated = line.startsWith('!');
     let pattern = (negated ? line.slice(1) : line).trim();
     if (pattern === '') continue;

@@ -22,10 +22,12 @@ export class FrameParser {
     const frames: Frame[] = [];
     while (this.#buffer.length >= HEADER) {
       const type = this.#buffer[0]!;
+      const stream = TYPES[type];
+      // Checked at the header, before waiting for a payload whose size is garbage too
+      // (a TTY stream read as multiplexed, say).
+      if (!stream) throw new EngineError(`malformed multiplexed stream: unknown frame type ${type} (is this a TTY stream?)`);
       const size = this.#buffer.readUInt32BE(4);
       if (this.#buffer.length < HEADER + size) break;
-      const stream = TYPES[type];
-      if (!stream) throw new EngineError(`malformed multiplexed stream: unknown frame type ${type}`);
       frames.push({ stream, payload: this.#buffer.subarray(HEADER, HEADER + size) });
       this.#buffer = this.#buffer.subarray(HEADER + size);
     }

@@ -5,11 +5,12 @@ export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
 export function parseDetachKeys(spec: string): Buffer {
   const bytes = spec.split(',').map((part) => {
-    const key = part.trim().toLowerCase();
+    const key = part.trim();
     if (key.length === 1) return key.charCodeAt(0);
-    const ctrl = /^ctrl-([a-z@[\\\]^_])$/.exec(key);
+    if (key === 'DEL') return 0x7f;
+    const ctrl = /^ctrl-([a-z@[\\\]^_])$/i.exec(key);
     if (ctrl) return ctrl[1]!.toUpperCase().charCodeAt(0) & 0x1f;
-    throw new InvalidInputError('detachKeys', `"${part}" is not a key; use a letter or ctrl-<letter>, comma-separated (e.g. "ctrl-p,ctrl-q")`);
+    throw new InvalidInputError('detachKeys', `"${part}" is not a key; use a character, ctrl-<letter> or DEL, comma-separated (e.g. "ctrl-p,ctrl-q")`);
   });
   if (bytes.length === 0) throw new InvalidInputError('detachKeys', 'no keys given');
   return Buffer.from(bytes);
