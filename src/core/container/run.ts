@@ -174,8 +174,10 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
           if (forward.length) socket.write(forward);
           if (now) resolve();
         };
-        // End of local input: half-close, so the container sees EOF on its stdin.
-        const onEnd = () => socket.end();
+        // End of local input. Without a TTY: half-close, so the container sees EOF on stdin.
+        // With a TTY the engine would close the output too on a half-close (moby's attach),
+        // losing what the container still prints: send the terminal's EOF key (ctrl-D) instead.
+        const onEnd = () => (tty ? socket.write(Buffer.from([0x04])) : socket.end());
         input.on('data', onData);
         input.once('end', onEnd);
         input.resume();

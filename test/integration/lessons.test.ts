@@ -1,0 +1,78 @@
+// Lessons 01-04 run end to end, in order, as `npm run lesson` runs them; their output is checked.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Harpoon } from 'harpoon';
+import { engineOrSkip, RUN_ID } from '../helpers/engine.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const LESSON_ID = `test-${RUN_ID}`;
+let client: Harpoon | undefined;
+
+function lesson(n: number): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/lesson.ts'), String(n)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, HARPOON_LESSON_ID: LESSON_ID },
+    timeout: 120_000,
+  });
+}
+
+const live = (name: string, fn: () => Promise<void> | void) =>
+  test(name, async () => {
+    if (!client) return;
+    await fn();
+  });
+
+test.before(async () => {
+  client = await engineOrSkip();
+});
+
+test.after(async () => {
+  // Whatever a failed lesson left, under this run's lesson id only.
+  if (client) await client.removeManaged({ 'harpoon.lesson': LESSON_ID });
+});
+
+live('01 prints the endpoint and the engine info as JSON', () => {
+  const run = lesson(1);
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /Connected: unix:\/\/\/var\/run\/docker\.sock, chosen from the default socket; API 1\.\d+/);
+  const json = run.stdout.slice(run.stdout.indexOf('{'), run.stdout.lastIndexOf('}') + 1);
+  const info = JSON.parse(json) as { ServerVersion: string; NCPU: number };
+  assert.type(info.ServerVersion, 'string');
+  assert.ok(info.NCPU > 0);
+});
+
+live('02 builds the whalesay image from in-memory lines and prints its steps and id', async () => {
+  const run = lesson(2);
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /step 1\/\d+: FROM scratch/);
+  assert.match(run.stdout, /step 4\/\d+: COPY whalesay \/usr\/local\/bin\/whalesay/);
+  const id = /Built harpoon-whalesay:\S+: (sha256:[0-9a-f]{64})/.exec(run.stdout)?.[1];
+  assert.ok(id, run.stdout);
+  const image = await client!.inspectImage(`harpoon-whalesay:${LESSON_ID}`);
+  assert.is(image.Id, id);
+  assert.is(image.Config.Labels?.['harpoon.lesson'], LESSON_ID);
+});
+
+live('03 runs the banner and a typed session in a PTY', () => {
+  const run = lesson(3);
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /< Hello from a PTY! >/);
+  assert.match(run.stdout, /\{~~ ~~~~ ~~~ ~~~~ ~~ ~ \/  ===- ~~~/);
+  assert.match(run.stdout, /hello harpoon: my terminal is \/dev\/pts\/\d+, 24 60 \(rows cols\)/);
+  assert.match(run.stdout, /exited with code 7/);
+});
+
+live('04 cleans up and nothing of the lessons is left', async () => {
+  const run = lesson(4);
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /A run timed out \(TIMEOUT\)/);
+  assert.match(run.stdout, /Removed 0 containers and 1 images\./);
+  assert.match(run.stdout, /After: 0 left\./);
+  const left = await client!.listManaged({ 'harpoon.lesson': LESSON_ID });
+  assert.is(left.containers.length + left.images.length, 0);
+});
+
+test.run();
