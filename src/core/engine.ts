@@ -59,31 +59,25 @@ export class Engine {
   }
 
   /** A raw versioned request; resolves when the headers arrive. Non-2xx becomes a typed error. */
-  async request(req: RawRequest, ctx: Omit<ErrorContext, 'endpoint'> = {}): Promise<http.IncomingMessage> {
-    let res: http.IncomingMessage;
-    try {
-      res = await rawRequest(this.endpoint, { ...req, version: this.apiVersion });
-    } catch (err) {
-      throw this.error(err, ctx);
-    }
-    if ((res.statusCode ?? 500) >= 400) {
-      const body = await readBody(res).catch(() => '');
-      throw this.error(Object.assign(new Error(engineMessage(body)), { statusCode: res.statusCode, json: { message: engineMessage(body) } }), ctx);
-    }
-    return res;
+  request(req: RawRequest, ctx: Omit<ErrorContext, 'endpoint'> = {}): Promise<http.IncomingMessage> {
+    return this.#checked(rawRequest(this.endpoint, { ...req, version: this.apiVersion }), ctx);
   }
 
   /** A streaming request body (a build context, an image tarball). */
-  async streamRequest(req: Omit<RawRequest, 'body'>, body: Readable, ctx: Omit<ErrorContext, 'endpoint'> = {}): Promise<http.IncomingMessage> {
+  streamRequest(req: Omit<RawRequest, 'body'>, body: Readable, ctx: Omit<ErrorContext, 'endpoint'> = {}): Promise<http.IncomingMessage> {
+    return this.#checked(rawStreamRequest(this.endpoint, { ...req, version: this.apiVersion }, body), ctx);
+  }
+
+  async #checked(pending: Promise<http.IncomingMessage>, ctx: Omit<ErrorContext, 'endpoint'>): Promise<http.IncomingMessage> {
     let res: http.IncomingMessage;
     try {
-      res = await rawStreamRequest(this.endpoint, { ...req, version: this.apiVersion }, body);
+      res = await pending;
     } catch (err) {
       throw this.error(err, ctx);
     }
     if ((res.statusCode ?? 500) >= 400) {
-      const text = await readBody(res).catch(() => '');
-      throw this.error(Object.assign(new Error(engineMessage(text)), { statusCode: res.statusCode, json: { message: engineMessage(text) } }), ctx);
+      const message = engineMessage(await readBody(res).catch(() => ''));
+      throw this.error(Object.assign(new Error(message), { statusCode: res.statusCode, json: { message } }), ctx);
     }
     return res;
   }

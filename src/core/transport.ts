@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import type { Duplex, Readable } from 'node:stream';
-import type { Endpoint } from './endpoint.ts';
+import type { Endpoint, TlsMaterial } from './endpoint.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -32,19 +32,19 @@ function agentFor(endpoint: Endpoint): http.Agent {
   const key = endpoint.url;
   let agent = agents.get(key);
   if (!agent) {
-    agent =
-      endpoint.kind === 'tcp' && endpoint.tls
-        ? new https.Agent({
-            keepAlive: true,
-            ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
-            ...(endpoint.tls.cert ? { cert: endpoint.tls.cert } : {}),
-            ...(endpoint.tls.key ? { key: endpoint.tls.key } : {}),
-            rejectUnauthorized: endpoint.tls.verify,
-          })
-        : new http.Agent({ keepAlive: true });
+    agent = endpoint.kind === 'tcp' && endpoint.tls ? new https.Agent({ keepAlive: true, ...tlsOptions(endpoint.tls) }) : new http.Agent({ keepAlive: true });
     agents.set(key, agent);
   }
   return agent;
+}
+
+function tlsOptions(tls: TlsMaterial): https.RequestOptions {
+  return {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    rejectUnauthorized: tls.verify,
+  };
 }
 
 function requestOptions(endpoint: Endpoint, req: RawRequest, agent: http.Agent): http.RequestOptions {
@@ -110,14 +110,7 @@ export function rawUpgrade(endpoint: Endpoint, req: RawRequest): Promise<Duplex>
     const agent = endpoint.kind === 'ssh' ? agentFor(endpoint) : undefined;
     const options = requestOptions(endpoint, { ...req, headers: { ...req.headers, Connection: 'Upgrade', Upgrade: 'tcp' } }, agent as http.Agent);
     if (!agent) options.agent = false;
-    if (endpoint.kind === 'tcp' && endpoint.tls) {
-      Object.assign(options, {
-        ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
-        ...(endpoint.tls.cert ? { cert: endpoint.tls.cert } : {}),
-        ...(endpoint.tls.key ? { key: endpoint.tls.key } : {}),
-        rejectUnauthorized: endpoint.tls.verify,
-      });
-    }
+    if (endpoint.kind === 'tcp' && endpoint.tls) Object.assign(options, tlsOptions(endpoint.tls));
     const request = send(endpoint, options);
     request.once('upgrade', (_res, socket, head) => {
       if (head.length) socket.unshift(head);
