@@ -38,7 +38,7 @@ function agentFor(endpoint: Endpoint): http.Agent {
   return agent;
 }
 
-function tlsOptions(tls: TlsMaterial): https.RequestOptions {
+function tlsOptions(tls: TlsMaterial): https.AgentOptions {
   return {
     ...(tls.ca ? { ca: tls.ca } : {}),
     ...(tls.cert ? { cert: tls.cert } : {}),
