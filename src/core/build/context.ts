@@ -151,59 +151,94 @@ async function fill(pack: Pack, spec: ContextSpec, memoryFiles: Map<string, InMe
     const rules = ignoreRules(parseDockerignore(ignoreText ?? ''));
     // The Dockerfile and .dockerignore always travel, even when .dockerignore lists them.
     const alwaysKeep = new Set([dockerfileName, '.dockerignore']);
-    await walk(pack, spec.directory, '', rules, alwaysKeep, written, dirsWritten);
+    await writeDirectory(pack, spec.directory, walkContext(spec.directory, '', rules, alwaysKeep, new Set(written), dirsWritten), written);
     if (spec.dockerfile === undefined && !written.has(dockerfileName)) {
       throw new InvalidInputError('dockerfilePath', `no ${dockerfileName} in ${spec.directory}; add one or pass Dockerfile lines`);
     }
   }
 }
 
-async function walk(
-  pack: Pack,
+type ContextEntry =
+  | { type: 'directory'; path: string; mode: number }
+  | { type: 'symlink'; path: string; mode: number; linkname: string }
+  | { type: 'file'; path: string; mode: number; size: number };
+
+/** Files up to this size are read whole, ahead of the tar writer; larger ones are streamed. */
+const READ_AHEAD_MAX_FILE = 1 << 20;
+/** How many entries may be read ahead of the writer (bounds memory to ~16 MiB). */
+const READ_AHEAD = 16;
+const STAT_BATCH = 64;
+
+/** The directory's entries in tar order, after .dockerignore; `skip` holds paths already written. */
+async function* walkContext(
   root: string,
   rel: string,
   rules: IgnoreRules,
   alwaysKeep: Set<string>,
-  written: Set<string>,
+  skip: Set<string>,
   dirsWritten: Set<string>,
-): Promise<void> {
+): AsyncGenerator<ContextEntry> {
   const names = (await readdir(join(root, rel))).sort();
-  for (const name of names) {
-    const path = rel ? `${rel}/${name}` : name;
-    if (written.has(path)) continue; // an in-memory file of the same path wins
-    const st: Stats = await lstat(join(root, path));
-    const ignored = rules.ignores(path) && !alwaysKeep.has(path);
-    if (st.isDirectory()) {
-      // An ignored directory is skipped whole unless an exception could keep something
-      // inside, or it holds a file that always travels (the Dockerfile).
-      const holdsKept = [...alwaysKeep].some((kept) => kept.startsWith(`${path}/`));
-      if (ignored && !rules.hasExceptions && !holdsKept) continue;
-      if (!ignored && !dirsWritten.has(path)) {
-        dirsWritten.add(path);
-        await addEntry(pack, { name: `${path}/`, type: 'directory', mode: st.mode & 0o7777 });
+  for (let i = 0; i < names.length; i += STAT_BATCH) {
+    const batch = names.slice(i, i + STAT_BATCH).map((name) => (rel ? `${rel}/${name}` : name));
+    const stats = await Promise.all(batch.map((path) => lstat(join(root, path))));
+    for (const [index, path] of batch.entries()) {
+      if (skip.has(path)) continue; // an in-memory file of the same path wins
+      const st: Stats = stats[index]!;
+      const ignored = rules.ignores(path) && !alwaysKeep.has(path);
+      if (st.isDirectory()) {
+        // An ignored directory is skipped whole unless an exception could keep something
+        // inside, or it holds a file that always travels (the Dockerfile).
+        const holdsKept = [...alwaysKeep].some((kept) => kept.startsWith(`${path}/`));
+        if (ignored && !rules.hasExceptions && !holdsKept) continue;
+        if (!ignored && !dirsWritten.has(path)) {
+          dirsWritten.add(path);
+          yield { type: 'directory', path, mode: st.mode & 0o7777 };
+        }
+        yield* walkContext(root, path, rules, alwaysKeep, skip, dirsWritten);
+        continue;
       }
-      await walk(pack, root, path, rules, alwaysKeep, written, dirsWritten);
-      continue;
+      if (ignored) continue;
+      // Kept inside an ignored directory by an exception: its parents must exist in the tar.
+      for (const dir of parentsOf(path)) {
+        if (dirsWritten.has(dir)) continue;
+        dirsWritten.add(dir);
+        yield { type: 'directory', path: dir, mode: 0o755 };
+      }
+      const mode = st.mode & 0o7777;
+      if (st.isSymbolicLink()) yield { type: 'symlink', path, mode, linkname: await readlink(join(root, path)) };
+      else if (st.isFile()) yield { type: 'file', path, mode, size: st.size };
+      // Sockets, fifos and devices are skipped, as the docker CLI does.
     }
-    if (ignored) continue;
-    // Kept inside an ignored directory by an exception: its parents must exist in the tar.
-    for (const dir of parentsOf(path)) {
-      if (dirsWritten.has(dir)) continue;
-      dirsWritten.add(dir);
-      await addEntry(pack, { name: `${dir}/`, type: 'directory', mode: 0o755 });
-    }
-    const mode = st.mode & 0o7777;
-    if (st.isSymbolicLink()) {
-      await addEntry(pack, { name: path, type: 'symlink', linkname: await readlink(join(root, path)), mode });
-    } else if (st.isFile()) {
+  }
+}
+
+/**
+ * Write the walked entries in order, reading small files ahead of the writer so the disk
+ * is never idle while the engine reads (one file at a time was 1.3x slower than the CLI).
+ */
+async function writeDirectory(pack: Pack, root: string, entries: AsyncIterable<ContextEntry>, written: Set<string>): Promise<void> {
+  const queue: Array<{ entry: ContextEntry; content?: Promise<Buffer> }> = [];
+  const writeHead = async () => {
+    const { entry, content } = queue.shift()!;
+    if (entry.type === 'directory') await addEntry(pack, { name: `${entry.path}/`, type: 'directory', mode: entry.mode });
+    else if (entry.type === 'symlink') await addEntry(pack, { name: entry.path, type: 'symlink', linkname: entry.linkname, mode: entry.mode });
+    else if (content) await addEntry(pack, { name: entry.path, mode: entry.mode }, await content);
+    else {
       await new Promise<void>((resolve, reject) => {
-        const entry = pack.entry({ name: path, size: st.size, mode, uid: 0, gid: 0, uname: '', gname: '', mtime: CONTEXT_MTIME }, (err) =>
+        const sink = pack.entry({ name: entry.path, size: entry.size, mode: entry.mode, uid: 0, gid: 0, uname: '', gname: '', mtime: CONTEXT_MTIME }, (err) =>
           err ? reject(err) : resolve(),
         );
-        pipeline(createReadStream(join(root, path)), entry).catch(reject);
+        pipeline(createReadStream(join(root, entry.path), { highWaterMark: READ_AHEAD_MAX_FILE }), sink).catch(reject);
       });
     }
-    // Sockets, fifos and devices are skipped, as the docker CLI does.
-    written.add(path);
+    written.add(entry.path);
+  };
+  for await (const entry of entries) {
+    const content = entry.type === 'file' && entry.size <= READ_AHEAD_MAX_FILE ? readFile(join(root, entry.path)) : undefined;
+    content?.catch(() => {}); // surfaced when written
+    queue.push({ entry, ...(content ? { content } : {}) });
+    if (queue.length >= READ_AHEAD) await writeHead();
   }
+  while (queue.length) await writeHead();
 }
