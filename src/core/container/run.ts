@@ -118,6 +118,8 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
 
   let container: Container | undefined;
   let detached = false;
+  // Set once the engine reports the container removed (AutoRemove + wait condition "removed").
+  let removedByEngine = false;
   const undo: Array<() => void> = [];
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
@@ -198,6 +200,7 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
       detached = true;
       return { containerId: container.id, exitCode: 0, stdout: stdout.text, stderr: stderr.text, detached: true };
     }
+    removedByEngine = remove;
     if (outcome.error) throw new EngineError(`waiting for the container failed: ${outcome.error}`);
     const result = { containerId: container.id, exitCode: outcome.exitCode, stdout: stdout.text, stderr: stderr.text, detached: false };
     if (result.exitCode !== 0 && options.reject !== false) {
@@ -216,7 +219,7 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
     if (!controller.signal.aborted) controller.abort(new AbortedError('The run'));
     // Every way out removes the container, unless it was kept or the user detached from it;
     // a kept container whose run was aborted is stopped, not left running unattended.
-    if (container && remove && !detached) await container.remove({ force: true, volumes: true, ifExists: true }).catch(() => {});
+    if (container && remove && !detached && !removedByEngine) await container.remove({ force: true, volumes: true, ifExists: true }).catch(() => {});
     else if (container && abortedEarly) await container.kill().catch(() => {});
   }
 }
