@@ -88,7 +88,7 @@ export const build1gb: Bench = {
           {
             name: 'cli',
             fn: async () => {
-              const { stdout } = await docker(['build', '--force-rm', ...ctx.cliLabelArgs, directory]);
+              const { stdout } = await docker(['build', '--force-rm', ...ctx.cliBuildLabelArgs, directory]);
               if (!/Successfully built [0-9a-f]+/.test(stdout)) throw new Error(`docker build: no image id in\n${stdout.slice(-2000)}`);
             },
           },

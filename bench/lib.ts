@@ -9,7 +9,7 @@ import type { Harpoon } from 'harpoon';
 export const LOCAL_SOCKET = '/var/run/docker.sock';
 export const LOCAL_HOST = `unix://${LOCAL_SOCKET}`;
 
-/** The label every resource this bench run creates carries (next to harpoon=true). */
+/** The label every resource this bench run creates carries (next to harpoon=true on containers, harpoon.image=true on images). */
 export const BENCH_LABEL = 'harpoon.bench';
 
 export interface BenchContext {
@@ -18,8 +18,10 @@ export interface BenchContext {
   runId: string;
   /** { 'harpoon.bench': runId } — harpoon adds harpoon=true itself. */
   labels: Record<string, string>;
-  /** `--label harpoon=true --label harpoon.bench=<runId>` for the docker CLI. */
-  cliLabelArgs: string[];
+  /** `--label harpoon=true --label harpoon.bench=<runId>` for `docker run`. */
+  cliRunLabelArgs: string[];
+  /** `--label harpoon.image=true --label harpoon.bench=<runId>` for `docker build`. */
+  cliBuildLabelArgs: string[];
   /** The busybox base image (built once, on first use), tagged for this run. */
   baseImage(): Promise<string>;
   /** Run `fn` at the end of the run, even on failure (in reverse order of registration). */

@@ -66,7 +66,7 @@ export const runTrue: Bench = {
       },
     ];
     if (wanted.has('run-true')) contestants.push({ name: 'dockerode', fn: () => dockerodeRunTrue(client.docker, image, managed) });
-    if (wanted.has('run-true-cli')) contestants.push({ name: 'cli', fn: () => docker(['run', '--rm', ...ctx.cliLabelArgs, image, 'true']) });
+    if (wanted.has('run-true-cli')) contestants.push({ name: 'cli', fn: () => docker(['run', '--rm', ...ctx.cliRunLabelArgs, image, 'true']) });
 
     const samples = await interleaved('run-true', contestants, { warmup: WARMUP, iterations: ITERATIONS });
     if (wanted.has('run-true')) reportTimes('run-true', samples.get('harpoon')!, samples.get('dockerode')!);

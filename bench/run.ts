@@ -3,7 +3,7 @@
 //   bench NAME: harpoon=X anchor=Y ratio=R
 // Progress and per-sample detail go to stderr. FILTER: substrings of comparison names
 // (run-true, run-true-cli, build-trivial, build-1gb-context, build-1gb-rss); any match runs.
-// Everything created on the engine carries harpoon=true and harpoon.bench=<run id>, and is
+// Everything created on the engine carries harpoon=true (images: harpoon.image=true) and harpoon.bench=<run id>, and is
 // removed at the end, on every way out.
 import { randomBytes } from 'node:crypto';
 import { Harpoon } from 'harpoon';
@@ -79,7 +79,8 @@ try {
     client,
     runId,
     labels,
-    cliLabelArgs: ['--label', 'harpoon=true', '--label', `${BENCH_LABEL}=${runId}`],
+    cliRunLabelArgs: ['--label', 'harpoon=true', '--label', `${BENCH_LABEL}=${runId}`],
+    cliBuildLabelArgs: ['--label', 'harpoon.image=true', '--label', `${BENCH_LABEL}=${runId}`],
     baseImage: () => (base ??= buildBusybox(client!, runId, labels)),
     onCleanup: (fn) => void cleanups.push(fn),
   };

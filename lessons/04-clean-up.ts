@@ -1,6 +1,6 @@
 // Lesson 04: clean up, and show that nothing is left.
 //
-// Everything harpoon creates carries the label `harpoon=true`, and the lessons add
+// Everything harpoon creates carries a label (`harpoon=true`; images `harpoon.image=true`), and the lessons add
 // `harpoon.lesson`. Runs remove their containers on every way out; images stay until you
 // remove them. `removeManaged()` removes exactly what carries the labels: nothing else.
 import { Harpoon, TimeoutError } from 'harpoon';

@@ -11,6 +11,6 @@ export { runContainer, type RunOptions, type RunResult, type OutputTarget } from
 export { LocalTerminal, type TerminalSize } from './core/container/terminal.ts';
 export { demux, FrameParser } from './core/container/demux.ts';
 export { listManaged, removeManaged, type ManagedResources } from './core/cleanup.ts';
-export { MANAGED_LABEL, MANAGED_VALUE, managedLabels, type Labels } from './core/labels.ts';
+export { IMAGE_LABEL, MANAGED_LABEL, MANAGED_VALUE, imageLabels, managedLabels, type Labels } from './core/labels.ts';
 export { ProgressTask } from './core/task.ts';
 export * from './core/errors.ts';

@@ -1,10 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MANAGED_LABEL, managedLabels } from 'harpoon';
+import { IMAGE_LABEL, imageLabels, MANAGED_LABEL, managedLabels } from 'harpoon';
 
 test('managedLabels always carries the harpoon label, and it cannot be overridden', () => {
   const labels = managedLabels({ app: 'x', [MANAGED_LABEL]: 'false' });
   assert.is(labels[MANAGED_LABEL], 'true');
+  assert.is(labels.app, 'x');
+});
+
+test('imageLabels carries harpoon.image and never harpoon (containers inherit image labels)', () => {
+  const labels = imageLabels({ app: 'x', [MANAGED_LABEL]: 'true' });
+  assert.is(labels[IMAGE_LABEL], 'true');
+  assert.is(labels[MANAGED_LABEL], undefined);
   assert.is(labels.app, 'x');
 });
 

@@ -3,7 +3,7 @@
 // modem.followProgress, which resolves successfully on errorDetail (dockerode #221, #639).
 import type { Engine } from '../engine.ts';
 import { AbortedError, BuildError, throwIfAborted, type BuildStep } from '../errors.ts';
-import { managedLabels, type Labels } from '../labels.ts';
+import { imageLabels, type Labels } from '../labels.ts';
 import { ProgressTask } from '../task.ts';
 import { createBuildContext, type ContextSpec } from './context.ts';
 import { JsonLinesParser, toBuildEvents, type BuildEvent } from './progress.ts';
@@ -13,7 +13,7 @@ export interface BuildOptions extends ContextSpec {
   tags?: string | string[];
   /** ARG values. */
   buildArgs?: Record<string, string>;
-  /** Image labels; the managed `harpoon` label is always added. */
+  /** Image labels; `harpoon.image=true` is always added. */
   labels?: Labels;
   /** Stop at this stage of a multi-stage Dockerfile. */
   target?: string;
@@ -44,7 +44,7 @@ function buildQuery(options: BuildOptions, dockerfileName: string): string {
   const tags = options.tags === undefined ? [] : Array.isArray(options.tags) ? options.tags : [options.tags];
   for (const tag of tags) query.append('t', tag);
   query.set('dockerfile', dockerfileName);
-  query.set('labels', JSON.stringify(managedLabels(options.labels)));
+  query.set('labels', JSON.stringify(imageLabels(options.labels)));
   if (options.buildArgs) query.set('buildargs', JSON.stringify(options.buildArgs));
   if (options.target) query.set('target', options.target);
   if (options.noCache) query.set('nocache', '1');

@@ -1,0 +1,71 @@
+// Small helpers shared by the integration tests (on top of engine.ts).
+import type { Harpoon } from 'harpoon';
+import { TEST_LABEL, RUN_ID } from './engine.ts';
+
+/** Poll `check` until it returns true or `ms` elapse; resolves to the last answer. */
+export async function eventually(check: () => Promise<boolean>, ms = 10_000, every = 100): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+}
+
+/** Every container (any state) carrying this run's test label. */
+export async function runContainers(client: Harpoon): Promise<Array<{ Id: string; State: string; Names: string[] }>> {
+  return client.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${TEST_LABEL}=${RUN_ID}`] }) });
+}
+
+/** Every image carrying this run's test label. */
+export async function runImages(client: Harpoon): Promise<Array<{ Id: string; RepoTags?: string[] }>> {
+  return client.docker.listImages({ filters: JSON.stringify({ label: [`${TEST_LABEL}=${RUN_ID}`] }) });
+}
+
+/** Containers (running only unless `all`) whose image is `image` or descends from it. */
+export async function containersFrom(client: Harpoon, image: string, all = false): Promise<Array<{ Id: string; State: string }>> {
+  return client.docker.listContainers({ all, filters: JSON.stringify({ ancestor: [image] }) });
+}
+
+/** Resolves to the rejection of `promise`, failing if it fulfils. */
+export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection, but the promise fulfilled');
+}
+
+/**
+ * cleanupRun, made safe to rely on in `test.after`: if harpoon's removeManaged fails (it
+ * removes images newest-first by a Created time counted in whole seconds, so a parent and
+ * a child built in the same second can come in the wrong order: HTTP 409 "image has
+ * dependent child images"), sweep what this run left, children before parents, then
+ * check that nothing with this run's label remains. Throws only if something is left.
+ */
+export async function cleanupRunFully(client: Harpoon, cleanupRun: (client: Harpoon) => Promise<void>): Promise<void> {
+  try {
+    await cleanupRun(client);
+  } catch (err) {
+    console.warn(`cleanupRun failed (known removeManaged ordering bug?): ${(err as Error).message.split('\n')[0]}; sweeping instead`);
+  }
+  for (const c of await runContainers(client)) {
+    await client.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+  }
+  await sweepImages(client, { [TEST_LABEL]: RUN_ID });
+  const left = { containers: await runContainers(client), images: await runImages(client) };
+  if (left.containers.length || left.images.length) {
+    throw new Error(`this run left resources on the engine: ${JSON.stringify(left)}`);
+  }
+}
+
+/** Force-remove every image carrying these labels, retrying so that children go before parents. */
+export async function sweepImages(client: Harpoon, labels: Record<string, string>): Promise<void> {
+  const filters = JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+  for (let round = 0; round < 20; round++) {
+    const images = await client.docker.listImages({ filters });
+    if (images.length === 0) return;
+    for (const image of images) await client.docker.getImage(image.Id).remove({ force: true }).catch(() => {});
+  }
+}
