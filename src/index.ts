@@ -2,7 +2,7 @@
 // lives in its own folder and builds on these exports.
 export { Harpoon, type EngineInfo, type EngineVersion } from './core/client.ts';
 export { Engine, CLIENT_API_VERSION, type ConnectOptions } from './core/engine.ts';
-export { resolveEndpoint, describeEndpoint, DEFAULT_SOCKET, type Endpoint, type EndpointOptions, type TlsMaterial } from './core/endpoint.ts';
+export { resolveEndpoint, describeEndpoint, systemResolveEnv, systemResolveEnvFor, DEFAULT_SOCKET, type ResolveEnv, type Endpoint, type EndpointOptions, type TlsMaterial } from './core/endpoint.ts';
 export { buildImage, type BuildOptions, type BuildResult, type BuildTask } from './core/build/build.ts';
 export { createBuildContext, type ContextSpec, type InMemoryFile } from './core/build/context.ts';
 export type { BuildEvent } from './core/build/progress.ts';

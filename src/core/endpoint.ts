@@ -51,6 +51,11 @@ export function systemResolveEnv(): ResolveEnv {
   };
 }
 
+/** The real home and files, with these variables in place of the process's environment. */
+export function systemResolveEnvFor(env: Record<string, string | undefined>): ResolveEnv {
+  return { ...systemResolveEnv(), env };
+}
+
 export function resolveEndpoint(options: EndpointOptions = {}, sys: ResolveEnv = systemResolveEnv()): Endpoint {
   const { env } = sys;
   const configDir = env.DOCKER_CONFIG || join(sys.home, '.docker');
