@@ -370,6 +370,21 @@ it('exec in a running container: stdout, stderr and exit code', async (client) =
   }
 });
 
+it('exec and logs take an AbortSignal: a long exec is cut short with AbortedError', async (client) => {
+  const container = await client.createContainer({ image: base, cmd: ['sleep', '30'], labels: testLabels });
+  try {
+    await container.start();
+    const started = Date.now();
+    const err = await rejection(container.exec(['sleep', '20'], { signal: AbortSignal.timeout(300) }));
+    assert.instance(err, AbortedError);
+    assert.ok(Date.now() - started < 5000, `aborted after ${Date.now() - started} ms`);
+    const aborted = await rejection(container.logs({ signal: AbortSignal.abort() }));
+    assert.instance(aborted, AbortedError);
+  } finally {
+    await container.remove({ force: true });
+  }
+});
+
 it('an image that does not exist → ImageNotFoundError (no pull), nothing created', async (client) => {
   const image = `harpoon-no-such-image-${RUN_ID}:nope`;
   const err = await rejection(client.run({ image, cmd: ['true'], labels: caseLabels('noimage') }));

@@ -2,7 +2,7 @@
 import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine.ts';
-import { ContainerNotFoundError, EngineError, InvalidInputError } from '../errors.ts';
+import { AbortedError, ContainerNotFoundError, EngineError, InvalidInputError } from '../errors.ts';
 import { managedLabels, type Labels } from '../labels.ts';
 import { readBody, readBodyBuffer } from '../transport.ts';
 import { FrameParser } from './demux.ts';
@@ -188,12 +188,15 @@ export class Container {
   }
 
   /** The logs so far, stdout and stderr apart (for a TTY container everything is stdout). */
-  async logs(options: { tail?: number; timestamps?: boolean } = {}): Promise<Logs> {
+  async logs(options: { tail?: number; timestamps?: boolean; signal?: AbortSignal } = {}): Promise<Logs> {
     const query = new URLSearchParams({ stdout: '1', stderr: '1', tail: options.tail === undefined ? 'all' : String(options.tail) });
     if (options.timestamps) query.set('timestamps', '1');
     const [info, res] = await Promise.all([
       this.inspect(),
-      this.#engine.request({ method: 'GET', path: `/containers/${this.id}/logs?${query}` }, this.#ctx('Reading logs')),
+      this.#engine.request(
+        { method: 'GET', path: `/containers/${this.id}/logs?${query}`, ...(options.signal ? { signal: options.signal } : {}) },
+        this.#ctx('Reading logs'),
+      ),
     ]);
     const raw = await readBodyBuffer(res);
     if (info.Config.Tty) return { stdout: raw.toString('utf8'), stderr: '' };
@@ -201,9 +204,14 @@ export class Container {
   }
 
   /** Run a command in the running container and collect its output and exit code. */
-  async exec(cmd: string[], options: { env?: ContainerOptions['env']; workingDir?: string; user?: string } = {}): Promise<ExecResult> {
+  async exec(
+    cmd: string[],
+    options: { env?: ContainerOptions['env']; workingDir?: string; user?: string; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
+    const signal = options.signal ? { signal: options.signal } : {};
     const createRes = await this.#engine.request(
       {
+        ...signal,
         method: 'POST',
         path: `/containers/${this.id}/exec`,
         headers: { 'Content-Type': 'application/json' },
@@ -222,6 +230,7 @@ export class Container {
     const { Id: execId } = JSON.parse(await readBody(createRes)) as { Id: string };
     const socket = await this.#engine.upgrade(
       {
+        ...signal,
         method: 'POST',
         path: `/exec/${execId}/start`,
         headers: { 'Content-Type': 'application/json' },
@@ -229,7 +238,14 @@ export class Container {
       },
       this.#ctx('Starting an exec'),
     );
-    const output = splitFrames(await readBodyBuffer(socket));
+    const onAbort = () => socket.destroy(new AbortedError('The exec', options.signal?.reason));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let output: Logs;
+    try {
+      output = splitFrames(await readBodyBuffer(socket));
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
     const inspectRes = await this.#engine.request({ method: 'GET', path: `/exec/${execId}/json` }, this.#ctx('Inspecting an exec'));
     const { ExitCode } = JSON.parse(await readBody(inspectRes)) as { ExitCode: number | null };
     return { exitCode: ExitCode ?? -1, ...output };
