@@ -1,6 +1,7 @@
 // Small helpers shared by the integration tests (on top of engine.ts).
 import type { Harpoon } from 'harpoon';
-import { TEST_LABEL, RUN_ID } from './engine.ts';
+import { test } from 'uvu';
+import { cleanupRun, engineOrSkip, RUN_ID, TEST_LABEL } from './engine.ts';
 
 /** Poll `check` until it returns true or `ms` elapse; resolves to the last answer. */
 export async function eventually(check: () => Promise<boolean>, ms = 10_000, every = 100): Promise<boolean> {
@@ -68,4 +69,42 @@ export async function sweepImages(client: Harpoon, labels: Record<string, string
     if (images.length === 0) return;
     for (const image of images) await client.docker.getImage(image.Id).remove({ force: true }).catch(() => {});
   }
+}
+
+export interface EngineTestsOptions {
+  /** Runs once the engine answers (build the base image, remember the client, ...). */
+  ready?: (client: Harpoon) => Promise<void> | void;
+  /** Runs at the end, before this run's resources are removed. */
+  after?: (client: Harpoon | undefined) => Promise<void> | void;
+  /** Remove everything labelled with this run's test label at the end (default true). */
+  cleanup?: boolean;
+}
+
+/**
+ * The setup every engine test file shares: `const it = await engineTests({...})`. Connects
+ * while the file loads, so that without an engine (outside CI) the tests are registered as
+ * skipped, and counted so; under CI=true a missing engine throws, failing the file. A failing
+ * `ready` fails every test with its error (uvu would swallow an error thrown in `before`).
+ */
+export async function engineTests(options: EngineTestsOptions = {}): Promise<(name: string, body: (client: Harpoon) => Promise<void> | void) => void> {
+  const client = await engineOrSkip();
+  let setupError: unknown;
+  if (client) {
+    test.before(async () => {
+      try {
+        await options.ready?.(client);
+      } catch (err) {
+        setupError = err;
+      }
+    });
+  }
+  test.after(async () => {
+    await options.after?.(client);
+    if (client && options.cleanup !== false) await cleanupRunFully(client, cleanupRun);
+  });
+  return (name, body) =>
+    (client ? test : test.skip)(name, async () => {
+      if (setupError) throw setupError;
+      await body(client!);
+    });
 }

@@ -5,39 +5,19 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortedError, BuildError, HarpoonError, IMAGE_LABEL, MANAGED_LABEL, type BuildEvent, type Harpoon } from 'harpoon';
-import { buildBusybox, cleanupRun, engineOrSkip, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
-import { cleanupRunFully, containersFrom, eventually, rejection } from '../helpers/integration.ts';
+import { buildBusybox, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
+import { containersFrom, engineTests, eventually, rejection } from '../helpers/integration.ts';
 
-let client: Harpoon | undefined;
 let base = '';
 const tempDirs: string[] = [];
-
-// A failed setup (no engine under CI=true, or the base image not building) fails every test
-// with its error: uvu would otherwise swallow an error thrown by a `before` hook.
-let setupError: unknown;
-
-test.before(async () => {
-  try {
-    client = await engineOrSkip();
-    if (client) base = await buildBusybox(client);
-  } catch (err) {
-    setupError = err;
-  }
+const it = await engineTests({
+  ready: async (client) => {
+    base = await buildBusybox(client);
+  },
+  after: async () => {
+    for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
+  },
 });
-
-test.after(async () => {
-  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
-  if (client) await cleanupRunFully(client, cleanupRun);
-});
-
-/** Registers a test that needs the engine; without one (outside CI) it returns early: skipped. */
-function it(name: string, body: (client: Harpoon) => Promise<void>): void {
-  test(name, async () => {
-    if (setupError) throw setupError;
-    if (!client) return;
-    await body(client);
-  });
-}
 
 /** Runs `cmd` in `image` and returns its stdout. */
 async function stdoutOf(client: Harpoon, image: string, cmd: string[]): Promise<string> {

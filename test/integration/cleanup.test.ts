@@ -3,37 +3,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ContainerNotFoundError, managedLabels, MANAGED_LABEL, type Harpoon } from 'harpoon';
-import { buildBusybox, cleanupRun, engineOrSkip, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
-import { cleanupRunFully, rejection, runContainers, runImages, sweepImages } from '../helpers/integration.ts';
+import { buildBusybox, cleanupRun, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
+import { engineTests, rejection, runContainers, runImages, sweepImages } from '../helpers/integration.ts';
 
-let client: Harpoon | undefined;
 let base = '';
-
-// A failed setup (no engine under CI=true, or the base image not building) fails every test
-// with its error: uvu would otherwise swallow an error thrown by a `before` hook.
-let setupError: unknown;
-
-test.before(async () => {
-  try {
-    client = await engineOrSkip();
-    if (client) base = await buildBusybox(client);
-  } catch (err) {
-    setupError = err;
-  }
+const it = await engineTests({
+  ready: async (client) => {
+    base = await buildBusybox(client);
+  },
 });
-
-test.after(async () => {
-  if (client) await cleanupRunFully(client, cleanupRun);
-});
-
-/** Registers a test that needs the engine; without one (outside CI) it returns early: skipped. */
-function it(name: string, body: (client: Harpoon) => Promise<void>): void {
-  test(name, async () => {
-    if (setupError) throw setupError;
-    if (!client) return;
-    await body(client);
-  });
-}
 
 const SET = 'harpoon.test.set';
 const setA = { ...testLabels, [SET]: `A-${RUN_ID}` };
@@ -137,8 +115,7 @@ it('removeManaged(labels) removes exactly that set; other sets and foreign conta
 // docker CLI) is "managed": listManaged() lists it and removeManaged() / cleanupRun force-removes
 // it, contrary to src/core/labels.ts ("found and removed later without ever touching what
 // harpoon did not create"). Un-skip once containers are told apart from their image's labels.
-test('a container created outside harpoon from a harpoon-built image is not managed', async () => {
-  if (!client) return;
+it('a container created outside harpoon from a harpoon-built image is not managed', async (client) => {
   const foreign = await client.docker.createContainer({ Image: base, Cmd: ['sleep', '60'], Labels: { 'harpoon.test.foreign': RUN_ID } });
   try {
     await foreign.start();
@@ -164,8 +141,7 @@ it('removeManaged on an empty set is a no-op', async (client) => {
 // then rejects and leaves the rest (the child, and later images) in place. Seen while writing
 // these tests: cleanupRun failed after build.test.ts built FROM the base in the base's second.
 // Un-skip once removeManaged orders images by their parent chain (or retries 409s).
-test('removeManaged removes a parent and a child image built in the same second', async () => {
-  if (!client) return;
+it('removeManaged removes a parent and a child image built in the same second', async (client) => {
   const attempts = 8;
   const failures: string[] = [];
   for (let i = 0; i < attempts; i++) {

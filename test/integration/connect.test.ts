@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EngineUnreachableError, Harpoon, systemResolveEnvFor } from 'harpoon';
-import { engineOrSkip } from '../helpers/engine.ts';
+import { engineTests } from '../helpers/integration.ts';
 import { HARPOON } from '../helpers/pty.ts';
 
 let client: Harpoon | undefined;
@@ -15,18 +15,13 @@ const configDir = mkdtempSync(join(tmpdir(), 'harpoon-docker-config-'));
 const SOCKET = 'unix:///var/run/docker.sock';
 const docker = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_CONFIG: configDir, DOCKER_HOST: '' }, encoding: 'utf8' });
 
-const live = (name: string, fn: () => Promise<void> | void) =>
-  test(name, async () => {
-    if (!client) return;
-    await fn();
-  });
-
-test.before(async () => {
-  client = await engineOrSkip();
-});
-
-test.after(() => {
-  rmSync(configDir, { recursive: true, force: true });
+const live = await engineTests({
+  ready: (c) => {
+    client = c;
+  },
+  after: () => {
+    rmSync(configDir, { recursive: true, force: true });
+  },
 });
 
 live('a context made by `docker context create` is used via DOCKER_CONTEXT, and named as the reason', async () => {

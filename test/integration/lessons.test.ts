@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Harpoon } from 'harpoon';
-import { engineOrSkip, RUN_ID } from '../helpers/engine.ts';
+import { RUN_ID } from '../helpers/engine.ts';
+import { engineTests } from '../helpers/integration.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const LESSON_ID = `test-${RUN_ID}`;
@@ -19,19 +20,14 @@ function lesson(n: number): { status: number | null; stdout: string; stderr: str
   });
 }
 
-const live = (name: string, fn: () => Promise<void> | void) =>
-  test(name, async () => {
-    if (!client) return;
-    await fn();
-  });
-
-test.before(async () => {
-  client = await engineOrSkip();
-});
-
-test.after(async () => {
-  // Whatever a failed lesson left, under this run's lesson id only.
-  if (client) await client.removeManaged({ 'harpoon.lesson': LESSON_ID });
+const live = await engineTests({
+  ready: async (c) => {
+    client = c;
+  },
+  after: async () => {
+    // Whatever a failed lesson left, under this run's lesson id only.
+    if (client) await client.removeManaged({ 'harpoon.lesson': LESSON_ID });
+  },
 });
 
 live('01 prints the endpoint and the engine info as JSON', () => {

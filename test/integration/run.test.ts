@@ -15,37 +15,15 @@ import {
   TimeoutError,
   type Harpoon,
 } from 'harpoon';
-import { buildBusybox, cleanupRun, engineOrSkip, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
-import { cleanupRunFully, eventually, rejection, runContainers } from '../helpers/integration.ts';
+import { buildBusybox, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
+import { engineTests, eventually, rejection, runContainers } from '../helpers/integration.ts';
 
-let client: Harpoon | undefined;
 let base = '';
-
-// A failed setup (no engine under CI=true, or the base image not building) fails every test
-// with its error: uvu would otherwise swallow an error thrown by a `before` hook.
-let setupError: unknown;
-
-test.before(async () => {
-  try {
-    client = await engineOrSkip();
-    if (client) base = await buildBusybox(client);
-  } catch (err) {
-    setupError = err;
-  }
+const it = await engineTests({
+  ready: async (client) => {
+    base = await buildBusybox(client);
+  },
 });
-
-test.after(async () => {
-  if (client) await cleanupRunFully(client, cleanupRun);
-});
-
-/** Registers a test that needs the engine; without one (outside CI) it returns early: skipped. */
-function it(name: string, body: (client: Harpoon) => Promise<void>): void {
-  test(name, async () => {
-    if (setupError) throw setupError;
-    if (!client) return;
-    await body(client);
-  });
-}
 
 /** Labels for one test case, so "nothing is left" can be checked for that case alone. */
 function caseLabels(name: string) {

@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Harpoon } from 'harpoon';
-import { buildBusybox, cleanupRun, engineOrSkip, RUN_ID, TEST_LABEL } from '../helpers/engine.ts';
+import { buildBusybox, RUN_ID, TEST_LABEL } from '../helpers/engine.ts';
+import { engineTests } from '../helpers/integration.ts';
 import { HARPOON, PtySession } from '../helpers/pty.ts';
 
 let client: Harpoon | undefined;
@@ -29,20 +30,14 @@ function wrapped(harpoonArgs: string[]): PtySession {
   return session;
 }
 
-const live = (name: string, fn: () => Promise<void>) =>
-  test(name, async () => {
-    if (!client) return;
-    await fn();
-  });
-
-test.before(async () => {
-  client = await engineOrSkip();
-  if (client) image = await buildBusybox(client);
-});
-
-test.after(async () => {
-  for (const session of sessions) session.kill();
-  if (client) await cleanupRun(client);
+const live = await engineTests({
+  ready: async (c) => {
+    client = c;
+    image = await buildBusybox(c);
+  },
+  after: async () => {
+    for (const session of sessions) session.kill();
+  },
 });
 
 live('the container sees the terminal size, and a new size after a resize', async () => {
