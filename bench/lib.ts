@@ -1,9 +1,8 @@
 // Shared bench plumbing: interleaved timing, medians, the one-line report, the docker CLI,
 // and the per-run context (engine connection, labels, base image, cleanup hooks).
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Harpoon } from 'harpoon';
+import { busyboxBase, type Harpoon } from 'harpoon';
 
 /** Only ever the local engine: harpoon, dockerode and the docker CLI all go here. */
 export const LOCAL_SOCKET = '/var/run/docker.sock';
@@ -145,15 +144,14 @@ export function docker(args: string[], options: { input?: string | Buffer } = {}
 }
 
 // ---------------------------------------------------------------------------------------------
-// The base image: FROM scratch + the host's static busybox (as test/helpers/engine.ts does).
-
-export const BUSYBOX_DOCKERFILE = ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', 'CMD ["sh"]'];
+// The base image: FROM scratch + the host's static busybox (harpoon's busyboxBase()).
 
 export async function buildBusybox(client: Harpoon, runId: string, labels: Record<string, string>): Promise<string> {
   const tag = `harpoon-bench-busybox:${runId}`;
+  const base = busyboxBase();
   await client.build({
-    dockerfile: BUSYBOX_DOCKERFILE,
-    files: { busybox: { content: readFileSync('/bin/busybox'), mode: 0o755 } },
+    dockerfile: [...base.dockerfile, 'CMD ["sh"]'],
+    files: base.files,
     tags: tag,
     labels,
   });

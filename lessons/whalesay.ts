@@ -1,7 +1,6 @@
 // The image the lessons use: the classic tutorial's whale, made from nothing but busybox.
 // Kept in one place so lesson 02 can build it and lesson 03 can rebuild it if needed.
-import { readFileSync } from 'node:fs';
-import type { Harpoon } from 'harpoon';
+import { busyboxBase, type Harpoon } from 'harpoon';
 
 /** Lessons label what they create with this, so lesson 04 removes exactly that. */
 export const LESSON_ID = process.env.HARPOON_LESSON_ID ?? 'tutorial';
@@ -32,11 +31,12 @@ cat <<'WHALE'
 WHALE
 `;
 
+// FROM scratch + the host's static busybox: a base image without a registry.
+const base = busyboxBase();
+
 /** Dockerfile lines, in memory: no file on disk, no registry. */
 export const whalesayDockerfile = [
-  'FROM scratch',
-  'COPY busybox /bin/busybox',
-  'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+  ...base.dockerfile,
   'COPY whalesay /usr/local/bin/whalesay',
   'ENV PATH=/usr/local/bin:/bin',
   'CMD ["whalesay"]',
@@ -45,10 +45,7 @@ export const whalesayDockerfile = [
 export function buildWhalesay(client: Harpoon) {
   return client.build({
     dockerfile: whalesayDockerfile,
-    files: {
-      busybox: { content: readFileSync('/bin/busybox'), mode: 0o755 },
-      whalesay: { content: whalesayScript, mode: 0o755 },
-    },
+    files: { ...base.files, whalesay: { content: whalesayScript, mode: 0o755 } },
     tags: WHALESAY,
     labels: lessonLabels,
   });

@@ -5,6 +5,7 @@ export { Engine, CLIENT_API_VERSION, type ConnectOptions } from './core/engine.t
 export { resolveEndpoint, describeEndpoint, systemResolveEnv, systemResolveEnvFor, DEFAULT_SOCKET, type ResolveEnv, type Endpoint, type EndpointOptions, type TlsMaterial } from './core/endpoint.ts';
 export { buildImage, type BuildOptions, type BuildResult, type BuildTask } from './core/build/build.ts';
 export { createBuildContext, type ContextSpec, type InMemoryFile } from './core/build/context.ts';
+export { busyboxBase, HOST_BUSYBOX, type BusyboxBase } from './core/build/busybox.ts';
 export type { BuildEvent } from './core/build/progress.ts';
 export { Container, type ContainerOptions, type ExecResult, type ExitStatus, type Logs } from './core/container/container.ts';
 export { runContainer, type RunOptions, type RunResult, type OutputTarget } from './core/container/run.ts';

@@ -1,8 +1,7 @@
 // Shared by the integration and interactive tests: one engine connection, a busybox base
 // image built from nothing, and a per-run label so each file removes exactly what it made.
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { Harpoon } from 'harpoon';
+import { busyboxBase, Harpoon } from 'harpoon';
 
 /** Every resource a test creates carries this label (plus harpoon's own). */
 export const TEST_LABEL = 'harpoon.test';
@@ -23,17 +22,11 @@ export async function engineOrSkip(): Promise<Harpoon | undefined> {
   }
 }
 
-/** The classic base: FROM scratch + the host's static busybox, installed as /bin/*. */
-export const BUSYBOX_DOCKERFILE = ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', 'CMD ["sh"]'];
-
-export function busyboxFiles() {
-  return { busybox: { content: readFileSync('/bin/busybox'), mode: 0o755 } };
-}
-
 /** Build the busybox base under a tag unique to this run; returns the tag. */
 export async function buildBusybox(client: Harpoon, name = 'harpoon-test-busybox'): Promise<string> {
   const tag = `${name}:${RUN_ID}`;
-  await client.build({ dockerfile: BUSYBOX_DOCKERFILE, files: busyboxFiles(), tags: tag, labels: testLabels });
+  const base = busyboxBase();
+  await client.build({ dockerfile: [...base.dockerfile, 'CMD ["sh"]'], files: base.files, tags: tag, labels: testLabels });
   return tag;
 }
 

@@ -20,7 +20,7 @@ export function parseKeyValues(items: string[], flag: string): Record<string, st
 }
 
 /** -e semantics: K=V as given; a bare K passes this process's value, or is dropped if unset. */
-export function envList(items: string[]): string[] {
+export function envFlags(items: string[]): string[] {
   return items.flatMap((item) => {
     const [key, value] = splitKeyValue(item, '-e');
     if (value !== undefined) return [`${key}=${value}`];

@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { AbortedError, type RunOptions } from '../../index.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { UsageError } from '../exit.ts';
-import { envList, parseKeyValues } from './key-values.ts';
+import { envFlags, parseKeyValues } from './key-values.ts';
 
 export interface RunFlags extends GlobalFlags {
   interactive?: boolean;
@@ -42,7 +42,7 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
     image,
     ...(command.length ? { cmd: command } : {}),
     ...(flags.name ? { name: flags.name } : {}),
-    env: envList(flags.env),
+    env: envFlags(flags.env),
     labels: parseKeyValues(flags.label, '--label'),
     ...(flags.workdir ? { workingDir: flags.workdir } : {}),
     ...(flags.user ? { user: flags.user } : {}),

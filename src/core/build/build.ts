@@ -39,9 +39,13 @@ export function buildImage(engine: Engine, options: BuildOptions): BuildTask {
   return new ProgressTask<BuildEvent, BuildResult>((emit) => runBuild(engine, options, emit), options.onProgress);
 }
 
+function tagList(tags: BuildOptions['tags']): string[] {
+  return tags === undefined ? [] : Array.isArray(tags) ? tags : [tags];
+}
+
 function buildQuery(options: BuildOptions, dockerfileName: string): string {
   const query = new URLSearchParams();
-  const tags = options.tags === undefined ? [] : Array.isArray(options.tags) ? options.tags : [options.tags];
+  const tags = tagList(options.tags);
   for (const tag of tags) query.append('t', tag);
   query.set('dockerfile', dockerfileName);
   query.set('labels', JSON.stringify(imageLabels(options.labels)));
@@ -59,7 +63,7 @@ async function runBuild(engine: Engine, options: BuildOptions, emit: (event: Bui
   throwIfAborted(options.signal, 'The build');
   const context = createBuildContext(options);
   const log: string[] = [];
-  const tags = options.tags === undefined ? [] : Array.isArray(options.tags) ? options.tags : [options.tags];
+  const tags = tagList(options.tags);
   let step: BuildStep | undefined;
   let imageId: string | undefined;
   let failure: string | undefined;
