@@ -15,3 +15,6 @@ export { listManaged, removeManaged, type ManagedResources } from './core/cleanu
 export { IMAGE_LABEL, MANAGED_LABEL, MANAGED_VALUE, imageLabels, managedLabels, type Labels } from './core/labels.ts';
 export { ProgressTask } from './core/task.ts';
 export * from './core/errors.ts';
+
+// Modules on the core.
+export * from './launcher/index.ts';

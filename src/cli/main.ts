@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { build } from './commands/build.ts';
 import { info } from './commands/info.ts';
+import { launch } from './commands/launch.ts';
+import { launched } from './commands/launched.ts';
+import { purge } from './commands/purge.ts';
 import { ping } from './commands/ping.ts';
 import { run } from './commands/run.ts';
 import { EXIT_ENGINE, reportError } from './exit.ts';
@@ -76,6 +79,51 @@ export async function main(argv: string[]): Promise<number> {
     .passThroughOptions()
     .action(function (this: Command, image: string, command: string[], opts) {
       return action('run', run)(image, command, { ...globals(this), ...opts });
+    });
+
+  program
+    .command('launch')
+    .description('start a web app container from IMAGE, deliver its JSON input, wait until ready, print its URL')
+    .argument('<image>')
+    .option('--name <name>', 'container name (default harpoon-<random>)')
+    .option('--port <port>', 'port the app listens on inside the container', '80')
+    .option('--input <file|->', 'JSON input, from a file or - for stdin (delivered byte for byte)')
+    .option('--input-mode <mode>', 'how the input reaches the app: file, env (INPUT_JSON) or url (INPUT_JSON_URL)', 'file')
+    .option('--input-path <path>', 'with --input-mode file: where the JSON lands (default /tmp/input.json)')
+    .option('--input-url <url>', 'with --input-mode url: the URL the app fetches its input from')
+    .option('--file <src[:dest]>', 'copy a host file in before start (dest absolute, or under /tmp/input-files) (repeatable)', collect, [])
+    .option('--wait <check>', 'readiness: http:/PATH, log:REGEX, port, port:N, healthy (repeatable: all must pass; default any HTTP answer on /)', collect, [])
+    .option('--timeout <seconds>', 'readiness deadline (default 60)')
+    .option('--mem <MB>', 'memory reservation (what purge --budget sums)')
+    .option('--mem-limit <MB>', 'hard memory limit')
+    .option('--cpus <n>', 'CPU limit')
+    .option('-e, --env <K=V>', 'environment variable (repeatable)', collect, [])
+    .option('-l, --label <K=V>', 'container label (repeatable)', collect, [])
+    .option('--keep-on-failure', 'keep a container that never became ready, for inspection')
+    .option('--json', 'print the launched container as JSON')
+    .action(function (this: Command, image: string, opts) {
+      return action('launch', launch)(image, { ...globals(this), ...opts });
+    });
+
+  program
+    .command('launched')
+    .description('list the containers the launcher manages, with URL, state and last activity')
+    .option('-l, --label <K=V>', 'only those with this label (repeatable)', collect, [])
+    .option('--json', 'print JSON')
+    .action(function (this: Command, opts) {
+      return action('launched', launched)({ ...globals(this), ...opts });
+    });
+
+  program
+    .command('purge')
+    .description('remove launched containers (never any other): by label, inactivity, memory budget, or all')
+    .option('-l, --label <K=V>', 'those with this label (repeatable: all must match)', collect, [])
+    .option('--inactive <seconds>', 'those with no activity for this long')
+    .option('--budget <MB>', 'least recently used first, until memory reservations fit in MB')
+    .option('--all', 'every launched container')
+    .option('--json', 'print {"removed": [names]}')
+    .action(function (this: Command, opts) {
+      return action('purge', purge)({ ...globals(this), ...opts });
     });
 
   program

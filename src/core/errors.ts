@@ -14,7 +14,10 @@ export type HarpoonErrorCode =
   | 'COMMAND_NOT_EXECUTABLE'
   | 'TIMEOUT'
   | 'ABORTED'
-  | 'INVALID_INPUT';
+  | 'INVALID_INPUT'
+  | 'INPUT_TOO_LARGE'
+  | 'NOT_READY'
+  | 'NOT_MANAGED';
 
 export class HarpoonError extends Error {
   readonly code: HarpoonErrorCode;
