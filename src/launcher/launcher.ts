@@ -155,7 +155,7 @@ export class Launcher {
       ...(spec.network ? { NetworkMode: spec.network } : {}),
       // Anonymous volumes: fresh for each container, removed with it (remove v=1).
       ...(spec.writableDirs.length
-        ? { Mounts: spec.writableDirs.map((dir) => ({ Type: 'volume', Target: dir, VolumeOptions: { Labels: managedLabels({ ...spec.labels, [LAUNCHER_LABEL]: 'true' }) } })) as unknown as Docker.MountSettings[] }
+        ? { Mounts: spec.writableDirs.map((dir) => ({ Type: 'volume', Target: dir, VolumeOptions: { Labels: managedLabels({ ...this.#options.labels, ...spec.labels, [LAUNCHER_LABEL]: 'true' }) } })) as unknown as Docker.MountSettings[] }
         : {}),
     };
   }
