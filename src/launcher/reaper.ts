@@ -78,6 +78,8 @@ export class SessionReaper {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await this.#started?.catch(() => {});
     const exited = once(child, 'exit');
+    // Hold this process open until the reaper is done (both were unref'd at start).
+    child.ref();
     child.stdin?.end();
     await exited;
   }

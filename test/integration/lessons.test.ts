@@ -1,4 +1,4 @@
-// Lessons 01-04 run end to end, in order, as `npm run lesson` runs them; their output is checked.
+// Lessons 01-05 run end to end, in order, as `npm run lesson` runs them; their output is checked.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -69,6 +69,22 @@ live('04 cleans up and nothing of the lessons is left', async () => {
   assert.match(run.stdout, /After: 0 left\./);
   const left = await client!.listManaged({ 'harpoon.lesson': LESSON_ID });
   assert.is(left.containers.length + left.images.length, 0);
+});
+
+live('05 launches a web app with a JSON input and a file, fetches them back over HTTP, and purges', async () => {
+  const run = lesson(5);
+  assert.is(run.status, 0, run.stderr);
+  const url = /Launched harpoon-lesson-05-\S+ at (http:\/\/127\.0\.0\.1:\d+) /.exec(run.stdout)?.[1];
+  assert.ok(url, run.stdout);
+  assert.match(run.stdout, /GET \/input\.json {2}-> \{"title":"Hello, launcher","values":\[3,1,4,1,5\],"note":"ünïcödé travels intact"\}/);
+  assert.match(run.stdout, /Byte for byte what we sent: true/);
+  assert.match(run.stdout, /GET \/files\/readme\.txt -> An input file: it lands in \/tmp\/input-files\./);
+  assert.match(run.stdout, new RegExp(`URL by name: ${url}`));
+  assert.match(run.stdout, /Refused \(INPUT_TOO_LARGE\): .*131060-byte limit.*inputMode "file"/);
+  assert.match(run.stdout, new RegExp(`Purged: harpoon-lesson-05-${LESSON_ID}`));
+  assert.match(run.stdout, /After: 0 left\./);
+  const left = await client!.listManaged({ 'harpoon.lesson': LESSON_ID });
+  assert.is(left.containers.length + left.images.length + left.volumes.length, 0);
 });
 
 test.run();
