@@ -45,7 +45,6 @@ export class FileActivityStore implements ActivityStore {
     const file = this.#file(containerId);
     const last = this.#lastWrite.get(containerId);
     if (last !== undefined && Math.abs(at.getTime() - last) < this.minIntervalMs) return;
-    this.#lastWrite.set(containerId, at.getTime());
     try {
       await utimes(file, at, at);
     } catch {
@@ -53,6 +52,7 @@ export class FileActivityStore implements ActivityStore {
       await writeFile(file, '');
       await utimes(file, at, at);
     }
+    this.#lastWrite.set(containerId, at.getTime());
   }
 
   async lastActivity(containerId: string): Promise<Date | undefined> {

@@ -12,17 +12,19 @@ export interface PublishedPort {
   hostPort: number;
 }
 
-// Loopback first, then IPv4, then IPv6.
-const PREFERENCE = ['127.0.0.1', '0.0.0.0', '', '::1', '::'];
+/** Loopback first, then the IPv4 wildcard, any other IPv4, then IPv6 (loopback, wildcard, other). */
+function rank(binding: PortBinding): number {
+  const ip = binding.HostIp ?? '';
+  const order = ['127.0.0.1', '0.0.0.0', ''];
+  if (order.includes(ip)) return order.indexOf(ip);
+  if (!ip.includes(':')) return 3;
+  return ip === '::1' ? 4 : ip === '::' ? 5 : 6;
+}
 
 /** The binding to reach the app through, or undefined if the port is not published. */
 export function pickBinding(bindings: PortBinding[] | null | undefined): PublishedPort | undefined {
   const usable = (bindings ?? []).filter((b) => Number(b.HostPort) > 0);
   if (usable.length === 0) return undefined;
-  const rank = (b: PortBinding) => {
-    const at = PREFERENCE.indexOf(b.HostIp ?? '');
-    return at === -1 ? (b.HostIp?.includes(':') ? PREFERENCE.length + 1 : PREFERENCE.length) : at;
-  };
   const best = [...usable].sort((a, b) => rank(a) - rank(b))[0] as PortBinding;
   return { hostIp: best.HostIp ?? '', hostPort: Number(best.HostPort) };
 }
@@ -32,7 +34,8 @@ export function pickBinding(bindings: PortBinding[] | null | undefined): Publish
  * this machine's loopback for a local socket (a wildcard binding is reached on loopback).
  */
 export function urlHost(endpoint: Endpoint, binding: PublishedPort): string {
-  if (endpoint.kind !== 'unix') return endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+  // resolveEndpoint keeps URL.hostname, which for an IPv6 literal already has its brackets.
+  if (endpoint.kind !== 'unix') return endpoint.host.includes(':') && !endpoint.host.startsWith('[') ? `[${endpoint.host}]` : endpoint.host;
   if (binding.hostIp === '' || binding.hostIp === '0.0.0.0') return '127.0.0.1';
   if (binding.hostIp === '::') return '[::1]';
   return binding.hostIp.includes(':') ? `[${binding.hostIp}]` : binding.hostIp;

@@ -89,7 +89,13 @@ export function parseWaitFlag(text: string): ReadyCheck {
   else if (kind === 'port' && /^\d+$/.test(arg)) check = waitFor.port(Number(arg));
   else if (kind === 'healthy' && rest.length === 0) check = waitFor.healthy();
   if (!check) throw new InvalidInputError('--wait', `"${text}" is not one of http:/PATH, log:REGEX, port, port:N, healthy`);
-  checkReadyChecks([check]);
+  try {
+    checkReadyChecks([check]);
+  } catch (err) {
+    // Name the flag, not "ready[0].port" (e.g. port:0).
+    const e = err as InvalidInputError;
+    throw new InvalidInputError('--wait', `"${text}": ${e.message.slice(e.field.length + 2)}`);
+  }
   return check;
 }
 

@@ -52,7 +52,10 @@ async function readInput(from: string): Promise<Buffer> {
 }
 
 export async function specFromFlags(image: string, flags: LaunchFlags): Promise<LaunchSpec> {
+  // Before reading the input: `--input -` would wait for stdin first.
+  if (flags.inputMode === 'url' && flags.input !== undefined) throw new UsageError('--input-mode url takes --input-url, not --input');
   const timeout = number('--timeout', flags.timeout);
+  if (timeout === 0) throw new UsageError('--timeout 0: give a number of seconds > 0 (or omit it for 60)');
   const spec: LaunchSpec = {
     image,
     ...(flags.name ? { name: flags.name } : {}),
@@ -65,13 +68,12 @@ export async function specFromFlags(image: string, flags: LaunchFlags): Promise<
     env: parseKeyValues(flags.env, '-e'),
     labels: parseKeyValues(flags.label, '--label'),
     ...(flags.wait.length ? { ready: flags.wait.map(parseWaitFlag) } : {}),
-    ...(timeout !== undefined ? { readyTimeoutMs: Math.max(1, Math.round(timeout * 1000)) } : {}),
+    ...(timeout !== undefined ? { readyTimeoutMs: Math.max(1, Math.ceil(timeout * 1000)) } : {}),
     ...(flags.mem ? { memoryReservationMb: number('--mem', flags.mem) as number } : {}),
     ...(flags.memLimit ? { memoryLimitMb: number('--mem-limit', flags.memLimit) as number } : {}),
     ...(flags.cpus ? { cpus: number('--cpus', flags.cpus) as number } : {}),
     ...(flags.keepOnFailure ? { keepOnFailure: true } : {}),
   };
-  if (flags.inputMode === 'url' && flags.input !== undefined) throw new UsageError('--input-mode url takes --input-url, not --input');
   return spec;
 }
 
