@@ -25,7 +25,10 @@ export interface LauncherOptions {
   activity?: ActivityStore;
   /** Labels added to every container this launcher starts. */
   labels?: Labels;
-  /** Before each launch, evict least-recently-used containers to keep reservations within this. */
+  /**
+   * Before each launch, evict this launcher's least-recently-used containers (those carrying
+   * `labels`) so that their memory reservations plus the new one stay within this many MB.
+   */
   memoryBudgetMb?: number;
   /** Host name for the URLs handed out (default: loopback for a local engine, else the engine's host). */
   urlHost?: string;
@@ -83,7 +86,8 @@ export class Launcher {
     const normal = normalizeSpec(spec);
     const entries = await inputEntries(normal);
     await this.#reaper?.start();
-    if (this.#options.memoryBudgetMb !== undefined) await this.evict(this.#options.memoryBudgetMb - (normal.memoryReservationMb ?? 0));
+    // The budget covers this launcher's population (its labels), never another launcher's containers.
+    if (this.#options.memoryBudgetMb !== undefined) await this.evict(this.#options.memoryBudgetMb - (normal.memoryReservationMb ?? 0), this.#options.labels ?? {});
 
     throwIfAborted(signal, 'The launch');
     const labels = this.#labels(normal);
