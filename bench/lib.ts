@@ -52,6 +52,8 @@ export interface Contestant {
   name: string;
   /** One timed iteration; `i` counts from 0 over warm-up and measured iterations alike. */
   fn: (i: number) => Promise<unknown>;
+  /** Untimed, right after each `fn` (also a warm-up's), before the next contestant: e.g. remove what `fn` made. */
+  after?: (i: number) => Promise<unknown>;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function interleaved(
       const start = performance.now();
       await c.fn(round);
       const ms = performance.now() - start;
+      await c.after?.(round);
       if (measured) samples.get(c.name)!.push(ms);
       parts.push(`${c.name}=${formatMs(ms)}`);
     }

@@ -2,7 +2,8 @@
 // ready, print its URL. The container outlives the command (no reaper); remove it with
 // `harpoon purge`.
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError, Launcher, parseWaitFlag, type InputFile, type InputMode, type LaunchSpec } from '../../index.ts';
+import { InvalidInputError, Launcher, normalizeSpec, parseWaitFlag, type InputFile, type InputMode, type LaunchSpec } from '../../index.ts';
+import { inputEntries } from '../../launcher/input.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { UsageError } from '../exit.ts';
 import { parseKeyValues } from './key-values.ts';
@@ -77,25 +78,62 @@ export async function specFromFlags(image: string, flags: LaunchFlags): Promise<
   return spec;
 }
 
+// The spec's field names, as the flags that set them: errors should name what the user typed.
+const FLAG_FOR_FIELD: Array<[RegExp, string]> = [
+  [/^inputText|^input$/, '--input'],
+  [/^containerPort/, '--port'],
+  [/^inputMode/, '--input-mode'],
+  [/^inputPath/, '--input-path'],
+  [/^inputUrl/, '--input-url'],
+  [/^files/, '--file'],
+  [/^labels/, '--label'],
+  [/^env/, '-e'],
+  [/^memoryReservationMb/, '--mem'],
+  [/^memoryLimitMb/, '--mem-limit'],
+  [/^cpus/, '--cpus'],
+  [/^name/, '--name'],
+  [/^readyTimeoutMs/, '--timeout'],
+  [/^ready/, '--wait'],
+];
+
+export function asFlagError(err: unknown): unknown {
+  if (!(err instanceof InvalidInputError)) return err;
+  const flag = FLAG_FOR_FIELD.find(([pattern]) => pattern.test(err.field))?.[1];
+  if (!flag) return err;
+  const detail = err.message.slice(err.field.length + 2);
+  return new UsageError(`${flag}: ${detail}${flag === '--file' || flag === '--label' || flag === '-e' ? ` (${err.field})` : ''}`);
+}
+
 export async function launch(image: string, flags: LaunchFlags): Promise<number> {
   const spec = await specFromFlags(image, flags);
+  try {
+    normalizeSpec(spec); // the same checks launch() makes, up front, so errors can name flags
+    if (spec.files?.length) await inputEntries(normalizeSpec(spec));
+  } catch (err) {
+    throw asFlagError(err);
+  }
   const client = await connect(flags);
   const launcher = new Launcher(client, { reap: false });
-  // ctrl-C while waiting: the launch removes its half-started container, then we exit 130.
+  // A signal while waiting: the launch removes its half-started container; exit 128 + n as docker does.
   const abort = new AbortController();
-  const onSignal = () => abort.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let exitOnSignal = 130;
+  const onSigint = () => abort.abort(new Error('interrupted'));
+  const onSigterm = () => {
+    exitOnSignal = 143;
+    abort.abort(new Error('terminated'));
+  };
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
   if (process.stderr.isTTY && !flags.json) process.stderr.write(`Launching ${spec.name ?? 'a container'} from ${image}, waiting until it is ready...\n`);
   try {
     const launched = await launcher.launch(spec, { signal: abort.signal });
     process.stdout.write(flags.json ? `${JSON.stringify(launched, null, 2)}\n` : `${launched.url}\n`);
     return 0;
   } catch (err) {
-    if (abort.signal.aborted) return 130;
+    if (abort.signal.aborted) return exitOnSignal;
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }
