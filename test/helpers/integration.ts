@@ -1,5 +1,5 @@
 // Small helpers shared by the integration tests (on top of engine.ts).
-import type { Harpoon } from 'harpoon';
+import { ContainerNotFoundError, type Harpoon } from 'harpoon';
 import { test } from 'uvu';
 import { cleanupRun, engineOrSkip, RUN_ID, TEST_LABEL } from './engine.ts';
 
@@ -26,6 +26,17 @@ export async function runImages(client: Harpoon): Promise<Array<{ Id: string; Re
 /** Containers (running only unless `all`) whose image is `image` or descends from it. */
 export async function containersFrom(client: Harpoon, image: string, all = false): Promise<Array<{ Id: string; State: string }>> {
   return client.docker.listContainers({ all, filters: JSON.stringify({ ancestor: [image] }) });
+}
+
+/** Whether a container (any state) exists, by id or name. */
+export async function containerExists(client: Harpoon, nameOrId: string): Promise<boolean> {
+  try {
+    await client.container(nameOrId).inspect();
+    return true;
+  } catch (err) {
+    if (err instanceof ContainerNotFoundError) return false;
+    throw err;
+  }
 }
 
 /** Resolves to the rejection of `promise`, failing if it fulfils. */

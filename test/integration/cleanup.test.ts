@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ContainerNotFoundError, managedLabels, MANAGED_LABEL, type Harpoon } from 'harpoon';
 import { buildBusybox, cleanupRun, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
-import { engineTests, rejection, runContainers, runImages, sweepImages } from '../helpers/integration.ts';
+import { containerExists, engineTests, rejection, runContainers, runImages, sweepImages } from '../helpers/integration.ts';
 
 let base = '';
 const it = await engineTests({
@@ -19,15 +19,6 @@ const setB = { ...testLabels, [SET]: `B-${RUN_ID}` };
 
 const ids = (items: Array<{ id: string }>) => items.map((i) => i.id).sort();
 
-async function exists(client: Harpoon, id: string): Promise<boolean> {
-  try {
-    await client.container(id).inspect();
-    return true;
-  } catch (err) {
-    if (err instanceof ContainerNotFoundError) return false;
-    throw err;
-  }
-}
 
 /**
  * Resolves once the wall clock is in a later second than the image's creation: the engine
@@ -83,15 +74,15 @@ it('removeManaged(labels) removes exactly that set; other sets and foreign conta
     assert.equal(ids(removed.images), [imageA]);
     assert.equal(removed.volumes, [volumeName]);
 
-    assert.not.ok(await exists(client, a1.id), 'A running container removed');
-    assert.not.ok(await exists(client, a2.id), 'A created container removed');
+    assert.not.ok(await containerExists(client, a1.id), 'A running container removed');
+    assert.not.ok(await containerExists(client, a2.id), 'A created container removed');
     assert.not.ok(await client.imageExists(imageA), 'A image removed');
     assert.not.ok(await client.imageExists(`harpoon-test-cleanup-a:${RUN_ID}`));
     assert.is((await client.docker.listVolumes({ filters: JSON.stringify({ name: [volumeName] }) })).Volumes?.length ?? 0, 0, 'A volume removed');
     assert.is((await client.docker.listNetworks({ filters: JSON.stringify({ id: [network.id] }) })).length, 0, 'A network removed');
     assert.equal(await client.listManaged(setA), { containers: [], images: [], volumes: [], networks: [] });
 
-    assert.ok(await exists(client, b1.id), 'B container survives');
+    assert.ok(await containerExists(client, b1.id), 'B container survives');
     assert.ok(await client.imageExists(base), 'the base image (not in set A) survives');
     const foreignInfo = await foreign.inspect();
     assert.is(foreignInfo.State.Running, true, 'the foreign container survives, still running');
@@ -99,14 +90,14 @@ it('removeManaged(labels) removes exactly that set; other sets and foreign conta
 
     const removedB = await client.removeManaged(setB);
     assert.equal(ids(removedB.containers), [b1.id]);
-    assert.not.ok(await exists(client, b1.id));
+    assert.not.ok(await containerExists(client, b1.id));
     assert.ok((await foreign.inspect()).State.Running, 'the foreign container survives B too');
   } finally {
     await foreign.remove({ force: true }).catch(() => {});
     await client.docker.getVolume(volumeName).remove().catch(() => {});
     await network.remove().catch(() => {});
   }
-  assert.is(await exists(client, foreign.id), false);
+  assert.is(await containerExists(client, foreign.id), false);
 });
 
 // Regression (was a bug): every image harpoon built carried `harpoon=true` (src/core/build/build.ts always adds

@@ -8,13 +8,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerNotFoundError, type Container, type Harpoon } from 'harpoon';
+import { type Container, type Harpoon } from 'harpoon';
 import { buildWebapp } from '../../lessons/webapp.ts';
 import { RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
-import { engineTests, eventually } from '../helpers/integration.ts';
+import { containerExists, engineTests, eventually } from '../helpers/integration.ts';
+import { fetchBytes, TEST_WEBAPP as WEBAPP } from '../helpers/launcher.ts';
 import { HARPOON, ROOT } from '../helpers/pty.ts';
 
-const WEBAPP = `harpoon-test-webapp:${RUN_ID}`;
 const RUN_LABEL = `${TEST_LABEL}=${RUN_ID}`;
 
 let stateDir = '';
@@ -88,20 +88,7 @@ async function launchOk(name: string, extra: string[] = [], stdin?: string | Buf
   return lines[0]!;
 }
 
-async function fetchBytes(url: string): Promise<{ status: number; body: Buffer }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
-}
 
-async function exists(client: Harpoon, name: string): Promise<boolean> {
-  try {
-    await client.container(name).inspect();
-    return true;
-  } catch (err) {
-    if (err instanceof ContainerNotFoundError) return false;
-    throw err;
-  }
-}
 
 async function removeQuietly(client: Harpoon, ...names: string[]): Promise<void> {
   for (const name of names) await client.container(name).remove({ force: true }).catch(() => {});
@@ -181,7 +168,7 @@ it('launch --input-mode url hands the app INPUT_JSON_URL; --input with it is a u
   const r = await harpoon(['launch', WEBAPP, '--name', bad, '-l', RUN_LABEL, '--input-mode', 'url', '--input-url', inputUrl, '--input', inputFile]);
   assert.is(r.code, 125, show(r));
   assert.match(r.stderr, /--input-mode url takes --input-url/);
-  assert.not.ok(await exists(client, bad));
+  assert.not.ok(await containerExists(client, bad));
 });
 
 it('--file SRC lands under the input files dir (served at /files/NAME); --file SRC:/abs/dest lands at dest', async (client) => {
@@ -283,7 +270,7 @@ it('never ready (--wait http:/missing --timeout 1): exit 125, "not ready" and th
     assert.match(r.stderr, /HTTP GET \/missing/);
     assert.match(r.stderr, /webapp: serving on port 80/, 'the last log lines are shown');
     assert.match(r.stderr, /removed/);
-    assert.not.ok(await exists(client, name), 'the never-ready container was removed');
+    assert.not.ok(await containerExists(client, name), 'the never-ready container was removed');
   } finally {
     await removeQuietly(client, name);
   }
@@ -302,7 +289,7 @@ it('never ready with --keep-on-failure: exit 125, the container stays for inspec
   } finally {
     await removeQuietly(client, name);
   }
-  assert.not.ok(await exists(client, name));
+  assert.not.ok(await containerExists(client, name));
 });
 
 it('a name in use: exit 125 naming the name; the existing container (launched or not) is untouched', async (client) => {
@@ -356,7 +343,7 @@ it('bad flags (--wait bogus, --input /missing, --port abc, ...): exit 125 naming
       assert.is(r.code, 125, `${flags.join(' ')}: ${show(r)}`);
       assert.is(r.stdout, '', flags.join(' '));
       assert.match(r.stderr, message, `${flags.join(' ')}: ${r.stderr}`);
-      assert.not.ok(await exists(client, name), `${flags.join(' ')}: no container was created`);
+      assert.not.ok(await containerExists(client, name), `${flags.join(' ')}: no container was created`);
     } finally {
       await removeQuietly(client, name);
     }
@@ -441,8 +428,8 @@ it('purge: no selector → 125; --all with a selector → 125; -l narrows to one
     const r = await harpoon(['purge', '-l', RUN_LABEL, '-l', 'group=a', '--json']);
     assert.is(r.code, 0, show(r));
     assert.equal((JSON.parse(r.stdout) as { removed: string[] }).removed.sort(), [a1, a2]);
-    assert.not.ok(await exists(client, a1));
-    assert.not.ok(await exists(client, a2));
+    assert.not.ok(await containerExists(client, a1));
+    assert.not.ok(await containerExists(client, a2));
     assert.ok((await client.container(b1).inspect()).State.Running, 'the other group survives');
     await foreignIntact(client);
 
@@ -455,7 +442,7 @@ it('purge: no selector → 125; --all with a selector → 125; -l narrows to one
     const plain = await harpoon(['purge', '-l', RUN_LABEL, '-l', 'group=b']);
     assert.is(plain.code, 0, show(plain));
     assert.is(plain.stdout, `${b1}\n`);
-    assert.not.ok(await exists(client, b1));
+    assert.not.ok(await containerExists(client, b1));
     await foreignIntact(client);
   } finally {
     await removeQuietly(client, a1, a2, b1);
@@ -472,8 +459,8 @@ it('purge --inactive: 3600 removes nothing fresh; after a quiet spell only the i
     const fresh = await harpoon(['purge', '--inactive', '3600', '-l', RUN_LABEL, '--json']);
     assert.is(fresh.code, 0, show(fresh));
     assert.equal(JSON.parse(fresh.stdout), { removed: [] });
-    assert.ok(await exists(client, idle));
-    assert.ok(await exists(client, busy));
+    assert.ok(await containerExists(client, idle));
+    assert.ok(await containerExists(client, busy));
 
     // Both go quiet for 6.5 s; then a request to one (its request log line is activity). The
     // margins are wide on purpose: a CLI process can take a few seconds to start on a busy machine.
@@ -483,14 +470,14 @@ it('purge --inactive: 3600 removes nothing fresh; after a quiet spell only the i
     const quiet = await harpoon(['purge', '--inactive', '5', '-l', RUN_LABEL, '-l', 'group=inactive', '--json']);
     assert.is(quiet.code, 0, show(quiet));
     assert.equal(JSON.parse(quiet.stdout), { removed: [idle] });
-    assert.not.ok(await exists(client, idle));
-    assert.ok(await exists(client, busy));
+    assert.not.ok(await containerExists(client, idle));
+    assert.ok(await containerExists(client, busy));
 
     await new Promise((resolve) => setTimeout(resolve, 50));
     const zero = await harpoon(['purge', '--inactive', '0', '-l', RUN_LABEL, '--json']);
     assert.is(zero.code, 0, show(zero));
     assert.ok((JSON.parse(zero.stdout) as { removed: string[] }).removed.includes(busy), zero.stdout);
-    assert.not.ok(await exists(client, busy));
+    assert.not.ok(await containerExists(client, busy));
     await foreignIntact(client);
   } finally {
     await removeQuietly(client, idle, busy);
@@ -520,15 +507,15 @@ it('purge --budget evicts by memory reservation, least recently used first', asy
     const r = await harpoon(['purge', '--budget', '64', '-l', RUN_LABEL, '-l', 'group=budget', '--json']);
     assert.is(r.code, 0, show(r));
     assert.equal(JSON.parse(r.stdout), { removed: [second, third] }, 'oldest first, until 64 MB fit');
-    assert.ok(await exists(client, first), 'the recently used one stays');
-    assert.ok(await exists(client, unreserved), 'one without a reservation is never evicted');
-    assert.not.ok(await exists(client, second));
-    assert.not.ok(await exists(client, third));
+    assert.ok(await containerExists(client, first), 'the recently used one stays');
+    assert.ok(await containerExists(client, unreserved), 'one without a reservation is never evicted');
+    assert.not.ok(await containerExists(client, second));
+    assert.not.ok(await containerExists(client, third));
 
     const none = await harpoon(['purge', '--budget', '0', '-l', RUN_LABEL, '-l', 'group=budget']);
     assert.is(none.code, 0, show(none));
     assert.is(none.stdout, `${first}\n`);
-    assert.ok(await exists(client, unreserved));
+    assert.ok(await containerExists(client, unreserved));
     await foreignIntact(client);
   } finally {
     await removeQuietly(client, first, second, third, unreserved);
@@ -557,7 +544,7 @@ it('SIGINT while waiting for readiness: exit 130, no container left', async (cli
     assert.ok(sent, `the container never ran: ${show(r)}`);
     assert.is(r.code, 130, show(r));
     assert.is(r.stdout, '');
-    assert.not.ok(await exists(client, name), 'the interrupted launch removed its container');
+    assert.not.ok(await containerExists(client, name), 'the interrupted launch removed its container');
   } finally {
     await removeQuietly(client, name);
   }

@@ -4,7 +4,6 @@
 // Every container carries this run's test label; apps are reached only on 127.0.0.1.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -21,60 +20,15 @@ import {
   waitFor,
   type Harpoon,
 } from 'harpoon';
-import { buildWebapp } from '../../lessons/webapp.ts';
 import { RUN_ID, testLabels } from '../helpers/engine.ts';
-import { engineTests, rejection } from '../helpers/integration.ts';
+import { containerExists, rejection } from '../helpers/integration.ts';
+import { caseLabels, fetchBytes, launcherTests, namer, TEST_WEBAPP as WEBAPP } from '../helpers/launcher.ts';
 
-// Activity records go to a directory of this run's own (before any Launcher exists).
-const stateDir = mkdtempSync(join(tmpdir(), 'harpoon-launcher-lib-'));
-process.env.HARPOON_STATE_DIR = stateDir;
-
-const WEBAPP = `harpoon-test-webapp:${RUN_ID}`;
 let launcher: Launcher;
+const { it } = await launcherTests('harpoon-launcher-lib', (l) => (launcher = l));
 
-const it = await engineTests({
-  ready: async (client) => {
-    await buildWebapp(client, { tag: WEBAPP, labels: testLabels });
-    launcher = new Launcher(client, { labels: testLabels });
-  },
-  after: async () => {
-    await launcher?.close();
-    rmSync(stateDir, { recursive: true, force: true });
-  },
-});
-
-let counter = 0;
 /** A container name unique to this run and test. */
-const uniqueName = (what: string) => `hl-${RUN_ID}-${what}-${++counter}`;
-
-/** Labels for one test case, so a listing can be checked for that case alone. */
-const caseLabels = (what: string) => ({ ...testLabels, 'harpoon.test.case': `${what}-${RUN_ID}` });
-
-/** GET a path of a launched app (loopback only); the body as bytes. */
-function fetchBytes(base: string, path: string): Promise<{ status: number; body: Buffer }> {
-  const target = new URL(path, base);
-  assert.is(target.hostname, '127.0.0.1', `apps are reached on loopback only (${base})`);
-  return new Promise((resolve, reject) => {
-    const req = http.get(target, { agent: false, timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${target} timed out`)));
-    req.on('error', reject);
-  });
-}
-
-async function exists(client: Harpoon, nameOrId: string): Promise<boolean> {
-  try {
-    await client.container(nameOrId).inspect();
-    return true;
-  } catch (err) {
-    if (err instanceof ContainerNotFoundError) return false;
-    throw err;
-  }
-}
+const uniqueName = namer('hl');
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -164,7 +118,7 @@ it('env mode: one byte over the limit is refused with InputTooLargeError, and no
   assert.is(e.limit, INPUT_JSON_ENV_LIMIT);
   assert.match(e.message, String(INPUT_JSON_ENV_LIMIT));
   assert.match(e.message, /inputMode "file"/);
-  assert.is(await exists(client, name), false, 'no container by that name');
+  assert.is(await containerExists(client, name), false, 'no container by that name');
   const found = await client.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`harpoon.test.case=too-large-${RUN_ID}`] }) });
   assert.is(found.length, 0, 'no container with the case label');
 });
@@ -291,7 +245,7 @@ async function assertTimesOut(client: Harpoon, spec: Parameters<Launcher['launch
   assert.match(e.message, /It was removed/);
   assert.ok(took >= (spec.readyTimeoutMs ?? 0), `gave up after ${took} ms, not before the deadline`);
   assert.ok(took < (spec.readyTimeoutMs ?? 0) + 10_000, `gave up after ${took} ms`);
-  assert.is(await exists(client, spec.name), false, 'the container was removed');
+  assert.is(await containerExists(client, spec.name), false, 'the container was removed');
   return e;
 }
 
@@ -407,7 +361,7 @@ it('healthy: a failing healthcheck fails the launch (unhealthy), and no healthch
   assert.match(e.reason, /probe-says-no/);
   assert.ok(e.logsTail.includes('webapp: serving on port 80'), e.logsTail);
   assert.is(e.exitCode, undefined);
-  assert.is(await exists(client, name), false);
+  assert.is(await containerExists(client, name), false);
 
   const bare = uniqueName('no-healthcheck');
   const started = Date.now();
@@ -415,7 +369,7 @@ it('healthy: a failing healthcheck fails the launch (unhealthy), and no healthch
   assert.instance(noCheck, LaunchFailedError, String(noCheck));
   assert.match((noCheck as LaunchFailedError).reason, /no healthcheck/);
   assert.ok(Date.now() - started < 10_000, 'failed without waiting for the deadline');
-  assert.is(await exists(client, bare), false);
+  assert.is(await containerExists(client, bare), false);
 });
 
 it('several checks: all must pass; the error names only those still pending', async (client) => {
@@ -451,13 +405,13 @@ it('keepOnFailure keeps a never-ready container for inspection', async (client) 
     assert.is(e.kept, true);
     assert.match(e.message, /kept for inspection/);
     assert.ok(e.logsTail.includes('kept app here'));
-    assert.is(await exists(client, name), true, 'the container is still there');
+    assert.is(await containerExists(client, name), true, 'the container is still there');
     assert.is((await launcher.get(name))?.state, 'running');
     assert.ok((await launcher.logs(name)).stdout.includes('kept app here'));
   } finally {
     await launcher.remove(name).catch(() => {});
   }
-  assert.is(await exists(client, name), false);
+  assert.is(await containerExists(client, name), false);
 });
 
 it('an app that exits at once, or while being waited for: LaunchFailedError with the exit code and its stderr', async (client) => {
@@ -471,7 +425,7 @@ it('an app that exits at once, or while being waited for: LaunchFailedError with
   assert.ok(e.logsTail.includes('fatal: no config here'), JSON.stringify(e.logsTail));
   assert.ok(e.message.includes('fatal: no config here'));
   assert.is(e.kept, false);
-  assert.is(await exists(client, quick), false);
+  assert.is(await containerExists(client, quick), false);
 
   // Exits later, while the (default) HTTP check is polling.
   const late = uniqueName('exit-late');
@@ -483,7 +437,7 @@ it('an app that exits at once, or while being waited for: LaunchFailedError with
   assert.ok(l.logsTail.includes('fatal: database gone'), JSON.stringify(l.logsTail));
   assert.equal(l.waitingFor, ['HTTP GET / answering anything']);
   assert.ok(Date.now() - started < 10_000, 'failed at the exit, not at the deadline');
-  assert.is(await exists(client, late), false);
+  assert.is(await containerExists(client, late), false);
 });
 
 // ---------------------------------------------------------------- the handle
@@ -569,7 +523,7 @@ it('logs, stop and remove by name', async (client) => {
     await launcher.stop(name); // stopping a stopped one is fine
 
     await launcher.remove(name);
-    assert.is(await exists(client, name), false);
+    assert.is(await containerExists(client, name), false);
     assert.is(await launcher.get(name), undefined);
     assert.instance(await rejection(launcher.remove(name)), ContainerNotFoundError);
   } finally {
@@ -592,7 +546,7 @@ it('NotManagedError for a container the launcher did not start, which survives',
       assert.instance(await rejection(launcher.stop(name)), NotManagedError);
       assert.instance(await rejection(launcher.logs(name)), NotManagedError);
       assert.instance(await rejection(launcher.touch(name)), NotManagedError);
-      assert.is(await exists(client, name), true, `${name} survives`);
+      assert.is(await containerExists(client, name), true, `${name} survives`);
     }
     assert.is((await client.container(madeName).inspect()).State.Running, true, 'still running');
   } finally {

@@ -3,66 +3,23 @@
 // concurrent launches. Each purge is scoped to a label set of its own, and a container the
 // launcher did not start, carrying those same labels, must survive every one of them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ContainerNotFoundError, Launcher, NameConflictError, type Harpoon, type Labels, type Launched } from 'harpoon';
-import { buildWebapp } from '../../lessons/webapp.ts';
-import { RUN_ID, testLabels } from '../helpers/engine.ts';
-import { engineTests, eventually } from '../helpers/integration.ts';
-
-// Activity records go to a directory of this run's own (before any Launcher exists).
-const stateDir = mkdtempSync(join(tmpdir(), 'harpoon-launcher-manage-'));
-process.env.HARPOON_STATE_DIR = stateDir;
+import { Launcher, NameConflictError, type Harpoon, type Labels, type Launched } from 'harpoon';
+import { RUN_ID } from '../helpers/engine.ts';
+import { containerExists, eventually } from '../helpers/integration.ts';
+import { caseLabels, fetchText, launcherTests, namer, TEST_WEBAPP as WEBAPP } from '../helpers/launcher.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const WEBAPP = `harpoon-test-webapp:${RUN_ID}`;
 let launcher: Launcher;
+const { it, stateDir } = await launcherTests('harpoon-launcher-manage', (l) => (launcher = l));
 
-const it = await engineTests({
-  ready: async (client) => {
-    await buildWebapp(client, { tag: WEBAPP, labels: testLabels });
-    launcher = new Launcher(client, { labels: testLabels });
-  },
-  after: async () => {
-    await launcher?.close();
-    rmSync(stateDir, { recursive: true, force: true });
-  },
-});
-
-let counter = 0;
-const uniqueName = (what: string) => `hm-${RUN_ID}-${what}-${++counter}`;
-const caseLabels = (what: string): Labels => ({ ...testLabels, 'harpoon.test.case': `${what}-${RUN_ID}` });
-
-function fetchText(base: string, path: string): Promise<{ status: number; body: string }> {
-  const target = new URL(path, base);
-  assert.is(target.hostname, '127.0.0.1', `apps are reached on loopback only (${base})`);
-  return new Promise((resolve, reject) => {
-    const req = http.get(target, { agent: false, timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${target} timed out`)));
-    req.on('error', reject);
-  });
-}
-
-async function exists(client: Harpoon, nameOrId: string): Promise<boolean> {
-  try {
-    await client.container(nameOrId).inspect();
-    return true;
-  } catch (err) {
-    if (err instanceof ContainerNotFoundError) return false;
-    throw err;
-  }
-}
+let counter = 0; // also numbers the child scripts
+const uniqueName = namer('hm');
 
 /** A running container the launcher did not start, with the given labels (and a tempting memory label). */
 async function foreignContainer(client: Harpoon, labels: Labels) {
@@ -94,15 +51,15 @@ it('purge(labels) removes exactly the launched containers with those labels', as
     assert.ok(existsSync(activityFile(a1.id)), 'the launch recorded activity');
     const removed = await launcher.purge(setA);
     assert.equal(removed.sort(), [a1.name, a2.name].sort());
-    assert.is(await exists(client, a1.id), false);
-    assert.is(await exists(client, a2.id), false);
+    assert.is(await containerExists(client, a1.id), false);
+    assert.is(await containerExists(client, a2.id), false);
     assert.not.ok(existsSync(activityFile(a1.id)), 'the activity record is forgotten');
-    assert.is(await exists(client, b1.id), true, 'another label set survives');
-    assert.is(await exists(client, foreign.id), true, 'the foreign container survives');
+    assert.is(await containerExists(client, b1.id), true, 'another label set survives');
+    assert.is(await containerExists(client, foreign.id), true, 'the foreign container survives');
     assert.is((await client.container(foreign.id).inspect()).State.Running, true);
     assert.equal(await launcher.purge(setA), [], 'nothing left to purge');
     assert.equal(await launcher.purge(setB), [b1.name]);
-    assert.is(await exists(client, foreign.id), true);
+    assert.is(await containerExists(client, foreign.id), true);
   } finally {
     await removeAll(client, [a1.id, a2.id, b1.id, foreign.id]);
   }
@@ -119,11 +76,11 @@ it('purgeInactive(seconds, labels) spares the recently touched, the recently req
     await sleep(200); // let the engine write the log line
     const removed = await launcher.purgeInactive(2, labels);
     assert.equal(removed.sort(), [a.name, c.name].sort());
-    assert.is(await exists(client, a.id), false);
-    assert.is(await exists(client, c.id), false);
-    assert.is(await exists(client, b.id), true, 'touched: survives');
-    assert.is(await exists(client, d.id), true, 'requested directly: survives');
-    assert.is(await exists(client, foreign.id), true, 'foreign: survives');
+    assert.is(await containerExists(client, a.id), false);
+    assert.is(await containerExists(client, c.id), false);
+    assert.is(await containerExists(client, b.id), true, 'touched: survives');
+    assert.is(await containerExists(client, d.id), true, 'requested directly: survives');
+    assert.is(await containerExists(client, foreign.id), true, 'foreign: survives');
     assert.equal(await launcher.purgeInactive(60, labels), [], 'the rest was active within a minute');
   } finally {
     await removeAll(client, [a.id, b.id, c.id, d.id, foreign.id]);
@@ -156,15 +113,15 @@ it('evict(budgetMb, labels) removes least-recently-used first until the reservat
     assert.is(hostConfig.MemoryReservation, 10 * 1024 * 1024);
 
     assert.equal(await launcher.evict(15, labels), [b.name, c.name], 'oldest first, until 10 MB <= 15 MB');
-    assert.is(await exists(client, b.id), false);
-    assert.is(await exists(client, c.id), false);
-    assert.is(await exists(client, a.id), true);
-    assert.is(await exists(client, free.id), true);
-    assert.is(await exists(client, foreign.id), true, 'foreign (with a 100 MB label) survives');
+    assert.is(await containerExists(client, b.id), false);
+    assert.is(await containerExists(client, c.id), false);
+    assert.is(await containerExists(client, a.id), true);
+    assert.is(await containerExists(client, free.id), true);
+    assert.is(await containerExists(client, foreign.id), true, 'foreign (with a 100 MB label) survives');
     assert.equal(await launcher.evict(15, labels), [], 'already within budget');
     assert.equal(await launcher.evict(0, labels), [a.name]);
-    assert.is(await exists(client, free.id), true, 'no reservation: not evicted');
-    assert.is(await exists(client, foreign.id), true, 'foreign survives');
+    assert.is(await containerExists(client, free.id), true, 'no reservation: not evicted');
+    assert.is(await containerExists(client, foreign.id), true, 'foreign survives');
   } finally {
     await removeAll(client, [...launched.map((l) => l.id), ...(foreign ? [foreign.id] : [])]);
   }
@@ -228,8 +185,8 @@ it('memoryBudgetMb: each launch first evicts this launcher\'s least-recently-use
     const c = await budgeted.launch({ image: WEBAPP, name: uniqueName('budget-c'), memoryReservationMb: 16 });
     const names = (await budgeted.list(labels)).map((x) => x.name).sort();
     assert.equal(names, [a.name, c.name].sort());
-    assert.not.ok(await exists(client, b.name));
-    assert.ok(await exists(client, foreign.id), 'the foreign container survives the eviction');
+    assert.not.ok(await containerExists(client, b.name));
+    assert.ok(await containerExists(client, foreign.id), 'the foreign container survives the eviction');
   } finally {
     await budgeted.purge(labels);
     await foreign.remove({ force: true });
@@ -251,9 +208,9 @@ it('crash reaper: a launching process SIGKILLed loses its container within 10 s 
     const killedAt = Date.now();
     await sigkill(launched.child);
     assert.is(launched.child.signalCode, 'SIGKILL');
-    const gone = await eventually(async () => !(await exists(client, launched!.id)), 10_000, 100);
+    const gone = await eventually(async () => !(await containerExists(client, launched!.id)), 10_000, 100);
     assert.ok(gone, `the container is still there ${Date.now() - killedAt} ms after the SIGKILL`);
-    assert.is(await exists(client, bystander.id), true, "the reaper left another session's container alone");
+    assert.is(await containerExists(client, bystander.id), true, "the reaper left another session's container alone");
   } finally {
     if (launched) await sigkill(launched.child);
     await removeAll(client, [bystander.id, ...(launched ? [launched.id] : [])]);
@@ -291,13 +248,13 @@ it("close() removes this session's containers, and only those", async (client) =
     const foreign = await foreignContainer(client, labels);
     ids.push(foreign.id);
     await session.close();
-    assert.is(await exists(client, a.id), false);
-    assert.is(await exists(client, b.id), false);
-    assert.is(await exists(client, kept.id), true, "another launcher's container survives");
-    assert.is(await exists(client, foreign.id), true, 'the foreign container survives');
+    assert.is(await containerExists(client, a.id), false);
+    assert.is(await containerExists(client, b.id), false);
+    assert.is(await containerExists(client, kept.id), true, "another launcher's container survives");
+    assert.is(await containerExists(client, foreign.id), true, 'the foreign container survives');
     await session.close(); // twice is fine
     await other.close(); // no reaper: nothing happens
-    assert.is(await exists(client, kept.id), true);
+    assert.is(await containerExists(client, kept.id), true);
   } finally {
     await session.close().catch(() => {});
     await removeAll(client, ids);
