@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { build } from './commands/build.ts';
+import { defineDock } from './commands/dock.ts';
 import { info } from './commands/info.ts';
 import { launch } from './commands/launch.ts';
 import { launched } from './commands/launched.ts';
@@ -125,6 +126,9 @@ export async function main(argv: string[]): Promise<number> {
     .action(function (this: Command, opts) {
       return action('purge', purge)({ ...globals(this), ...opts });
     });
+
+  // harpoon dock add|ls|rm|use|env: docker contexts; subcommands and flags in commands/dock.ts.
+  defineDock(program.command('dock'), action);
 
   program
     .command('ping', { hidden: true })
