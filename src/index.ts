@@ -18,6 +18,8 @@ export { pushImage, type PushEvent, type PushOptions, type PushResult, type Push
 export { transferImage, type TransferEvent, type TransferOptions, type TransferResult, type TransferTask } from './core/image/transfer.ts';
 export {
   registryCredentials,
+  environmentCredentials,
+  ENV_CREDENTIALS_SOURCE,
   runCredentialHelper,
   encodeRegistryAuth,
   dockerConfigDir,

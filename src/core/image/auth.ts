@@ -103,17 +103,28 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
 }
 
+export const ENV_CREDENTIALS_SOURCE = 'HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD';
+
+/**
+ * Step 1 alone: HARPOON_REGISTRY_USER + HARPOON_REGISTRY_PASSWORD, if set (and HARPOON_REGISTRY_HOST,
+ * if set, names this registry). Reads nothing else and runs nothing (--print-command uses it).
+ */
+export function environmentCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): RegistryCredentials | undefined {
+  const host = normalizeRegistry(registry);
+  const user = env.HARPOON_REGISTRY_USER;
+  const password = env.HARPOON_REGISTRY_PASSWORD;
+  const scope = env.HARPOON_REGISTRY_HOST;
+  if (!user || password === undefined || (scope && normalizeRegistry(scope) !== host)) return undefined;
+  return new RegistryCredentials({ registry: host, username: user, password, source: ENV_CREDENTIALS_SOURCE });
+}
+
 /** Credentials for `registry` (a host, or any alias of Docker Hub), or undefined if none are configured. */
 export async function registryCredentials(registry: string, lookup: CredentialLookup = {}): Promise<RegistryCredentials | undefined> {
   const env = lookup.env ?? process.env;
   const host = normalizeRegistry(registry);
 
-  const user = env.HARPOON_REGISTRY_USER;
-  const password = env.HARPOON_REGISTRY_PASSWORD;
-  const scope = env.HARPOON_REGISTRY_HOST;
-  if (user && password !== undefined && (!scope || normalizeRegistry(scope) === host)) {
-    return new RegistryCredentials({ registry: host, username: user, password, source: 'HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD' });
-  }
+  const fromEnv = environmentCredentials(host, env);
+  if (fromEnv) return fromEnv;
 
   const configFile = join(lookup.configDir ?? dockerConfigDir(env), 'config.json');
   const config = await readDockerConfig(configFile, host);
