@@ -8,11 +8,36 @@ import { launch } from './commands/launch.ts';
 import { launched } from './commands/launched.ts';
 import { purge } from './commands/purge.ts';
 import { ping } from './commands/ping.ts';
+import { publishImage } from './commands/publish-image.ts';
 import { run } from './commands/run.ts';
+import { transferImage } from './commands/transfer-image.ts';
 import { EXIT_ENGINE, reportError } from './exit.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+const TRANSFER_HELP = `
+The dock's engine loads the image straight from this engine's save stream: no temporary file.
+Nothing is sent when the dock already has the image's id (the name is added if missing), and
+the id is checked on arrival. An interrupted transfer loads nothing on the dock.
+Progress: a byte bar on a terminal, plain lines otherwise, JSON lines with --json (on stderr).
+Prints the image id; exit 0, 1 if the dock does not exist, 125 for an engine error, 130 on ctrl-C.
+
+Example:
+  harpoon transfer-image myproject-web:ada gpu1
+  harpoon transfer-image myproject-web:ada gpu1 --print-command   # docker save ... | docker --context gpu1 load`;
+
+const PUBLISH_HELP = `
+Run from inside a project (a folder with docker/NAME/Dockerfile): the local image is
+<project>-NAME:<tag> (tag: the login name unless tag= says otherwise), the target is NAME's
+publication_tag in docker/dockerutils.cfg, with {account} {region} {image} {tag} {user} and $VAR.
+Credentials: HARPOON_REGISTRY_USER + HARPOON_REGISTRY_PASSWORD (HARPOON_REGISTRY_HOST to limit
+them to one registry), else the docker config (\`docker login\`: auths, credsStore, credHelpers).
+They are sent to the engine in a header, never on a command line, never printed.
+Prints REPOSITORY@DIGEST, which pulls exactly this image back; exit 125 on any failure.
+
+Example, with publication_tag = 127.0.0.1:5000/{image}:{tag}:
+  harpoon publish-image web        # 127.0.0.1:5000/myproject-web@sha256:...`;
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -129,6 +154,33 @@ export async function main(argv: string[]): Promise<number> {
 
   // harpoon dock add|ls|rm|use|env: docker contexts; subcommands and flags in commands/dock.ts.
   defineDock(program.command('dock'), action);
+
+  program
+    .command('transfer-image')
+    .description('copy an image from this engine to a dock\'s engine, streamed by the API (nothing sent if the dock has it)')
+    .argument('<image>', 'image name or id on this engine (-H/--context choose the engine)')
+    .argument('<dock>', 'the dock: a docker context (see `harpoon dock ls`)')
+    .option('-q, --quiet', 'no progress; print only the image id')
+    .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
+    .option('--print-command', 'print the equivalent docker command line and do nothing else')
+    .addHelpText('after', TRANSFER_HELP)
+    .action(function (this: Command, image: string, dock: string, opts) {
+      return action('transfer-image', transferImage)(image, dock, { ...globals(this), ...opts });
+    });
+
+  program
+    .command('publish-image')
+    .description('tag a project image as its publication_tag (docker/dockerutils.cfg) and push it')
+    .argument('<name>', 'the image: a folder docker/NAME of the project around the current folder')
+    .option('--account <id>', '{account} in publication_tag (default $AWS_ACCOUNT_ID)')
+    .option('--region <region>', '{region} in publication_tag (default $AWS_REGION, then $AWS_DEFAULT_REGION)')
+    .option('-q, --quiet', 'no progress; print only REPOSITORY@DIGEST')
+    .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
+    .option('--print-command', 'print the equivalent docker command lines and do nothing else')
+    .addHelpText('after', PUBLISH_HELP)
+    .action(function (this: Command, name: string, opts) {
+      return action('publish-image', publishImage)(name, { ...globals(this), ...opts });
+    });
 
   program
     .command('ping', { hidden: true })

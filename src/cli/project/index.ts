@@ -12,3 +12,4 @@ export { substitute, checkSyntax, envLookup, type EnvLookup, type Substitution }
 export { dockerfileStages, repositoryOf, tagOf, type DockerfileStage } from './dockerfile.ts';
 export * from './images.ts';
 export * from './request.ts';
+export * from './publication.ts';

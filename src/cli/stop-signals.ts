@@ -1,0 +1,31 @@
+// Ctrl-C or SIGTERM during a long request (a transfer, a push): abort it cleanly, and exit
+// 128 + n afterwards, as the docker CLI does when a signal stops it.
+import { constants } from 'node:os';
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+export class StopSignals {
+  readonly #controller = new AbortController();
+  #received: NodeJS.Signals | undefined;
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    this.#received ??= signal;
+    this.#controller.abort(new Error(`stopped by ${signal}`));
+  };
+
+  constructor() {
+    for (const signal of STOP_SIGNALS) process.on(signal, this.#onSignal);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** 128 + n for the signal that stopped the work, else undefined. */
+  get exitCode(): number | undefined {
+    return this.#received ? 128 + constants.signals[this.#received] : undefined;
+  }
+
+  dispose(): void {
+    for (const signal of STOP_SIGNALS) process.off(signal, this.#onSignal);
+  }
+}
