@@ -34,7 +34,7 @@ publication_tag in docker/dockerutils.cfg, with {account} {region} {image} {tag}
 Credentials: HARPOON_REGISTRY_USER + HARPOON_REGISTRY_PASSWORD (HARPOON_REGISTRY_HOST to limit
 them to one registry), else the docker config (\`docker login\`: auths, credsStore, credHelpers).
 They are sent to the engine in a header, never on a command line, never printed.
-Prints REPOSITORY@DIGEST, which pulls exactly this image back; exit 125 on any failure.
+Prints REPOSITORY@DIGEST, which pulls exactly this image back; exit 125 on a failure, 130 on ctrl-C.
 
 Example, with publication_tag = 127.0.0.1:5000/{image}:{tag}:
   harpoon publish-image web        # 127.0.0.1:5000/myproject-web@sha256:...`;
