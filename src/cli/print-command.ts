@@ -54,6 +54,8 @@ export interface BuildCommand {
   target?: string;
   pull?: boolean;
   noCache?: boolean;
+  network?: string;
+  platform?: string;
   engine?: EngineChoice;
 }
 
@@ -69,6 +71,8 @@ export function dockerBuild(b: BuildCommand): string[] {
     ...(b.target ? ['--target', b.target] : []),
     ...(b.pull ? ['--pull'] : []),
     ...(b.noCache ? ['--no-cache'] : []),
+    ...(b.network ? ['--network', b.network] : []),
+    ...(b.platform ? ['--platform', b.platform] : []),
     b.context,
   ];
 }
@@ -82,6 +86,8 @@ export interface RunCommand {
   interactive?: boolean;
   tty?: boolean;
   env?: KeyValues;
+  /** Bare `-e NAME`: the value passed on from the caller's environment (never printed). */
+  passEnv?: string[];
   labels?: KeyValues;
   /** -v specs, as given. */
   volumes?: string[];
@@ -95,6 +101,10 @@ export interface RunCommand {
   entrypoint?: string;
   workdir?: string;
   user?: string;
+  /** --init: an init process reaps zombies and forwards signals. */
+  init?: boolean;
+  /** Other docker run flags, as argv, placed before the image (--privileged, --shm-size 1g, ...). */
+  flags?: string[];
   engine?: EngineChoice;
 }
 
@@ -106,7 +116,9 @@ export function dockerRun(r: RunCommand): string[] {
     ...(r.remove ? ['--rm'] : []),
     ...(r.detach ? ['-d'] : []),
     ...(r.interactive && r.tty ? ['-it'] : r.interactive ? ['-i'] : r.tty ? ['-t'] : []),
+    ...(r.init ? ['--init'] : []),
     ...(r.name ? ['--name', r.name] : []),
+    ...many('-e', r.passEnv),
     ...pairs('-e', r.env),
     ...pairs('--label', r.labels, false),
     ...many('-v', r.volumes),
@@ -117,6 +129,7 @@ export function dockerRun(r: RunCommand): string[] {
     ...(r.entrypoint ? ['--entrypoint', r.entrypoint] : []),
     ...(r.workdir ? ['-w', r.workdir] : []),
     ...(r.user ? ['-u', r.user] : []),
+    ...(r.flags ?? []),
     r.image,
     ...(r.cmd ?? []),
   ];
@@ -129,6 +142,10 @@ export function dockerTransfer(ref: string, from: EngineChoice | undefined, to: 
 
 export function dockerTag(source: string, target: string, engine?: EngineChoice): string[] {
   return ['docker', ...engineFlags(engine), 'tag', source, target];
+}
+
+export function dockerRmi(ref: string, engine?: EngineChoice): string[] {
+  return ['docker', ...engineFlags(engine), 'rmi', ref];
 }
 
 /** Credentials never appear: docker push reads them from the docker config, as harpoon does. */

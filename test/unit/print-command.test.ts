@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dockerBuild, dockerPush, dockerRun, dockerTag, dockerTransfer, formatCommand, MASK, maskValue, shellQuote } from '../../src/cli/print-command.ts';
+import { dockerBuild, dockerPush, dockerRmi, dockerRun, dockerTag, dockerTransfer, formatCommand, MASK, maskValue, shellQuote } from '../../src/cli/print-command.ts';
 
 test('shellQuote leaves plain words alone and single-quotes the rest', () => {
   assert.is(shellQuote('harpoon-web:ada'), 'harpoon-web:ada');
@@ -68,6 +68,15 @@ test('dockerRun: every option in docker order, image then command', () => {
   );
   assert.equal(dockerRun({ image: 'x', detach: true, interactive: true }), ['docker', 'run', '-d', '-i', 'x']);
   assert.equal(dockerRun({ image: 'x', tty: true }), ['docker', 'run', '-t', 'x']);
+  // --init, variables passed on by name (their values never printed), other flags before the image.
+  assert.equal(dockerRun({ image: 'x', init: true, passEnv: ['AWS_SECRET_ACCESS_KEY'], env: { A: '1' }, flags: ['--privileged'], cmd: ['sh'] }), [
+    'docker', 'run', '--init', '-e', 'AWS_SECRET_ACCESS_KEY', '-e', 'A=1', '--privileged', 'x', 'sh',
+  ]);
+});
+
+test('dockerBuild --network and --platform; dockerRmi', () => {
+  assert.equal(dockerBuild({ tags: ['a:1'], context: '.', network: 'host', platform: 'linux/amd64' }), ['docker', 'build', '-t', 'a:1', '--network', 'host', '--platform', 'linux/amd64', '.']);
+  assert.equal(dockerRmi('p-web:ada', { host: 'unix:///x.sock' }), ['docker', '-H', 'unix:///x.sock', 'rmi', 'p-web:ada']);
 });
 
 test('transfer, tag and push lines', () => {
