@@ -13,3 +13,4 @@ export { dockerfileStages, repositoryOf, tagOf, type DockerfileStage } from './d
 export * from './images.ts';
 export * from './request.ts';
 export * from './publication.ts';
+export { loadProject, type LoadedProject } from './load.ts';
