@@ -164,7 +164,7 @@ async function buildOne(client: Harpoon, project: ProjectRoot, build: PlannedBui
     else imageId = result.imageId;
   }
 
-  const post = await script('post', { ...scriptEnv, HARPOON_IMAGE_ID: imageId });
+  // The image is built (a failing post script does not undo that): reported before the script runs.
   const durationMs = Date.now() - started;
   progress.built(build, imageId, durationMs);
   c.built.push({
@@ -180,6 +180,7 @@ async function buildOne(client: Harpoon, project: ProjectRoot, build: PlannedBui
     if (build.builder && builderId) process.stdout.write(`${build.builder} ${builderId}\n`);
     process.stdout.write(`${build.reference} ${imageId}\n`);
   }
+  const post = await script('post', { ...scriptEnv, HARPOON_IMAGE_ID: imageId });
   return post;
 }
 
