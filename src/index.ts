@@ -18,3 +18,4 @@ export * from './core/errors.ts';
 
 // Modules on the core.
 export * from './launcher/index.ts';
+export * from './proxy/index.ts';
