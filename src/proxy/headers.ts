@@ -72,6 +72,14 @@ export function upstreamHeaders(req: IncomingMessage, options: ForwardingOptions
   return headers;
 }
 
+function originOf(text: string): string {
+  try {
+    return new URL(text).origin;
+  } catch {
+    return text;
+  }
+}
+
 export interface LocationContext {
   /** e.g. `/docker/web-1`, or '' under host routing. */
   publicPrefix: string;
@@ -99,7 +107,7 @@ export function rewriteLocation(location: string, ctx: LocationContext): string 
     return location;
   }
   const tail = `${url.pathname}${url.search}${url.hash}`;
-  if (url.origin === ctx.upstreamOrigin) return `${ctx.publicOrigin}${addPrefix(tail)}`;
-  if (url.origin === ctx.publicOrigin) return `${ctx.publicOrigin}${addPrefix(tail)}`;
+  // Compare as URL does (lower-case host, no default port): `http://Host:80` is `http://host`.
+  if (url.origin === originOf(ctx.upstreamOrigin) || url.origin === originOf(ctx.publicOrigin)) return `${ctx.publicOrigin}${addPrefix(tail)}`;
   return location;
 }

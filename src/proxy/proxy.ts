@@ -195,28 +195,33 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   }
 
   async #onUpstreamError(err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<void> {
-    if (res.headersSent || res.destroyed || req.destroyed) {
+    if (res.headersSent || res.destroyed || req.socket.destroyed) {
       res.destroy();
       return;
     }
+    const answer = await this.#failureAnswer(err, exchange.route, exchange.match.name, exchange.started);
+    if (res.headersSent || res.destroyed) return;
     res.setHeader('x-harpoon-proxy-error', err.code ?? 'error');
-    const elapsed = Date.now() - exchange.started;
-    const name = exchange.match.name;
-    if (err.code === 'ECONNRESET' && elapsed >= this.#options.timeoutMs - 50) {
-      return sendAnswer(req, res, { status: 504, error: 'timeout', container: name, message: `"${name}" did not answer within ${this.#options.timeoutMs / 1000} s.` });
+    sendAnswer(req, res, answer);
+  }
+
+  /** Why the upstream could not be reached, as an answer: timeout, not running, still starting, or refused. */
+  async #failureAnswer(err: NodeJS.ErrnoException, route: Route, name: string, started: number): Promise<Answer> {
+    if (err.code === 'ECONNRESET' && Date.now() - started >= this.#options.timeoutMs - 50) {
+      return { status: 504, error: 'timeout', container: name, message: `"${name}" did not answer within ${this.#options.timeoutMs / 1000} s.` };
     }
     if (!CONNECTION_FAILURES.has(err.code ?? '') && !/socket hang up/.test(err.message)) {
-      return sendAnswer(req, res, { status: 502, error: 'bad_gateway', container: name, message: `Could not pass the request to "${name}": ${err.message}.` });
+      return { status: 502, error: 'bad_gateway', container: name, message: `Could not pass the request to "${name}": ${err.message}.` };
     }
     // The connection failed: has the container stopped, or is the app not listening yet?
-    await this.routes.refresh(exchange.route.id).catch(() => {});
-    const route = await this.routes.lookup(name);
-    const state = availability(route);
-    if (state.kind !== 'ready') return sendAnswer(req, res, notReadyAnswer(name, state, this.#options.retryAfterSeconds));
-    if (Date.now() - route!.startedAt.getTime() < this.#options.startingGraceMs) {
-      return sendAnswer(req, res, notReadyAnswer(name, { kind: 'starting', reason: 'the app is not accepting connections yet' }, this.#options.retryAfterSeconds));
+    await this.routes.refresh(route.id).catch(() => {});
+    const now = await this.routes.lookup(name);
+    const state = availability(now);
+    if (state.kind !== 'ready') return notReadyAnswer(name, state, this.#options.retryAfterSeconds);
+    if (Date.now() - now!.startedAt.getTime() < this.#options.startingGraceMs) {
+      return notReadyAnswer(name, { kind: 'starting', reason: 'the app is not accepting connections yet' }, this.#options.retryAfterSeconds);
     }
-    sendAnswer(req, res, { status: 502, error: 'bad_gateway', container: name, message: `"${name}" is running but refused the connection (${err.code ?? err.message}).` });
+    return { status: 502, error: 'bad_gateway', container: name, message: `"${name}" is running but refused the connection (${err.code ?? err.message}).` };
   }
 
   #answer(req: IncomingMessage, res: ServerResponse, started: number, match: RouteMatch | undefined, answer: Answer): void {
@@ -275,7 +280,10 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     try {
       // Upgraded connections never return to a pool: no agent.
       this.#core.ws(req, socket as Socket, head, { target: state.upstream, agent: false as unknown as http.Agent }, (err) => {
-        rejectUpgrade(req, socket, { status: 502, error: 'bad_gateway', container: match.name, message: `Could not open a WebSocket to "${match.name}": ${(err as Error).message}.` });
+        // http-proxy-3 calls socket.destroySoon() right after this callback, but the answer
+        // needs a look at the engine first: hold that off (rejectUpgrade ends the socket).
+        Object.defineProperty(socket, 'destroySoon', { value: () => {}, configurable: true });
+        void this.#failureAnswer(err as NodeJS.ErrnoException, route, match.name, started).then((answer) => rejectUpgrade(req, socket, answer));
       });
     } finally {
       req.url = url;

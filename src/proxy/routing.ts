@@ -73,7 +73,8 @@ function byHost(host: string | undefined, url: string, suffix: string): Routing 
 
 function byPath(url: string, prefix: string, strip: boolean): Routing {
   if (url !== prefix && !url.startsWith(`${prefix}/`) && !url.startsWith(`${prefix}?`)) return { kind: 'none' };
-  const afterPrefix = url.slice(prefix.length + 1);
+  // `/docker?x` names no container (the query is not a name): only `/docker/` starts one.
+  const afterPrefix = url.startsWith(`${prefix}/`) ? url.slice(prefix.length + 1) : '';
   const end = afterPrefix.search(/[/?#]/);
   const name = end === -1 ? afterPrefix : afterPrefix.slice(0, end);
   if (!name) return { kind: 'invalid', reason: `give a container name: ${prefix}/<name>/` };
