@@ -10,7 +10,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 const CLIENT_CLAIMS = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-real-ip'];
 
 function connectionTokens(headers: IncomingHttpHeaders): string[] {
-  const value = headers.connection;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === 'connection');
+  const value = key === undefined ? undefined : (headers[key] as string | string[] | undefined);
   return (Array.isArray(value) ? value.join(',') : value ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
 }
 
@@ -59,7 +60,8 @@ export function clientHost(req: IncomingMessage, trustProxy: boolean): string {
 /** The headers to send upstream: hop-by-hop removed, client claims replaced by what we know. */
 export function upstreamHeaders(req: IncomingMessage, options: ForwardingOptions, upgrade = false): IncomingHttpHeaders {
   const headers = withoutHopByHop(req.headers, { upgrade });
-  const remote = req.socket.remoteAddress ?? '';
+  // An IPv4 client on a dual-stack listener shows as ::ffff:a.b.c.d: report a.b.c.d.
+  const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
   const proto = clientProto(req, options.trustProxy);
   const host = clientHost(req, options.trustProxy);
   const priorFor = options.trustProxy ? first(req.headers['x-forwarded-for']) : undefined;
@@ -67,7 +69,10 @@ export function upstreamHeaders(req: IncomingMessage, options: ForwardingOptions
   headers['x-forwarded-for'] = priorFor ? `${priorFor}, ${remote}` : remote;
   headers['x-forwarded-proto'] = upgrade ? proto.replace(/^http/, 'ws') : proto;
   headers['x-forwarded-host'] = host;
-  if (options.publicPrefix) headers['x-forwarded-prefix'] = options.publicPrefix;
+  // Behind a trusted front proxy that mounts us under its own prefix, the prefixes add up.
+  const priorPrefix = options.trustProxy ? (first(req.headers['x-forwarded-prefix']) ?? '').replace(/\/+$/, '') : '';
+  const prefix = `${priorPrefix}${options.publicPrefix}`;
+  if (prefix) headers['x-forwarded-prefix'] = prefix;
   else delete headers['x-forwarded-prefix'];
   return headers;
 }

@@ -129,9 +129,10 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
 
   async #handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void> {
     const started = Date.now();
-    if (this.#options.admin && serveAdmin(req, res, this.#options.admin, () => this.routes.list())) return;
     const routing = route(this.#rules, req.headers.host, req.url ?? '/');
     if (routing.kind === 'none') {
+      // The admin path is the proxy's own only where no container is routed (never on an app's host).
+      if (this.#options.admin && serveAdmin(req, res, this.#options.admin, () => this.routes.list())) return;
       if (next) return next();
       return this.#answer(req, res, started, undefined, { status: 404, error: 'not_found', message: this.#usage() });
     }

@@ -60,7 +60,8 @@ export function normalizeHostSuffix(suffix: string): string {
 export function hostName(host: string | undefined): string | undefined {
   if (!host) return undefined;
   const match = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host.trim().toLowerCase());
-  return match?.[1];
+  // A fully qualified name may end in a dot (`app.docker.localhost.`): the same host.
+  return match?.[1]?.replace(/\.$/, '');
 }
 
 function byHost(host: string | undefined, url: string, suffix: string): Routing {
@@ -90,7 +91,8 @@ function byPath(url: string, prefix: string, strip: boolean): Routing {
  * path like `/docker/x` on `app.docker.localhost` reaches the app, as the app would expect.
  */
 export function route(rules: RoutingRules, host: string | undefined, url: string): Routing {
-  if (!url.startsWith('/')) return { kind: 'invalid', reason: 'only origin-form request targets (a path) are proxied' };
+  // Absolute-form and authority-form targets are for forward proxies: never routed here.
+  if (!url.startsWith('/')) return { kind: 'none' };
   if (rules.hostSuffix) {
     const routed = byHost(host, url, rules.hostSuffix);
     if (routed.kind !== 'none') return routed;
