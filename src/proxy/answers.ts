@@ -73,11 +73,11 @@ function body(req: IncomingMessage, answer: Answer): { type: string; text: strin
   return { type: 'application/json; charset=utf-8', text: `${JSON.stringify(json)}\n` };
 }
 
-/** Answer an HTTP request ourselves (HEAD gets the headers only). */
-export function sendAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+/** Answer an HTTP request ourselves (HEAD gets the headers only); returns the body bytes sent. */
+export function sendAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): number {
   if (res.headersSent) {
     res.destroy();
-    return;
+    return 0;
   }
   const { type, text } = body(req, answer);
   res.writeHead(answer.status, {
@@ -87,6 +87,7 @@ export function sendAnswer(req: IncomingMessage, res: ServerResponse, answer: An
     ...(answer.retryAfter ? { 'retry-after': String(answer.retryAfter) } : {}),
   });
   res.end(req.method === 'HEAD' ? undefined : text);
+  return req.method === 'HEAD' ? 0 : Buffer.byteLength(text);
 }
 
 /** Answer a WebSocket handshake we cannot pass on, then close the socket. */

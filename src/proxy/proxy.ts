@@ -67,6 +67,8 @@ interface Exchange {
   upstream: string;
   started: number;
   bytes: number;
+  /** Set when the proxy answered itself after the upstream failed. */
+  error?: string;
 }
 
 const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH']);
@@ -163,7 +165,10 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   #forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     this.#touch(exchange.route);
     this.#exchanges.set(req, exchange);
-    res.once('close', () => this.#log(req, res.statusCode, exchange.started, { match: exchange.match, bytes: exchange.bytes, ...(res.writableFinished ? {} : { error: 'connection closed before the response was complete' }) }));
+    res.once('close', () => {
+      const error = exchange.error ?? (res.writableFinished ? undefined : 'connection closed before the response was complete');
+      this.#log(req, res.statusCode, exchange.started, { match: exchange.match, bytes: exchange.bytes, ...(error ? { error } : {}) });
+    });
     // http-proxy-3 copies req.url and req.headers while web() runs (synchronously): hand it
     // the upstream's view, then put the client's back for logging and for `next` handlers.
     const { url, headers } = req;
@@ -203,7 +208,8 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     const answer = await this.#failureAnswer(err, exchange.route, exchange.match.name, exchange.started);
     if (res.headersSent || res.destroyed) return;
     res.setHeader('x-harpoon-proxy-error', err.code ?? 'error');
-    sendAnswer(req, res, answer);
+    exchange.error = answer.error;
+    exchange.bytes = sendAnswer(req, res, answer);
   }
 
   /** Why the upstream could not be reached, as an answer: timeout, not running, still starting, or refused. */
@@ -226,8 +232,8 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   }
 
   #answer(req: IncomingMessage, res: ServerResponse, started: number, match: RouteMatch | undefined, answer: Answer): void {
-    sendAnswer(req, res, answer);
-    this.#log(req, answer.status, started, { ...(match ? { match } : {}), error: answer.error });
+    const bytes = sendAnswer(req, res, answer);
+    this.#log(req, answer.status, started, { ...(match ? { match } : {}), bytes, error: answer.error });
   }
 
   #log(req: IncomingMessage, status: number, started: number, extra: { match?: RouteMatch; bytes?: number; error?: string; websocket?: boolean }): void {
