@@ -21,7 +21,7 @@
 // harpoon contestant's child process: it starts harpoon's proxy on 127.0.0.1:0, prints
 // {"url","port"} as one JSON line, and serves until its stdin closes (or SIGTERM/SIGINT).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import { access, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -238,7 +238,7 @@ http {
 }
 
 /** nginx in the foreground (its own process group), in a temp prefix; resolves once it proxies. */
-async function startNginx(ctx: BenchContext, nginx: string, backendPort: number, name: string): Promise<string> {
+async function startNginx(ctx: BenchContext, nginx: string, backendPort: number, name: string): Promise<{ url: string; pid: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'harpoon-bench-nginx-'));
   ctx.onCleanup(() => rm(dir, { recursive: true, force: true }));
   await chmod(dir, 0o755); // the workers (nobody) may need the temp paths below it
@@ -259,14 +259,14 @@ async function startNginx(ctx: BenchContext, nginx: string, backendPort: number,
     throw new Error(`${(err as Error).message}\n${await errorLog()}`);
   }
   progress(`proxy: nginx (pid ${child.pid}, ${nginx}) listens on 127.0.0.1:${port}, config ${conf}`);
-  return url;
+  return { url, pid: child.pid! };
 }
 
 // ---------------------------------------------------------------------------------------------
 // harpoon's proxy: a child process (this file, run as a script), so that it has an event loop
 // and a CPU of its own to compete for, as nginx's workers do, instead of sharing the bench's.
 
-async function startHarpoonProxy(ctx: BenchContext, name: string): Promise<string> {
+async function startHarpoonProxy(ctx: BenchContext, name: string): Promise<{ url: string; pid: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', THIS_FILE, CHILD_ARG], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -295,7 +295,7 @@ async function startHarpoonProxy(ctx: BenchContext, name: string): Promise<strin
   const url = `${base.replace(/\/+$/, '')}/docker/${name}/`;
   await waitForApp('harpoon', url, exited);
   progress(`proxy: harpoon's proxy (child pid ${child.pid}) listens on port ${port}`);
-  return url;
+  return { url, pid: child.pid! };
 }
 
 /** The child: connect, start the proxy, print its address, serve until stdin ends. */
@@ -408,11 +408,31 @@ function describe(r: WrkResult): string {
 interface Target {
   name: 'direct' | 'nginx' | 'harpoon';
   url: string;
+  /** The proxy's processes (nginx: master and workers), for CPU per request. */
+  pids?: () => number[];
+}
+
+/** User + system CPU of these processes so far, in microseconds (from /proc; clock ticks of 10 ms). */
+function cpuMicros(pids: number[]): number {
+  const TICK_US = 10_000; // CLK_TCK is 100 on Linux
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+  }
+  return ticks * TICK_US;
+}
+
+/** A process and its children (nginx's workers). */
+function withChildren(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return [pid, ...children];
 }
 
 export const proxyBench: Bench = {
   name: 'proxy',
-  lines: ['proxy-rps', 'proxy-p50', 'proxy-p99', 'proxy-share'],
+  lines: ['proxy-rps', 'proxy-p50', 'proxy-p99', 'proxy-share', 'proxy-cpu'],
   async run(ctx, wanted) {
     const { client, labels } = ctx;
     const s = settings();
@@ -442,19 +462,28 @@ export const proxyBench: Bench = {
 
     const targets: Target[] = [{ name: 'direct', url: `${app.url.replace(/\/+$/, '')}/` }];
     await checkApp('direct', targets[0]!.url);
-    targets.push({ name: 'nginx', url: await startNginx(ctx, tools.nginx, app.hostPort, name) });
-    if (startProxyServer) targets.push({ name: 'harpoon', url: await startHarpoonProxy(ctx, name) });
+    const nginxStarted = await startNginx(ctx, tools.nginx, app.hostPort, name);
+    targets.push({ name: 'nginx', url: nginxStarted.url, pids: () => withChildren(nginxStarted.pid) });
+    if (startProxyServer) {
+      const harpoonStarted = await startHarpoonProxy(ctx, name);
+      targets.push({ name: 'harpoon', url: harpoonStarted.url, pids: () => [harpoonStarted.pid] });
+    }
     else progress("proxy: harpoon exports no startProxyServer yet (src/proxy); measuring direct and nginx only, then failing");
 
     progress(`proxy: wrk -t${s.threads} -c${s.connections} --latency; ${s.warmupSeconds ? `${s.warmupSeconds} s warm-up each, then ` : ''}${s.rounds} round(s) of ${s.seconds} s each`);
     for (const t of targets) progress(`proxy: ${t.name} ${t.url}`);
 
     /** One clean wrk run (a 200 with the app's page first, then wrk, then the error check). */
-    async function measure(t: Target, seconds: number): Promise<WrkResult> {
+    const cpuPerRequest = new Map<Target['name'], number[]>();
+    async function measure(t: Target, seconds: number, record = false): Promise<WrkResult> {
       if (stop.signal.aborted) throw new StoppedError();
       await checkApp(t.name, t.url);
+      const pids = t.pids?.() ?? [];
+      const before = cpuMicros(pids);
       const r = await runWrk(tools.wrk, t.url, seconds, s);
+      const used = cpuMicros(pids) - before;
       checkClean(t.name, r);
+      if (record && pids.length && r.rps > 0) (cpuPerRequest.get(t.name) ?? cpuPerRequest.set(t.name, []).get(t.name)!).push(used / (r.rps * seconds));
       return r;
     }
 
@@ -470,7 +499,7 @@ export const proxyBench: Bench = {
     for (let round = 0; round < s.rounds; round++) {
       const order = targets.map((_, k) => targets[(k + round) % targets.length]!);
       const inRound = new Map<Target['name'], WrkResult>();
-      for (const t of order) inRound.set(t.name, await measure(t, s.seconds));
+      for (const t of order) inRound.set(t.name, await measure(t, s.seconds, true));
       const direct = inRound.get('direct')!;
       for (const [n, r] of inRound) {
         results.get(n)!.push(r);
@@ -501,6 +530,9 @@ export const proxyBench: Bench = {
     if (wanted.has('proxy-p50')) report('proxy-p50', { value: harpoon.p50, text: formatLatency(harpoon.p50) }, { value: nginx.p50, text: formatLatency(nginx.p50) });
     if (wanted.has('proxy-p99')) report('proxy-p99', { value: harpoon.p99, text: formatLatency(harpoon.p99) }, { value: nginx.p99, text: formatLatency(nginx.p99) });
     if (wanted.has('proxy-share')) report('proxy-share', { value: harpoon.share, text: harpoon.share.toFixed(2) }, { value: nginx.share, text: nginx.share.toFixed(2) });
+    // The proxy's own CPU (user + system, all its processes) per request: lower is better.
+    const cpu = (n: Target['name']) => median(cpuPerRequest.get(n) ?? [0]);
+    if (wanted.has('proxy-cpu')) report('proxy-cpu', { value: cpu('harpoon'), text: `${cpu('harpoon').toFixed(0)}us` }, { value: cpu('nginx'), text: `${cpu('nginx').toFixed(0)}us` });
   },
 };
 

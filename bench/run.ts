@@ -3,7 +3,7 @@
 //   bench NAME: harpoon=X anchor=Y ratio=R
 // Progress and per-sample detail go to stderr. FILTER: substrings of comparison names
 // (run-true, run-true-cli, build-trivial, build-1gb-context, build-1gb-rss, launcher-ready,
-// launcher-concurrent, proxy-rps, proxy-p50, proxy-p99, proxy-share); any match runs.
+// launcher-concurrent, proxy-rps, proxy-p50, proxy-p99, proxy-share, proxy-cpu); any match runs.
 // Everything created on the engine carries harpoon=true (images: harpoon.image=true) and harpoon.bench=<run id>, and is
 // removed at the end, on every way out.
 import { randomBytes } from 'node:crypto';
