@@ -40,17 +40,19 @@ export function routeSummary(route: Route) {
   };
 }
 
-/** Serve the admin endpoint; true if the request was for it. */
-export function serveAdmin(req: IncomingMessage, res: ServerResponse, admin: AdminOptions, routes: () => Route[]): boolean {
+/** Serve the admin endpoint: the body bytes sent, or undefined if the request was not for it. */
+export function serveAdmin(req: IncomingMessage, res: ServerResponse, admin: AdminOptions, routes: () => Route[]): number | undefined {
   const path = (req.url ?? '').split('?')[0];
-  if (path !== (admin.path ?? DEFAULT_ADMIN_PATH)) return false;
+  if (path !== (admin.path ?? DEFAULT_ADMIN_PATH)) return undefined;
+  let bytes = 0;
   const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = `${JSON.stringify(body, null, 2)}\n`;
+    bytes = req.method === 'HEAD' ? 0 : Buffer.byteLength(text);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
     res.end(req.method === 'HEAD' ? undefined : text);
   };
   if (!authorized(req, admin.token)) send(401, { status: 401, error: 'unauthorized', message: 'send Authorization: Bearer <admin token>' }, { 'www-authenticate': 'Bearer' });
   else if (req.method !== 'GET' && req.method !== 'HEAD') send(405, { status: 405, error: 'method_not_allowed', message: 'the admin endpoint is read-only: use GET' }, { allow: 'GET, HEAD' });
   else send(200, { routes: routes().map(routeSummary) });
-  return true;
+  return bytes;
 }

@@ -134,9 +134,12 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     const routing = route(this.#rules, req.headers.host, req.url ?? '/');
     if (routing.kind === 'none') {
       // The admin path is the proxy's own only where no container is routed (never on an app's host).
-      if (this.#options.admin && serveAdmin(req, res, this.#options.admin, () => this.routes.list())) return;
+      const adminBytes = this.#options.admin ? serveAdmin(req, res, this.#options.admin, () => this.routes.list()) : undefined;
+      if (adminBytes !== undefined) {
+        return this.#log(req, res.statusCode, started, { bytes: adminBytes, ...(res.statusCode === 200 ? {} : { error: res.statusCode === 401 ? 'unauthorized' : 'method_not_allowed' }) });
+      }
       if (next) return next();
-      return this.#answer(req, res, started, undefined, { status: 404, error: 'not_found', message: this.#usage() });
+      return this.#answer(req, res, started, undefined, { status: 404, error: 'not_found', message: this.#usage(req) });
     }
     if (routing.kind === 'invalid') return this.#answer(req, res, started, undefined, { status: 400, error: 'bad_request', message: routing.reason });
     if (routing.kind === 'redirect') {
@@ -151,8 +154,9 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     this.#forward(req, res, { match, route: found!, upstream: state.upstream, started, bytes: 0 });
   }
 
-  #usage(): string {
-    const ways = [this.#rules.pathPrefix ? `${this.#rules.pathPrefix}/<container>/` : '', this.#rules.hostSuffix ? `http://<container>${this.#rules.hostSuffix}/` : ''].filter(Boolean);
+  #usage(req: IncomingMessage): string {
+    const port = /:(\d+)$/.exec(req.headers.host ?? '')?.[1];
+    const ways = [this.#rules.pathPrefix ? `${this.#rules.pathPrefix}/<container>/` : '', this.#rules.hostSuffix ? `http://<container>${this.#rules.hostSuffix}${port ? `:${port}` : ''}/` : ''].filter(Boolean);
     return `Nothing is served here. Containers are reached at ${ways.join(' or ')}.`;
   }
 

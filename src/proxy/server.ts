@@ -1,5 +1,6 @@
 // The standalone proxy: a Node HTTP server with the proxy as its only handler.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Harpoon } from '../core/client.ts';
 import { HarpoonProxy, type ProxyOptions } from './proxy.ts';
@@ -21,13 +22,19 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+/** How long close() lets requests in flight finish before cutting every connection. */
+const CLOSE_GRACE_MS = 2_000;
+
 export async function startProxyServer(client: Harpoon, options: ProxyServerOptions = {}): Promise<RunningProxy> {
   const { port = 8000, host = '127.0.0.1', ...proxyOptions } = options;
   const proxy = new HarpoonProxy(client, proxyOptions);
-  await proxy.start();
   const server = http.createServer(proxy.handle);
+  // Upgraded (WebSocket) connections leave the HTTP server's bookkeeping: close() must end them itself.
+  const upgraded = new Set<Duplex>();
   server.on('upgrade', (req, socket, head) => {
-    if (!proxy.handleUpgrade(req, socket, head)) socket.destroy();
+    if (!proxy.handleUpgrade(req, socket, head)) return socket.destroy();
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
   });
   // A client that sends garbage gets a 400, not a crash.
   server.on('clientError', (_err, socket) => {
@@ -35,6 +42,7 @@ export async function startProxyServer(client: Harpoon, options: ProxyServerOpti
     else socket.destroy();
   });
   try {
+    await proxy.start();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -48,19 +56,25 @@ export async function startProxyServer(client: Harpoon, options: ProxyServerOpti
   }
   const bound = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closing: Promise<void> | undefined;
   return {
     proxy,
     server,
     port: bound,
     url: `http://${urlHost}:${bound}`,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await proxy.close();
-      // Requests in flight get a moment, then their connections are cut.
-      const timer = setTimeout(() => server.closeAllConnections(), 2_000);
-      await closed;
-      clearTimeout(timer);
-    },
+    close: () =>
+      (closing ??= (async () => {
+        // Stop accepting and end idle keep-alive connections; requests in flight may finish
+        // (their upstream connections stay up) until the grace runs out, then everything goes.
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const cut = setTimeout(() => {
+          server.closeAllConnections();
+          for (const socket of upgraded) socket.destroy();
+        }, CLOSE_GRACE_MS);
+        await drained;
+        clearTimeout(cut);
+        await proxy.close();
+      })()),
   };
 }

@@ -363,7 +363,7 @@ const table = (): Route[] => [
 /** A server that serves the admin endpoint, and says 'next' for anything else. */
 async function adminOnce(options: Parameters<typeof request>[1], adminOptions: AdminOptions = admin, routes: () => Route[] = table): Promise<Reply> {
   return once((req, res) => {
-    if (!serveAdmin(req, res, adminOptions, routes)) res.end('next');
+    if (serveAdmin(req, res, adminOptions, routes) === undefined) res.end('next');
   }, options);
 }
 
