@@ -32,7 +32,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as harpoonApi from 'harpoon';
 import { Harpoon, Launcher } from 'harpoon';
 import { buildWebapp } from '../lessons/webapp.ts';
-import { LOCAL_HOST, median, progress, report, stop, StoppedError, type Bench, type BenchContext } from './lib.ts';
+import { LOCAL_HOST, median, privateStateDir, progress, report, stop, StoppedError, type Bench, type BenchContext } from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -439,15 +439,7 @@ export const proxyBench: Bench = {
     const tools = await ensureTools();
     const startProxyServer = startProxyServerExport();
 
-    // Activity records go to a temp state directory, not the user's (as in launcher.ts).
-    const stateDir = await mkdtemp(join(tmpdir(), 'harpoon-bench-state-'));
-    const previousStateDir = process.env.HARPOON_STATE_DIR;
-    process.env.HARPOON_STATE_DIR = stateDir;
-    ctx.onCleanup(async () => {
-      if (previousStateDir === undefined) delete process.env.HARPOON_STATE_DIR;
-      else process.env.HARPOON_STATE_DIR = previousStateDir;
-      await rm(stateDir, { recursive: true, force: true });
-    });
+    await privateStateDir(ctx); // activity records stay out of the user's state directory
 
     const image = `harpoon-bench-proxy-webapp:${ctx.runId}`;
     progress(`proxy: building ${image}`);
