@@ -8,14 +8,11 @@
 //     CLI      the same CLI steps, one container after another (what a shell loop does)
 // The image is lessons/webapp.ts (busybox httpd on port 80), built once per run. Containers
 // are removed after each iteration, outside the timed part. Goal: launcher-concurrent ≤ 0.5.
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Launcher, waitFor, type Harpoon } from 'harpoon';
 import { buildWebapp } from '../lessons/webapp.ts';
-import { docker, interleaved, progress, reportTimes, type Bench, type BenchContext, type Contestant } from './lib.ts';
+import { docker, interleaved, privateStateDir, progress, reportTimes, type Bench, type BenchContext, type Contestant } from './lib.ts';
 
 const CONCURRENT = 20;
 const READY = { warmup: 2, iterations: 15 };
@@ -62,15 +59,7 @@ export const launcherBench: Bench = {
   async run(ctx, wanted) {
     const { client, labels } = ctx;
 
-    // Activity records go to a temp state directory, not the user's; deleted at the end.
-    const stateDir = await mkdtemp(join(tmpdir(), 'harpoon-bench-state-'));
-    const previousStateDir = process.env.HARPOON_STATE_DIR;
-    process.env.HARPOON_STATE_DIR = stateDir;
-    ctx.onCleanup(async () => {
-      if (previousStateDir === undefined) delete process.env.HARPOON_STATE_DIR;
-      else process.env.HARPOON_STATE_DIR = previousStateDir;
-      await rm(stateDir, { recursive: true, force: true });
-    });
+    await privateStateDir(ctx); // activity records stay out of the user's state directory
 
     const image = `harpoon-bench-webapp:${ctx.runId}`;
     progress(`launcher: building ${image}`);

@@ -1,6 +1,9 @@
 // Shared bench plumbing: interleaved timing, medians, the one-line report, the docker CLI,
 // and the per-run context (engine connection, labels, base image, cleanup hooks).
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { busyboxBase, type Harpoon } from 'harpoon';
 
@@ -159,4 +162,17 @@ export async function buildBusybox(client: Harpoon, runId: string, labels: Recor
     labels,
   });
   return tag;
+}
+
+/** A temporary HARPOON_STATE_DIR for this bench (activity records stay out of the user's); restored and deleted at cleanup. */
+export async function privateStateDir(ctx: BenchContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'harpoon-bench-state-'));
+  const previous = process.env.HARPOON_STATE_DIR;
+  process.env.HARPOON_STATE_DIR = dir;
+  ctx.onCleanup(async () => {
+    if (previous === undefined) delete process.env.HARPOON_STATE_DIR;
+    else process.env.HARPOON_STATE_DIR = previous;
+    await rm(dir, { recursive: true, force: true });
+  });
+  return dir;
 }

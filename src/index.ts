@@ -37,3 +37,4 @@ export * from './core/errors.ts';
 
 // Modules on the core.
 export * from './launcher/index.ts';
+export * from './proxy/index.ts';

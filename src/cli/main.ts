@@ -8,6 +8,7 @@ import { info } from './commands/info.ts';
 import { launch } from './commands/launch.ts';
 import { launched } from './commands/launched.ts';
 import { purge } from './commands/purge.ts';
+import { proxy, PROXY_HELP } from './commands/proxy.ts';
 import { ping } from './commands/ping.ts';
 import { publishImage } from './commands/publish-image.ts';
 import { run } from './commands/run.ts';
@@ -259,6 +260,29 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', RUN_IMAGE_HELP)
     .action(function (this: Command, name: string, opts) {
       return action('run-image', runImage)(name, { ...globals(this), ...opts });
+    });
+
+  program
+    .command('proxy')
+    .description('serve launched containers over HTTP and WebSocket: /docker/<name>/ and/or <name>.docker.localhost, until SIGINT/SIGTERM')
+    .option('--port <port>', 'port to listen on (default 8000; 0 picks a free one)')
+    .option('--host <addr>', 'address to listen on (default 127.0.0.1: this machine only)')
+    .option('--prefix <path>', 'path routing under this prefix (default /docker)')
+    .option('--no-path', 'no path routing (host routing only: needs --host-suffix)')
+    .option('--no-strip-prefix', 'send the whole path upstream, /docker/<name> included')
+    .option('--host-suffix <suffix>', 'host routing: <name><suffix>, e.g. .docker.localhost')
+    .option('-l, --label <K=V>', 'serve only launched containers that also carry this label (repeatable: all must match)', collect, [])
+    .option('--trust-proxy', 'keep clients\' X-Forwarded-* (only behind a front proxy you run)')
+    .option('--timeout <seconds>', 'give up on a silent container after this long (default 60)')
+    .option('--admin', `the admin endpoint (route table as JSON) at /_harpoon/routes; token from $HARPOON_PROXY_TOKEN or --admin-token-file`)
+    .option('--admin-token-file <file>', 'read the admin token from this file')
+    .option('--json', 'access log as JSON lines on stdout; first line {"listening": URL, "port": N}')
+    .option('-q, --quiet', 'no access log')
+    .addHelpText('after', PROXY_HELP)
+    .action(function (this: Command, opts) {
+      // This command's --host is the listen address; the global -H/--host picks the engine.
+      const { host: listen, ...rest } = opts as { host?: string };
+      return action('proxy', proxy)({ ...(this.parent!.opts() as { host?: string; context?: string }), ...rest, ...(listen !== undefined ? { listen } : {}) } as Parameters<typeof proxy>[0]);
     });
 
   program

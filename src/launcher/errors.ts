@@ -32,48 +32,42 @@ interface NotReadyDetail {
   kept: boolean;
 }
 
-function describe(detail: NotReadyDetail): string {
-  const logs = detail.logsTail.trim() ? `\n--- last log lines ---\n${detail.logsTail.trimEnd()}` : '\n(the container printed nothing)';
-  const fate = detail.kept ? 'It was kept for inspection (keepOnFailure).' : 'It was removed.';
-  return `${fate}${logs}`;
-}
-
-/** The container did not become ready before the deadline. */
-export class LaunchTimeoutError extends HarpoonError {
+/** What both ways of not becoming ready share: which container, what was pending, its last output. */
+export abstract class NotReadyError extends HarpoonError {
   readonly containerName: string;
   readonly waitingFor: string[];
   readonly logsTail: string;
   readonly kept: boolean;
-  readonly timeoutMs: number;
-  constructor(detail: NotReadyDetail & { timeoutMs: number }) {
-    super(
-      'NOT_READY',
-      `Container "${detail.container}" was not ready within ${detail.timeoutMs} ms, still waiting for: ${detail.waitingFor.join('; ')}. ` +
-        `Raise the timeout, or check the readiness strategy. ${describe(detail)}`,
-    );
+  constructor(detail: NotReadyDetail, what: string) {
+    const logs = detail.logsTail.trim() ? `\n--- last log lines ---\n${detail.logsTail.trimEnd()}` : '\n(the container printed nothing)';
+    const fate = detail.kept ? 'It was kept for inspection (keepOnFailure).' : 'It was removed.';
+    super('NOT_READY', `Container "${detail.container}" ${what} ${fate}${logs}`);
     this.containerName = detail.container;
     this.waitingFor = detail.waitingFor;
     this.logsTail = detail.logsTail;
     this.kept = detail.kept;
+  }
+}
+
+/** The container did not become ready before the deadline. */
+export class LaunchTimeoutError extends NotReadyError {
+  readonly timeoutMs: number;
+  constructor(detail: NotReadyDetail & { timeoutMs: number }) {
+    super(
+      detail,
+      `was not ready within ${detail.timeoutMs} ms, still waiting for: ${detail.waitingFor.join('; ')}. Raise the timeout, or check the readiness strategy.`,
+    );
     this.timeoutMs = detail.timeoutMs;
   }
 }
 
 /** The container stopped, or reported itself unhealthy, before it was ready. */
-export class LaunchFailedError extends HarpoonError {
-  readonly containerName: string;
-  readonly waitingFor: string[];
-  readonly logsTail: string;
-  readonly kept: boolean;
+export class LaunchFailedError extends NotReadyError {
   /** The container's exit code, when it exited. */
   readonly exitCode: number | undefined;
   readonly reason: string;
   constructor(detail: NotReadyDetail & { reason: string; exitCode?: number }) {
-    super('NOT_READY', `Container "${detail.container}" failed before it was ready: ${detail.reason}. ${describe(detail)}`);
-    this.containerName = detail.container;
-    this.waitingFor = detail.waitingFor;
-    this.logsTail = detail.logsTail;
-    this.kept = detail.kept;
+    super(detail, `failed before it was ready: ${detail.reason}.`);
     this.exitCode = detail.exitCode;
     this.reason = detail.reason;
   }

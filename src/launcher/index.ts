@@ -5,4 +5,4 @@ export { waitFor, parseWaitFlag, describeCheck, listensOn, type ReadyCheck } fro
 export { FileActivityStore, defaultStateDir, type ActivityStore } from './activity.ts';
 export { pickBinding, urlHost, type PortBinding, type PublishedPort } from './ports.ts';
 export { LAUNCHER_LABEL, SESSION_LABEL, PORT_LABEL, MEMORY_LABEL, INPUT_MODE_LABEL } from './labels.ts';
-export { InputTooLargeError, LaunchTimeoutError, LaunchFailedError, NotManagedError, INPUT_JSON_ENV_LIMIT, ENV_STRING_LIMIT } from './errors.ts';
+export { InputTooLargeError, LaunchTimeoutError, LaunchFailedError, NotReadyError, NotManagedError, INPUT_JSON_ENV_LIMIT, ENV_STRING_LIMIT } from './errors.ts';

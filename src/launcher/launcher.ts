@@ -7,7 +7,7 @@ import type { Container, Logs } from '../core/container/container.ts';
 import { ContainerNotFoundError, throwIfAborted } from '../core/errors.ts';
 import { managedLabels, type Labels } from '../core/labels.ts';
 import { FileActivityStore, type ActivityStore } from './activity.ts';
-import { LaunchFailedError, LaunchTimeoutError, NotManagedError } from './errors.ts';
+import { LaunchFailedError, LaunchTimeoutError, NotManagedError, NotReadyError } from './errors.ts';
 import { inputEntries, putInputs } from './input.ts';
 import { INPUT_MODE_LABEL, LAUNCHER_LABEL, launcherFilter, MEMORY_LABEL, PORT_LABEL, SESSION_LABEL } from './labels.ts';
 import { appUrl, pickBinding } from './ports.ts';
@@ -128,7 +128,7 @@ export class Launcher {
       await this.activity.touch(container.id).catch(() => {});
       return { id: container.id, name: normal.name, url, hostPort: binding.hostPort, containerPort: normal.containerPort, labels };
     } catch (err) {
-      const keep = normal.keepOnFailure && (err instanceof LaunchTimeoutError || err instanceof LaunchFailedError);
+      const keep = normal.keepOnFailure && err instanceof NotReadyError;
       if (!keep) await container.remove({ force: true, volumes: true, ifExists: true }).catch(() => {});
       throw err;
     } finally {

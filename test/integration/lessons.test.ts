@@ -1,4 +1,4 @@
-// Lessons 01-05 run end to end, in order, as `npm run lesson` runs them; their output is checked.
+// Lessons 01-06 run end to end, in order, as `npm run lesson` runs them; their output is checked.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -82,6 +82,22 @@ live('05 launches a web app with a JSON input and a file, fetches them back over
   assert.match(run.stdout, new RegExp(`URL by name: ${url}`));
   assert.match(run.stdout, /Refused \(INPUT_TOO_LARGE\): .*131060-byte limit.*inputMode "file"/);
   assert.match(run.stdout, new RegExp(`Purged: harpoon-lesson-05-${LESSON_ID}`));
+  assert.match(run.stdout, /After: 0 left\./);
+  const left = await client!.listManaged({ 'harpoon.lesson': LESSON_ID });
+  assert.is(left.containers.length + left.images.length + left.volumes.length, 0);
+});
+
+live('06 reaches two apps through the proxy by path and by host, and shows the please-wait answer', async () => {
+  const run = lesson(6);
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /Proxy listening on http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(run.stdout, new RegExp(`By path: GET /docker/lesson06-first-${LESSON_ID}/input\\.json -> 200 \\{"which":"first"\\}`));
+  assert.match(run.stdout, new RegExp(`By host: GET http://lesson06-second-${LESSON_ID}\\.docker\\.localhost:\\d+/input\\.json -> 200 \\{"which":"second"\\}`));
+  assert.match(run.stdout, /Slow starter: 503 Retry-After: 2 .*is starting/);
+  assert.match(run.stdout, /Slow starter: 200, ready: <h1>harpoon web app<\/h1>/);
+  assert.match(run.stdout, /Unknown: 404 No container named "no-such-app" is served here\./);
+  assert.match(run.stdout, /Stopped: 502 .*exited with code/);
+  assert.match(run.stdout, /access: GET \/input\.json -> 200/);
   assert.match(run.stdout, /After: 0 left\./);
   const left = await client!.listManaged({ 'harpoon.lesson': LESSON_ID });
   assert.is(left.containers.length + left.images.length + left.volumes.length, 0);

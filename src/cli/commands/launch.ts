@@ -107,8 +107,9 @@ export function asFlagError(err: unknown): unknown {
 export async function launch(image: string, flags: LaunchFlags): Promise<number> {
   const spec = await specFromFlags(image, flags);
   try {
-    normalizeSpec(spec); // the same checks launch() makes, up front, so errors can name flags
-    if (spec.files?.length) await inputEntries(normalizeSpec(spec));
+    // The same checks launch() makes, up front (before connecting), so errors can name flags.
+    const normal = normalizeSpec(spec);
+    if (normal.files.length) await inputEntries(normal);
   } catch (err) {
     throw asFlagError(err);
   }

@@ -1,0 +1,120 @@
+// What the proxy says when it cannot pass a request on: starting (503 + Retry-After, and a
+// page that refreshes itself for browsers), failed (502 with the container's state), gone
+// (404), upstream trouble (502/504). The same answers for every method, so a POST to a
+// starting app learns it is starting (django_docker_engine answered it 405).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import type { Route } from './routes.ts';
+
+export type Availability =
+  | { kind: 'ready'; upstream: string }
+  /** Will likely answer soon: created, restarting, health check starting, app not listening yet. */
+  | { kind: 'starting'; reason: string }
+  /** Paused: not coming back by itself, but not failed either. */
+  | { kind: 'paused'; reason: string }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'gone' };
+
+/** How a route's engine state translates into what the proxy can do with a request. */
+export function availability(route: Route | undefined): Availability {
+  if (!route || route.status === 'removing') return { kind: 'gone' };
+  switch (route.status) {
+    case 'created':
+      return { kind: 'starting', reason: 'created, not started yet' };
+    case 'restarting':
+      return { kind: 'starting', reason: 'restarting' };
+    case 'paused':
+      return { kind: 'paused', reason: 'paused' };
+    case 'running':
+      if (route.health === 'starting') return { kind: 'starting', reason: 'its health check has not passed yet' };
+      if (route.health === 'unhealthy') return { kind: 'failed', reason: 'running but unhealthy' };
+      if (!route.upstream) return { kind: 'failed', reason: `running, but port ${route.containerPort} is not published` };
+      return { kind: 'ready', upstream: route.upstream };
+    default:
+      return { kind: 'failed', reason: describeExit(route) };
+  }
+}
+
+function describeExit(route: Route): string {
+  const parts = [`${route.status} with code ${route.exitCode}`];
+  if (route.oomKilled) parts.push('killed for lack of memory');
+  if (route.error) parts.push(route.error);
+  return parts.join('; ');
+}
+
+export interface Answer {
+  status: number;
+  /** A short machine word: starting, paused, failed, not_found, bad_gateway, timeout, bad_request. */
+  error: string;
+  message: string;
+  container?: string;
+  /** Seconds; sets Retry-After (and the page's refresh). */
+  retryAfter?: number;
+}
+
+function wantsHtml(req: IncomingMessage): boolean {
+  return /\btext\/html\b/.test(String(req.headers.accept ?? ''));
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(answer: Answer): string {
+  const refresh = answer.retryAfter ? `<meta http-equiv="refresh" content="${answer.retryAfter}">` : '';
+  const title = answer.error === 'starting' ? 'Starting…' : `${answer.status} ${STATUS_CODES[answer.status] ?? ''}`;
+  return `<!doctype html><html><head><meta charset="utf-8">${refresh}<title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;color:#222}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(answer.message)}</p>${answer.retryAfter ? '<p>This page reloads by itself.</p>' : ''}</body></html>\n`;
+}
+
+function body(req: IncomingMessage, answer: Answer): { type: string; text: string } {
+  if (wantsHtml(req)) return { type: 'text/html; charset=utf-8', text: page(answer) };
+  const json = { status: answer.status, error: answer.error, message: answer.message, ...(answer.container ? { container: answer.container } : {}), ...(answer.retryAfter ? { retryAfter: answer.retryAfter } : {}) };
+  return { type: 'application/json; charset=utf-8', text: `${JSON.stringify(json)}\n` };
+}
+
+/** Answer an HTTP request ourselves (HEAD gets the headers only); returns the body bytes sent. */
+export function sendAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer): number {
+  if (res.headersSent) {
+    res.destroy();
+    return 0;
+  }
+  const { type, text } = body(req, answer);
+  res.writeHead(answer.status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...(answer.retryAfter ? { 'retry-after': String(answer.retryAfter) } : {}),
+  });
+  res.end(req.method === 'HEAD' ? undefined : text);
+  return req.method === 'HEAD' ? 0 : Buffer.byteLength(text);
+}
+
+/** Answer a WebSocket handshake we cannot pass on, then close the socket. */
+export function rejectUpgrade(req: IncomingMessage, socket: Duplex, answer: Answer): void {
+  const { type, text } = body(req, answer);
+  const head = [
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}`,
+    `content-type: ${type}`,
+    `content-length: ${Buffer.byteLength(text)}`,
+    'cache-control: no-store',
+    ...(answer.retryAfter ? [`retry-after: ${answer.retryAfter}`] : []),
+    'connection: close',
+  ];
+  if (socket.writable) socket.end(`${head.join('\r\n')}\r\n\r\n${text}`);
+  else socket.destroy();
+}
+
+/** The answer for a route that is not ready. */
+export function notReadyAnswer(name: string, state: Exclude<Availability, { kind: 'ready' }>, retryAfter: number): Answer {
+  switch (state.kind) {
+    case 'gone':
+      return { status: 404, error: 'not_found', container: name, message: `No container named "${name}" is served here.` };
+    case 'starting':
+      return { status: 503, error: 'starting', container: name, retryAfter, message: `"${name}" is starting (${state.reason}). Try again in a moment.` };
+    case 'paused':
+      return { status: 503, error: 'paused', container: name, retryAfter: Math.max(retryAfter, 10), message: `"${name}" is paused.` };
+    case 'failed':
+      return { status: 502, error: 'failed', container: name, message: `"${name}" is not serving: ${state.reason}.` };
+  }
+}

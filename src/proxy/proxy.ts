@@ -1,0 +1,316 @@
+// The proxy: route a request to a launched container (routing.ts), check it can answer
+// (routes.ts, answers.ts), and pass it on with http-proxy-3, streaming both ways through a
+// keep-alive pool, with header hygiene (headers.ts), activity tracking and an access event.
+// Mount `handle` and `handleUpgrade` on any Node HTTP server, or use startProxyServer.
+import { EventEmitter } from 'node:events';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import type { Harpoon } from '../core/client.ts';
+import { InvalidInputError } from '../core/errors.ts';
+import type { Labels } from '../core/labels.ts';
+import { FileActivityStore, type ActivityStore } from '../launcher/activity.ts';
+import { checkAdminOptions, serveAdmin, type AdminOptions } from './admin.ts';
+import { availability, notReadyAnswer, rejectUpgrade, sendAnswer, type Answer } from './answers.ts';
+import { clientHost, clientProto, rewriteLocation, upstreamHeaders, withoutHopByHop } from './headers.ts';
+import { RouteTable, type Route } from './routes.ts';
+import { normalizeHostSuffix, normalizePrefix, route, type RouteMatch, type RoutingRules } from './routing.ts';
+
+export interface ProxyOptions {
+  /** Path routing under this prefix (default '/docker'); false turns it off. */
+  pathPrefix?: string | false;
+  /** Send `/<rest>` upstream rather than the whole path (default true). */
+  stripPrefix?: boolean;
+  /** Host routing: `<name><hostSuffix>`, e.g. '.docker.localhost'. Off unless given. */
+  hostSuffix?: string;
+  /** Serve only launched containers that also carry these labels. */
+  labels?: Labels;
+  /** Keep the client's X-Forwarded-* (appending to them): only behind your own front proxy. */
+  trustProxy?: boolean;
+  /** Give up on a silent upstream after this long (ms, default 60 000): 504, or a cut response. */
+  timeoutMs?: number;
+  /** A container started less than this long ago (ms, default 120 000) that refuses connections is "starting". */
+  startingGraceMs?: number;
+  /** Retry-After for starting containers (seconds, default 2). */
+  retryAfterSeconds?: number;
+  /** Where request activity is recorded for the launcher's purge of inactive containers; false: nowhere. */
+  activity?: ActivityStore | false;
+  /** The admin endpoint (route table as JSON); off unless given. */
+  admin?: AdminOptions;
+  /** Host to reach published ports on, instead of the one the engine endpoint implies. */
+  urlHost?: string;
+  /** Most concurrent connections per container (default 256); more requests wait. */
+  maxSocketsPerContainer?: number;
+}
+
+export interface AccessEvent {
+  time: Date;
+  remote: string;
+  method: string;
+  /** The path as the client sent it. */
+  url: string;
+  status: number;
+  /** Response body bytes sent to the client (for WebSockets: all bytes sent). */
+  bytes: number;
+  durationMs: number;
+  container?: string;
+  via?: 'path' | 'host';
+  websocket?: boolean;
+  /** Why the proxy answered itself or cut the response. */
+  error?: string;
+}
+
+interface Exchange {
+  match: RouteMatch;
+  route: Route;
+  upstream: string;
+  started: number;
+  bytes: number;
+  /** Set when the proxy answered itself after the upstream failed. */
+  error?: string;
+}
+
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH']);
+
+export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
+  readonly routes: RouteTable;
+  readonly #rules: RoutingRules;
+  readonly #options: ProxyOptions & { timeoutMs: number; startingGraceMs: number; retryAfterSeconds: number };
+  readonly #activity: ActivityStore | undefined;
+  readonly #agent: http.Agent;
+  readonly #core: ProxyServer;
+  readonly #exchanges = new WeakMap<IncomingMessage, Exchange>();
+
+  constructor(client: Harpoon, options: ProxyOptions = {}) {
+    super();
+    const field = (name: string, fn: () => string) => {
+      try {
+        return fn();
+      } catch (err) {
+        throw new InvalidInputError(name, (err as Error).message);
+      }
+    };
+    this.#rules = {
+      pathPrefix: options.pathPrefix === false ? undefined : field('pathPrefix', () => normalizePrefix((options.pathPrefix as string | undefined) ?? '/docker')),
+      stripPrefix: options.stripPrefix ?? true,
+      hostSuffix: options.hostSuffix === undefined ? undefined : field('hostSuffix', () => normalizeHostSuffix(options.hostSuffix!)),
+    };
+    if (!this.#rules.pathPrefix && !this.#rules.hostSuffix) throw new InvalidInputError('pathPrefix', 'path routing is off and no hostSuffix is given: nothing could be routed');
+    for (const key of ['timeoutMs', 'startingGraceMs', 'retryAfterSeconds', 'maxSocketsPerContainer'] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new InvalidInputError(key, `${value} is not a positive number`);
+    }
+    if (options.admin) field('admin.token', () => (checkAdminOptions(options.admin!), ''));
+    this.#options = { timeoutMs: 60_000, startingGraceMs: 120_000, retryAfterSeconds: 2, ...options };
+    this.#activity = options.activity === false ? undefined : (options.activity ?? new FileActivityStore());
+    this.routes = new RouteTable(client, { ...(options.labels ? { labels: options.labels } : {}), ...(options.urlHost ? { urlHost: options.urlHost } : {}) });
+    // Keep-alive to upstreams: without an agent every request would open a new connection.
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSocketsPerContainer ?? 256, maxFreeSockets: 64, scheduling: 'lifo' });
+    this.#core = createProxyServer({ xfwd: false, changeOrigin: false, agent: this.#agent, proxyTimeout: this.#options.timeoutMs });
+    this.#core.on('proxyRes', (proxyRes, req) => this.#onUpstreamResponse(proxyRes, req));
+    // WebSocket socket errors come here (http-proxy-3 throws without a listener).
+    this.#core.on('error', (_err, _req, res) => (res as Socket | undefined)?.destroy?.());
+  }
+
+  /** Load the route table and follow the engine's events. Call before serving. */
+  async start(): Promise<void> {
+    await this.routes.start();
+  }
+
+  /**
+   * The request handler (`(req, res, next)`, so Express and connect can mount it). Requests
+   * it does not route go to `next` if given, else get a 404.
+   */
+  readonly handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void => {
+    this.#handle(req, res, next).catch((err) => {
+      sendAnswer(req, res, { status: 500, error: 'proxy_error', message: `The proxy failed: ${(err as Error).message}` });
+      this.#log(req, res.statusCode, Date.now(), { error: (err as Error).message });
+    });
+  };
+
+  async #handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void> {
+    const started = Date.now();
+    const routing = route(this.#rules, req.headers.host, req.url ?? '/');
+    if (routing.kind === 'none') {
+      // The admin path is the proxy's own only where no container is routed (never on an app's host).
+      const adminBytes = this.#options.admin ? serveAdmin(req, res, this.#options.admin, () => this.routes.list()) : undefined;
+      if (adminBytes !== undefined) {
+        return this.#log(req, res.statusCode, started, { bytes: adminBytes, ...(res.statusCode === 200 ? {} : { error: res.statusCode === 401 ? 'unauthorized' : 'method_not_allowed' }) });
+      }
+      if (next) return next();
+      return this.#answer(req, res, started, undefined, { status: 404, error: 'not_found', message: this.#usage(req) });
+    }
+    if (routing.kind === 'invalid') return this.#answer(req, res, started, undefined, { status: 400, error: 'bad_request', message: routing.reason });
+    if (routing.kind === 'redirect') {
+      res.writeHead(308, { location: routing.location, 'content-length': 0 });
+      res.end();
+      return this.#log(req, 308, started, {});
+    }
+    const { match } = routing;
+    const found = await this.routes.lookup(match.name);
+    const state = availability(found);
+    if (state.kind !== 'ready') return this.#answer(req, res, started, match, notReadyAnswer(match.name, state, this.#options.retryAfterSeconds));
+    this.#forward(req, res, { match, route: found!, upstream: state.upstream, started, bytes: 0 });
+  }
+
+  #usage(req: IncomingMessage): string {
+    const port = /:(\d+)$/.exec(req.headers.host ?? '')?.[1];
+    const ways = [this.#rules.pathPrefix ? `${this.#rules.pathPrefix}/<container>/` : '', this.#rules.hostSuffix ? `http://<container>${this.#rules.hostSuffix}${port ? `:${port}` : ''}/` : ''].filter(Boolean);
+    return `Nothing is served here. Containers are reached at ${ways.join(' or ')}.`;
+  }
+
+  #touch(route: Route): void {
+    route.lastActivity = new Date();
+    route.requests++;
+    this.#activity?.touch(route.id).catch(() => {});
+  }
+
+  #forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+    this.#touch(exchange.route);
+    this.#exchanges.set(req, exchange);
+    res.once('close', () => {
+      const error = exchange.error ?? (res.writableFinished ? undefined : 'connection closed before the response was complete');
+      this.#log(req, res.statusCode, exchange.started, { match: exchange.match, bytes: exchange.bytes, ...(error ? { error } : {}) });
+    });
+    // http-proxy-3 copies req.url and req.headers while web() runs (synchronously): hand it
+    // the upstream's view, then put the client's back for logging and for `next` handlers.
+    const { url, headers } = req;
+    req.url = exchange.match.upstreamPath;
+    req.headers = upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: exchange.match.publicPrefix });
+    try {
+      this.#core.web(req, res, { target: exchange.upstream }, (err) => void this.#onUpstreamError(err as NodeJS.ErrnoException, req, res, exchange));
+    } finally {
+      req.url = url;
+      req.headers = headers;
+    }
+  }
+
+  #onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage): void {
+    const exchange = this.#exchanges.get(req);
+    proxyRes.headers = withoutHopByHop(proxyRes.headers);
+    if (!exchange) return;
+    const location = proxyRes.headers.location;
+    if (location) {
+      proxyRes.headers.location = rewriteLocation(location, {
+        publicPrefix: exchange.match.publicPrefix,
+        stripped: this.#rules.stripPrefix,
+        publicOrigin: `${clientProto(req, Boolean(this.#options.trustProxy))}://${clientHost(req, Boolean(this.#options.trustProxy))}`,
+        upstreamOrigin: exchange.upstream,
+      });
+    }
+    proxyRes.on('data', (chunk: Buffer) => {
+      exchange.bytes += chunk.length;
+    });
+  }
+
+  async #onUpstreamError(err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<void> {
+    if (res.headersSent || res.destroyed || req.socket.destroyed) {
+      res.destroy();
+      return;
+    }
+    const answer = await this.#failureAnswer(err, exchange.route, exchange.match.name, exchange.started);
+    if (res.headersSent || res.destroyed) return;
+    res.setHeader('x-harpoon-proxy-error', err.code ?? 'error');
+    exchange.error = answer.error;
+    exchange.bytes = sendAnswer(req, res, answer);
+  }
+
+  /** Why the upstream could not be reached, as an answer: timeout, not running, still starting, or refused. */
+  async #failureAnswer(err: NodeJS.ErrnoException, route: Route, name: string, started: number): Promise<Answer> {
+    if (err.code === 'ECONNRESET' && Date.now() - started >= this.#options.timeoutMs - 50) {
+      return { status: 504, error: 'timeout', container: name, message: `"${name}" did not answer within ${this.#options.timeoutMs / 1000} s.` };
+    }
+    if (!CONNECTION_FAILURES.has(err.code ?? '') && !/socket hang up/.test(err.message)) {
+      return { status: 502, error: 'bad_gateway', container: name, message: `Could not pass the request to "${name}": ${err.message}.` };
+    }
+    // The connection failed: has the container stopped, or is the app not listening yet?
+    await this.routes.refresh(route.id).catch(() => {});
+    const now = await this.routes.lookup(name);
+    const state = availability(now);
+    if (state.kind !== 'ready') return notReadyAnswer(name, state, this.#options.retryAfterSeconds);
+    if (Date.now() - now!.startedAt.getTime() < this.#options.startingGraceMs) {
+      return notReadyAnswer(name, { kind: 'starting', reason: 'the app is not accepting connections yet' }, this.#options.retryAfterSeconds);
+    }
+    return { status: 502, error: 'bad_gateway', container: name, message: `"${name}" is running but refused the connection (${err.code ?? err.message}).` };
+  }
+
+  #answer(req: IncomingMessage, res: ServerResponse, started: number, match: RouteMatch | undefined, answer: Answer): void {
+    const bytes = sendAnswer(req, res, answer);
+    this.#log(req, answer.status, started, { ...(match ? { match } : {}), bytes, error: answer.error });
+  }
+
+  #log(req: IncomingMessage, status: number, started: number, extra: { match?: RouteMatch; bytes?: number; error?: string; websocket?: boolean }): void {
+    if (this.listenerCount('access') === 0) return;
+    this.emit('access', {
+      time: new Date(started),
+      remote: req.socket.remoteAddress ?? '',
+      method: req.method ?? '',
+      url: req.url ?? '',
+      status,
+      bytes: extra.bytes ?? 0,
+      durationMs: Date.now() - started,
+      ...(extra.match ? { container: extra.match.name, via: extra.match.via } : {}),
+      ...(extra.websocket ? { websocket: true } : {}),
+      ...(extra.error ? { error: extra.error } : {}),
+    });
+  }
+
+  /** The `upgrade` handler: true if the proxy took the socket (answered or proxied it). */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    const routing = route(this.#rules, req.headers.host, req.url ?? '/');
+    if (routing.kind === 'none') return false;
+    void this.#upgrade(req, socket, head, routing).catch((err) => rejectUpgrade(req, socket, { status: 500, error: 'proxy_error', message: (err as Error).message }));
+    return true;
+  };
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, routing: Exclude<ReturnType<typeof route>, { kind: 'none' }>): Promise<void> {
+    const started = Date.now();
+    socket.on('error', () => socket.destroy());
+    if (routing.kind !== 'route') {
+      const answer: Answer = routing.kind === 'invalid' ? { status: 400, error: 'bad_request', message: routing.reason } : { status: 404, error: 'not_found', message: `Connect to ${routing.location}` };
+      rejectUpgrade(req, socket, answer);
+      return this.#log(req, answer.status, started, { websocket: true, error: answer.error });
+    }
+    const { match } = routing;
+    const found = await this.routes.lookup(match.name);
+    const state = availability(found);
+    if (state.kind !== 'ready') {
+      const answer = notReadyAnswer(match.name, state, this.#options.retryAfterSeconds);
+      rejectUpgrade(req, socket, answer);
+      return this.#log(req, answer.status, started, { match, websocket: true, error: answer.error });
+    }
+    const route = found!;
+    this.#touch(route);
+    // WebSocket traffic is activity too (the store throttles the writes).
+    socket.on('data', () => this.#activity?.touch(route.id).catch(() => {}));
+    socket.once('close', () => this.#log(req, 101, started, { match, websocket: true, bytes: (socket as Socket).bytesWritten ?? 0 }));
+    const { url, headers } = req;
+    req.url = match.upstreamPath;
+    req.headers = upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: match.publicPrefix }, true);
+    try {
+      // Upgraded connections never return to a pool: no agent.
+      this.#core.ws(req, socket as Socket, head, { target: state.upstream, agent: false as unknown as http.Agent }, (err) => {
+        // http-proxy-3 calls socket.destroySoon() right after this callback, but the answer
+        // needs a look at the engine first: hold that off (rejectUpgrade ends the socket).
+        Object.defineProperty(socket, 'destroySoon', { value: () => {}, configurable: true });
+        void this.#failureAnswer(err as NodeJS.ErrnoException, route, match.name, started).then((answer) => rejectUpgrade(req, socket, answer));
+      });
+    } finally {
+      req.url = url;
+      req.headers = headers;
+    }
+  }
+
+  /** Connections held open to containers (in use and idle): for tests and monitoring. */
+  upstreamSockets(): { active: number; idle: number } {
+    const count = (pool: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(pool).reduce((n, list) => n + (list?.length ?? 0), 0);
+    return { active: count(this.#agent.sockets), idle: count(this.#agent.freeSockets) };
+  }
+
+  /** Stop following events and close idle upstream connections. */
+  async close(): Promise<void> {
+    this.routes.close();
+    this.#agent.destroy();
+  }
+}
