@@ -120,10 +120,13 @@ live('a TLS dock: the docker CLI loads its certificates (and gets to connecting,
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=client');
   ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '2');
   const tlsName = `${NAME}-tls`;
-  const add = harpoon(['dock', 'add', tlsName, 'tcp://127.0.0.1:1', '--tls-dir', certs, '--print-command']);
+  const printed = harpoon(['dock', 'add', tlsName, 'tcp://127.0.0.1:1', '--tls-dir', certs, '--print-command']);
+  assert.is(printed.status, 0, printed.stderr);
+  assert.match(printed.stdout, new RegExp(`^docker context create ${tlsName} --description 'harpoon dock' --docker '?host=tcp://127\\.0\\.0\\.1:1,ca=${certs}/ca\\.pem,cert=${certs}/cert\\.pem,key=${certs}/key\\.pem'?\n$`));
+  assert.is(docker(['context', 'inspect', tlsName]).status, 1, '--print-command creates nothing');
+  const add = harpoon(['dock', 'add', tlsName, 'tcp://127.0.0.1:1', '--tls-dir', certs]);
   assert.is(add.status, 0, add.stderr);
   try {
-    assert.match(add.stderr, new RegExp(`docker context create ${tlsName} --description 'harpoon dock' --docker '?host=tcp://127\\.0\\.0\\.1:1,ca=${certs}/ca\\.pem,cert=${certs}/cert\\.pem,key=${certs}/key\\.pem'?\n`));
     const inspect = docker(['context', 'inspect', tlsName, '--format', '{{json .TLSMaterial}} {{.Endpoints.docker.Host}}']);
     assert.is(inspect.status, 0, inspect.stderr);
     assert.is(inspect.stdout.trim(), '{"docker":["ca.pem","cert.pem","key.pem"]} tcp://127.0.0.1:1');

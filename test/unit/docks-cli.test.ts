@@ -1,5 +1,6 @@
 // `harpoon dock ...` as a process, without an engine: help, exit codes (docker's: 1 for a dock
-// problem, 125 for bad flags), --print-command on stderr, stdout/stderr as `docker context`.
+// problem, 125 for bad flags), --print-command on stdout and nothing done, stdout/stderr as
+// `docker context`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HARPOON, ROOT } from '../helpers/pty.ts';
 import { docksTable, dockerContextCreate, effectiveContext, type DockRow } from '../../src/cli/commands/dock.ts';
+import { listDocks } from '../../src/cli/docks/store.ts';
 
 const configDir = mkdtempSync(join(tmpdir(), 'harpoon-docks-cli-'));
 test.after(() => rmSync(configDir, { recursive: true, force: true }));
@@ -32,12 +34,34 @@ test('dock --help: the subcommands, docks as docker contexts, and cloud machines
   assert.match(harpoon(['--help']).stdout, /^  dock +manage docks/m);
 });
 
-test('add: NAME on stdout, a note on stderr; --print-command shows `docker context create` first', () => {
-  const run = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/one.sock', '--print-command']);
+/** The contexts on disk in configDir. */
+const contexts = () => listDocks(configDir).map((d) => `${d.name} ${d.url}`);
+
+test('add --print-command: `docker context create` on stdout, nothing else, nothing written; add: NAME on stdout, a note on stderr', () => {
+  const printed = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/one.sock', '--print-command']);
+  assert.is(printed.status, 0, printed.stderr);
+  assert.is(printed.stdout, "docker context create sock1 --description 'harpoon dock' --docker host=unix:///nonexistent/one.sock\n");
+  assert.is(printed.stderr, '');
+  assert.equal(contexts(), [], 'nothing created');
+  const run = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/one.sock']);
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stdout, 'sock1\n');
-  assert.match(run.stderr, /^docker context create sock1 --description 'harpoon dock' --docker host=unix:\/\/\/nonexistent\/one\.sock\n/);
-  assert.match(run.stderr, /Added dock "sock1"/);
+  assert.match(run.stderr, /^Added dock "sock1"/);
+  assert.equal(contexts(), ['sock1 unix:///nonexistent/one.sock']);
+});
+
+test('add --print-command checks as add does: an existing name without --force, a bad name or URL exit 1 with nothing on stdout', () => {
+  const exists = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/two.sock', '--print-command']);
+  assert.is(exists.status, 1);
+  assert.is(exists.stdout, '');
+  assert.match(exists.stderr, /already exists/);
+  const badName = harpoon(['dock', 'add', 'x', 'unix:///x.sock', '--print-command']);
+  assert.is(badName.status, 1);
+  assert.is(badName.stdout, '');
+  // The URL as add would store it: tcp:// gets its default port.
+  const tcp = harpoon(['dock', 'add', 'lo', 'tcp://127.0.0.1', '--print-command']);
+  assert.is(tcp.status, 0, tcp.stderr);
+  assert.is(tcp.stdout, "docker context create lo --description 'harpoon dock' --docker host=tcp://127.0.0.1:2375\n");
 });
 
 test('add: exit 1 for an existing name (with the fix), an invalid name or URL (with a pointer to --help)', () => {
@@ -56,9 +80,13 @@ test('add: exit 1 for an existing name (with the fix), an invalid name or URL (w
 });
 
 test('add --force replaces; --print-command then shows the rm too', () => {
-  const run = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/two.sock', '--force', '--print-command']);
+  const printed = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/two.sock', '--force', '--print-command']);
+  assert.is(printed.status, 0, printed.stderr);
+  assert.match(printed.stdout, /^docker context rm --force sock1\ndocker context create sock1 .*two\.sock\n$/);
+  assert.equal(contexts(), ['sock1 unix:///nonexistent/one.sock'], 'not replaced by --print-command');
+  const run = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/two.sock', '--force']);
   assert.is(run.status, 0, run.stderr);
-  assert.match(run.stderr, /^docker context rm --force sock1\ndocker context create sock1 /);
+  assert.equal(contexts(), ['sock1 unix:///nonexistent/two.sock']);
 });
 
 test('add: a password in the URL is refused, and never echoed', () => {
@@ -76,10 +104,16 @@ test('bad flags and missing arguments exit 125, as docker\'s flag errors', () =>
 
 test('use: sets currentContext (other keys kept), warns when DOCKER_HOST overrides it; missing → 1', () => {
   writeFileSync(join(configDir, 'config.json'), JSON.stringify({ auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass' }));
-  const run = harpoon(['dock', 'use', 'sock1', '--print-command']);
+  const printed = harpoon(['dock', 'use', 'sock1', '--print-command']);
+  assert.is(printed.status, 0, printed.stderr);
+  assert.equal([printed.stdout, printed.stderr], ['docker context use sock1\n', '']);
+  assert.equal(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')), { auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass' }, 'unchanged');
+  const notThere = harpoon(['dock', 'use', 'ghost', '--print-command']);
+  assert.equal([notThere.status, notThere.stdout], [1, '']);
+  const run = harpoon(['dock', 'use', 'sock1']);
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stdout, 'sock1\n');
-  assert.match(run.stderr, /^docker context use sock1\n/);
+  assert.match(run.stderr, /^Current context is now "sock1"\n/);
   assert.equal(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')), { auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass', currentContext: 'sock1' });
   const warned = harpoon(['dock', 'use', 'sock1'], { DOCKER_HOST: NO_ENGINE });
   assert.match(warned.stderr, /Warning: DOCKER_HOST is set/);
@@ -90,7 +124,7 @@ test('use: sets currentContext (other keys kept), warns when DOCKER_HOST overrid
 
 test('ls --json without an engine: every dock listed, unreachable with the reason, the current one marked; exit 0', () => {
   const started = Date.now();
-  const run = harpoon(['dock', 'ls', '--json', '--timeout', '2', '--print-command'], { DOCKER_HOST: NO_ENGINE });
+  const run = harpoon(['dock', 'ls', '--json', '--timeout', '2'], { DOCKER_HOST: NO_ENGINE });
   assert.is(run.status, 0, run.stderr);
   const rows = JSON.parse(run.stdout) as DockRow[];
   assert.equal(rows.map((r) => r.name), ['default', 'sock1']);
@@ -101,7 +135,11 @@ test('ls --json without an engine: every dock listed, unreachable with the reaso
   assert.equal({ ...sock1, error: null }, { name: 'sock1', url: 'unix:///nonexistent/two.sock', current: false, description: 'harpoon dock', harpoon: true, tls: false, reachable: false, engineVersion: null, error: null });
   assert.match(sock1.error!, /ENOENT/);
   assert.ok(Date.now() - started < 15_000);
-  assert.match(run.stderr, /^docker context ls\ndocker --context default version --format '\{\{\.Server\.Version\}\}'\ndocker --context sock1 version/);
+  // --print-command: the docker commands on stdout, no engine asked.
+  const printed = harpoon(['dock', 'ls', '--print-command'], { DOCKER_HOST: NO_ENGINE });
+  assert.is(printed.status, 0, printed.stderr);
+  assert.is(printed.stdout, "docker context ls\ndocker --context default version --format '{{.Server.Version}}'\ndocker --context sock1 version --format '{{.Server.Version}}'\n");
+  assert.is(printed.stderr, '');
   // Without DOCKER_HOST, config.json's currentContext is the current one.
   const table = harpoon(['dock', 'ls']);
   assert.is(table.status, 0, table.stderr);
@@ -148,12 +186,18 @@ test('ls --timeout must be a positive number', () => {
   assert.match(run.stderr, /--timeout "soon"/);
 });
 
-test('env: the script on stdout (nothing else), --print-command on stderr; missing dock → 1 and an empty stdout', () => {
-  const run = harpoon(['dock', 'env', 'sock1', '--print-command']);
+test('env: the script on stdout (nothing else); --print-command prints the docker command instead; missing dock → 1 and an empty stdout', () => {
+  const run = harpoon(['dock', 'env', 'sock1']);
   assert.is(run.status, 0, run.stderr);
   assert.match(run.stdout, /^export DOCKER_HOST='unix:\/\/\/nonexistent\/two\.sock'\n/m);
   assert.match(run.stdout, /^export HARPOON_DOCK='sock1'$/m);
-  assert.is(run.stderr, "docker context inspect sock1 --format '{{.Endpoints.docker.Host}}'\n");
+  assert.is(run.stderr, '');
+  const printed = harpoon(['dock', 'env', 'sock1', '--print-command']);
+  assert.equal([printed.status, printed.stdout, printed.stderr], [0, "docker context inspect sock1 --format '{{.Endpoints.docker.Host}}'\n", '']);
+  const unsetPrinted = harpoon(['dock', 'env', '--unset', '--print-command']);
+  assert.equal([unsetPrinted.status, unsetPrinted.stderr], [0, '']);
+  assert.match(unsetPrinted.stdout, /^# no docker command: /);
+  assert.is(harpoon(['dock', 'env', 'ghost', '--print-command']).status, 1);
   const missing = harpoon(['dock', 'env', 'ghost']);
   assert.is(missing.status, 1);
   assert.is(missing.stdout, '');
@@ -175,11 +219,16 @@ test('rm: refuses the current dock (1), removes with --force and says the curren
   assert.is(refused.status, 1);
   assert.match(refused.stderr, /in use/);
   assert.is(harpoon(['dock', 'add', 'sock2', 'unix:///nonexistent/three.sock']).status, 0);
+  // --print-command: the command, what would fail reported (exit 1), nothing removed.
+  const printed = harpoon(['dock', 'rm', 'ghost', 'sock2', '--print-command']);
+  assert.is(printed.status, 1);
+  assert.is(printed.stdout, 'docker context rm ghost sock2\n');
+  assert.is(printed.stderr, 'harpoon dock rm: context "ghost" does not exist\n');
+  assert.ok(contexts().includes('sock2 unix:///nonexistent/three.sock'), 'still there');
   // As `docker context rm a b`: what can go goes, the failure is reported, exit 1.
-  const partly = harpoon(['dock', 'rm', 'ghost', 'sock2', '--print-command']);
+  const partly = harpoon(['dock', 'rm', 'ghost', 'sock2']);
   assert.is(partly.status, 1);
   assert.is(partly.stdout, 'sock2\n');
-  assert.match(partly.stderr, /^docker context rm ghost sock2\n/);
   assert.match(partly.stderr, /context "ghost" does not exist/);
   const forced = harpoon(['dock', 'rm', '--force', 'sock1']);
   assert.is(forced.status, 0, forced.stderr);

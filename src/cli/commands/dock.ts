@@ -1,11 +1,16 @@
 // harpoon dock add|ls|rm|use|env: docks are docker engines stored as docker contexts, so the
 // docker CLI sees harpoon's docks (`docker --context NAME`) and harpoon sees the CLI's contexts.
 // Exit codes as the docker CLI's `context` commands: 1 for a dock problem, 125 for bad flags.
+// --print-command, as on every other command: the equivalent docker command lines on stdout,
+// after the checks that need no change (a bad name or URL, a missing dock: exit 1), and nothing done.
 import type { Command } from 'commander';
 import { Harpoon, systemResolveEnvFor } from '../../index.ts';
 import { dockEnvironment, envScript, parseShell, unsetScript } from '../docks/env.ts';
 import {
   addDock,
+  checkAddDock,
+  checkRemoveDock,
+  checkUseDock,
   currentContext,
   DEFAULT_CONTEXT,
   DOCK_DESCRIPTION,
@@ -21,14 +26,15 @@ import {
 import { formatCommand } from '../print-command.ts';
 
 export interface PrintFlags {
-  /** Print the equivalent docker command line to stderr before doing it. */
+  /** Print the equivalent docker command lines on stdout and do nothing else. */
   printCommand?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
 
-function printCommands(flags: PrintFlags, ...commands: string[][]): void {
-  if (flags.printCommand) for (const argv of commands) process.stderr.write(`${formatCommand(argv)}\n`);
+/** --print-command's output: one docker command line each, on stdout. */
+function printCommands(...commands: string[][]): void {
+  for (const argv of commands) process.stdout.write(`${formatCommand(argv)}\n`);
 }
 
 // --- add ------------------------------------------------------------------------------------
@@ -47,15 +53,19 @@ export function dockerContextCreate(name: string, url: string, tlsDir?: string):
 
 export async function dockAdd(name: string, url: string, flags: AddFlags, env: Env = process.env): Promise<number> {
   const configDir = dockerConfigDir(env);
-  if (flags.printCommand) {
-    if (flags.force && getDock(configDir, name)) printCommands(flags, ['docker', 'context', 'rm', '--force', name]);
-    printCommands(flags, dockerContextCreate(name, url, flags.tlsDir));
-  }
-  const dock = addDock(configDir, name, url, {
+  const options = {
     ...(flags.tlsDir ? { tlsDir: flags.tlsDir } : {}),
     ...(flags.insecure ? { insecure: true } : {}),
     ...(flags.force ? { force: true } : {}),
-  });
+  };
+  if (flags.printCommand) {
+    // The same checks as add (name, URL, TLS files, an existing dock), then the commands; nothing written.
+    const planned = checkAddDock(configDir, name, url, options);
+    if (planned.replaces) printCommands(['docker', 'context', 'rm', '--force', name]);
+    printCommands(dockerContextCreate(name, planned.url, flags.tlsDir));
+    return 0;
+  }
+  const dock = addDock(configDir, name, url, options);
   process.stdout.write(`${dock.name}\n`);
   process.stderr.write(`Added dock "${dock.name}" (${dock.url}) as a docker context. Use it with \`harpoon dock use ${dock.name}\`, \`eval "$(harpoon dock env ${dock.name})"\` or \`docker --context ${dock.name}\`.\n`);
   return 0;
@@ -145,7 +155,10 @@ export async function dockLs(flags: LsFlags, env: Env = process.env): Promise<nu
   if (!(Number.isFinite(seconds) && seconds > 0)) throw new DockError(`--timeout "${flags.timeout}" is not a positive number of seconds`, true);
   const configDir = dockerConfigDir(env);
   const docks = listDocks(configDir);
-  printCommands(flags, ['docker', 'context', 'ls'], ...[DEFAULT_CONTEXT, ...docks.map((d) => d.name)].map((name) => ['docker', '--context', name, 'version', '--format', '{{.Server.Version}}']));
+  if (flags.printCommand) {
+    printCommands(['docker', 'context', 'ls'], ...[DEFAULT_CONTEXT, ...docks.map((d) => d.name)].map((name) => ['docker', '--context', name, 'version', '--format', '{{.Server.Version}}']));
+    return 0;
+  }
   const current = effectiveContext(configDir, env, docks);
   const defaultUrl = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
   const entries = [
@@ -173,13 +186,19 @@ export async function dockLs(flags: LsFlags, env: Env = process.env): Promise<nu
 // --- rm / use -------------------------------------------------------------------------------
 
 export async function dockRm(names: string[], flags: PrintFlags & { force?: boolean }, env: Env = process.env): Promise<number> {
-  printCommands(flags, ['docker', 'context', 'rm', ...(flags.force ? ['--force'] : []), ...names]);
   const configDir = dockerConfigDir(env);
+  const options = flags.force ? { force: true } : {};
+  if (flags.printCommand) printCommands(['docker', 'context', 'rm', ...(flags.force ? ['--force'] : []), ...names]);
   // As `docker context rm a b`: remove what can be removed, report the rest, exit 1 if any failed.
+  // With --print-command: only report what would fail.
   let failed = 0;
   for (const name of names) {
     try {
-      const { wasCurrent } = removeDock(configDir, name, flags.force ? { force: true } : {});
+      if (flags.printCommand) {
+        checkRemoveDock(configDir, name, options);
+        continue;
+      }
+      const { wasCurrent } = removeDock(configDir, name, options);
       process.stdout.write(`${name}\n`);
       if (wasCurrent) process.stderr.write(`"${name}" was the current context; the current context is now "default".\n`);
     } catch (err) {
@@ -192,7 +211,11 @@ export async function dockRm(names: string[], flags: PrintFlags & { force?: bool
 }
 
 export async function dockUse(name: string, flags: PrintFlags, env: Env = process.env): Promise<number> {
-  printCommands(flags, ['docker', 'context', 'use', name]);
+  if (flags.printCommand) {
+    checkUseDock(dockerConfigDir(env), name);
+    printCommands(['docker', 'context', 'use', name]);
+    return 0;
+  }
   useDock(dockerConfigDir(env), name);
   process.stdout.write(`${name}\n`);
   process.stderr.write(`Current context is now "${name}"\n`);
@@ -210,14 +233,18 @@ export async function dockEnv(name: string | undefined, flags: PrintFlags & { un
   const shell = parseShell(flags.shell);
   if (flags.unset || name === DEFAULT_CONTEXT) {
     if (flags.unset && name !== undefined && name !== DEFAULT_CONTEXT) throw new DockError('--unset takes no dock name: it undoes whichever dock this shell points at', true);
-    if (flags.printCommand) process.stderr.write('# no docker command: this only unsets DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH and HARPOON_DOCK\n');
-    process.stdout.write(unsetScript(shell));
+    // A comment: harmless if it reaches `eval`.
+    process.stdout.write(flags.printCommand ? '# no docker command: this only unsets DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH and HARPOON_DOCK\n' : unsetScript(shell));
     return 0;
   }
   if (name === undefined) throw new DockError('name the dock: `eval "$(harpoon dock env NAME)"`, or undo with `eval "$(harpoon dock env --unset)"`', true);
-  printCommands(flags, ['docker', 'context', 'inspect', name, '--format', '{{.Endpoints.docker.Host}}']);
   const dock = getDock(dockerConfigDir(env), name);
   if (!dock) throw new DockError(`context "${name}" does not exist; see \`harpoon dock ls\``);
+  if (flags.printCommand) {
+    // What the script sets DOCKER_HOST to; `export DOCKER_CONTEXT=NAME` is the docker CLI's own way.
+    printCommands(['docker', 'context', 'inspect', name, '--format', '{{.Endpoints.docker.Host}}']);
+    return 0;
+  }
   process.stdout.write(envScript(dockEnvironment(dock), shell));
   return 0;
 }
@@ -245,6 +272,10 @@ Docks are docker contexts in $DOCKER_CONFIG (default ~/.docker): \`docker --cont
 harpoon's docks, and harpoon lists the contexts the docker CLI made. Engine selection follows the
 docker CLI: --context, DOCKER_HOST, DOCKER_CONTEXT, then the current context (\`dock use\`).
 
+--print-command (on every subcommand) prints the equivalent docker command lines on stdout and
+changes nothing, as on build-image, run-image, transfer-image and publish-image; a missing dock
+or a bad name or URL still exits 1.
+
 Creating cloud machines is out of scope: start the machine and its engine yourself (or with your
 cloud's tools), then \`harpoon dock add\` it.
 
@@ -267,7 +298,7 @@ the files are copied into the context (key 0600), as \`docker context create\` d
 /** Define `harpoon dock` and its subcommands on `dock` (main.ts: `defineDock(program.command('dock'), action)`). */
 export function defineDock(dock: Command, action: Action): void {
   const printCommand = '--print-command';
-  const printHelp = 'print the equivalent docker command line to stderr, then do it';
+  const printHelp = 'print the equivalent docker command line and do nothing else';
   dock
     .description('manage docks: docker engines (ssh://, tcp:// with TLS, unix://) stored as docker contexts')
     .addHelpText('after', DOCK_HELP);

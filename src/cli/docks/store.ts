@@ -224,14 +224,20 @@ export function listDocks(configDir: string): Dock[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Create a context the docker CLI can use; TLS files are copied in (the key stays 0600). */
-export function addDock(configDir: string, name: string, rawUrl: string, options: AddDockOptions = {}): Dock {
+/** What addDock would write, checked (name, URL, TLS files, an existing context) without writing anything. */
+export function checkAddDock(configDir: string, name: string, rawUrl: string, options: AddDockOptions = {}): { url: string; tls?: TlsFiles; replaces?: Dock } {
   validateName(name);
   const url = validateUrl(rawUrl, { tls: Boolean(options.tlsDir), ...(options.insecure ? { insecure: true } : {}) });
   // Read everything before writing anything: a bad --tls-dir leaves no half-made dock.
   const tls = options.tlsDir ? readTlsDir(options.tlsDir) : undefined;
   const existing = getDock(configDir, name);
   if (existing && !options.force) throw new DockError(`context "${name}" already exists (${existing.url || 'unreadable'}); pass --force to replace it`);
+  return { url, ...(tls ? { tls } : {}), ...(existing ? { replaces: existing } : {}) };
+}
+
+/** Create a context the docker CLI can use; TLS files are copied in (the key stays 0600). */
+export function addDock(configDir: string, name: string, rawUrl: string, options: AddDockOptions = {}): Dock {
+  const { url, tls } = checkAddDock(configDir, name, rawUrl, options);
   const paths = contextPaths(configDir, name);
   removeContextFiles(paths);
 
@@ -257,8 +263,8 @@ function removeContextFiles(paths: { meta: string; tlsDir: string }): void {
   rmSync(dirname(paths.tlsDir), { recursive: true, force: true });
 }
 
-/** Remove a context. Refuses the current one and contexts harpoon did not make, unless `force`. */
-export function removeDock(configDir: string, name: string, options: { force?: boolean } = {}): { wasCurrent: boolean } {
+/** Whether removeDock may remove a context (DockError when not), without removing anything. */
+export function checkRemoveDock(configDir: string, name: string, options: { force?: boolean } = {}): { dock: Dock; wasCurrent: boolean } {
   if (name === DEFAULT_CONTEXT) throw new DockError(`"${DEFAULT_CONTEXT}" is the built-in context; it cannot be removed`);
   const dock = getDock(configDir, name);
   if (!dock) throw new DockError(`context "${name}" does not exist`);
@@ -267,14 +273,25 @@ export function removeDock(configDir: string, name: string, options: { force?: b
     if (wasCurrent) throw new DockError(`context "${name}" is in use (currentContext in ${join(configDir, 'config.json')}); \`harpoon dock use default\` first, or pass --force`);
     if (!dock.byHarpoon) throw new DockError(`context "${name}" was not made by harpoon (description ${JSON.stringify(dock.description)}); pass --force to remove it anyway`);
   }
+  return { dock, wasCurrent };
+}
+
+/** Remove a context. Refuses the current one and contexts harpoon did not make, unless `force`. */
+export function removeDock(configDir: string, name: string, options: { force?: boolean } = {}): { wasCurrent: boolean } {
+  const { dock, wasCurrent } = checkRemoveDock(configDir, name, options);
   if (wasCurrent) setCurrentContext(configDir, DEFAULT_CONTEXT);
   removeContextFiles(dock.paths);
   return { wasCurrent };
 }
 
+/** DockError unless `name` is a context `dock use` can switch to ("default" always is). */
+export function checkUseDock(configDir: string, name: string): void {
+  if (name !== DEFAULT_CONTEXT && !getDock(configDir, name)) throw new DockError(`context "${name}" does not exist`);
+}
+
 /** Make `name` the current context (config.json currentContext); "default" clears it. */
 export function useDock(configDir: string, name: string): void {
-  if (name !== DEFAULT_CONTEXT && !getDock(configDir, name)) throw new DockError(`context "${name}" does not exist`);
+  checkUseDock(configDir, name);
   setCurrentContext(configDir, name);
 }
 
