@@ -77,7 +77,9 @@ Like dockerutils: --init, --rm and -it (unless interactive= says otherwise), a c
 stdin is a terminal, and without a TTY otherwise. -k keeps the container and runs it detached
 (with -it, a shell stays up: docker attach it later); it prints the container id.
 -e a=b=c sets a to b=c; -e K alone passes this shell's K; both win over the config.
-Exit: the container's code; 125 harpoon or engine error; 126/127 command not runnable/not found.
+Exit: the container's code; 125 harpoon or engine error; 126/127 command not runnable/not found;
+128+n when harpoon is stopped by signal n (ctrl-C, SIGTERM, SIGHUP when its terminal closes):
+the container is then stopped and removed.
 
 Examples:
   harpoon run-image dev

@@ -1,8 +1,10 @@
-// Ctrl-C or SIGTERM during a long request (a transfer, a push): abort it cleanly, and exit
-// 128 + n afterwards, as the docker CLI does when a signal stops it.
+// Ctrl-C, SIGTERM or a hang-up (the terminal closed) during a long request (a transfer, a
+// push, a run-image session): abort it cleanly, and exit 128 + n afterwards, as the docker CLI
+// does when a signal stops it. SIGHUP as `harpoon run` has it: without it, closing the terminal
+// of `run-image` killed harpoon and left its --rm container running.
 import { constants } from 'node:os';
 
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export class StopSignals {
   readonly #controller = new AbortController();

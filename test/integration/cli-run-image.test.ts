@@ -138,6 +138,21 @@ async function inPty(client: Harpoon, s: PtySession): Promise<void> {
   assert.ok(await eventually(async () => !(await containerExists(client, running!.Id))), 'removed when it ends (--rm)');
 }
 
+it('the terminal hangs up (SIGHUP): harpoon exits 129 and the --rm container is stopped and removed', async (client) => {
+  const s = ptyRunImage(['app']);
+  try {
+    await s.waitFor(PROMPT, { timeout: 30_000 });
+    const [running] = await appContainers(client);
+    assert.ok(running, 'the session\'s container');
+    s.pty.kill('SIGHUP');
+    assert.is((await s.exit(30_000)).exitCode, 129);
+    assert.ok(await eventually(async () => !(await containerExists(client, running!.Id))), 'not left running after the terminal closed');
+  } finally {
+    s.kill();
+    for (const c of await appContainers(client)) await client.container(c.Id).remove({ force: true }).catch(() => {});
+  }
+});
+
 it('-k: prints the id, the container keeps running detached (its -it shell stays up), kept after it stops', async (client) => {
   const r = await runImage(['app', '-k']);
   assert.is(r.code, 0, showResult(r));
