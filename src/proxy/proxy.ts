@@ -148,10 +148,17 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       return this.#log(req, 308, started, {});
     }
     const { match } = routing;
-    const found = await this.routes.lookup(match.name);
-    const state = availability(found);
-    if (state.kind !== 'ready') return this.#answer(req, res, started, match, notReadyAnswer(match.name, state, this.#options.retryAfterSeconds));
-    this.#forward(req, res, { match, route: found!, upstream: state.upstream, started, bytes: 0 });
+    const target = await this.#target(match.name);
+    if ('answer' in target) return this.#answer(req, res, started, match, target.answer);
+    this.#forward(req, res, { match, ...target, started, bytes: 0 });
+  }
+
+  /** The route and upstream for a name, or the answer to give when it cannot serve. */
+  async #target(name: string): Promise<{ route: Route; upstream: string } | { answer: Answer }> {
+    const route = await this.routes.lookup(name);
+    const state = availability(route);
+    if (state.kind !== 'ready') return { answer: notReadyAnswer(name, state, this.#options.retryAfterSeconds) };
+    return { route: route!, upstream: state.upstream };
   }
 
   #usage(req: IncomingMessage): string {
@@ -226,10 +233,9 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     }
     // The connection failed: has the container stopped, or is the app not listening yet?
     await this.routes.refresh(route.id).catch(() => {});
-    const now = await this.routes.lookup(name);
-    const state = availability(now);
-    if (state.kind !== 'ready') return notReadyAnswer(name, state, this.#options.retryAfterSeconds);
-    if (Date.now() - now!.startedAt.getTime() < this.#options.startingGraceMs) {
+    const target = await this.#target(name);
+    if ('answer' in target) return target.answer;
+    if (Date.now() - target.route.startedAt.getTime() < this.#options.startingGraceMs) {
       return notReadyAnswer(name, { kind: 'starting', reason: 'the app is not accepting connections yet' }, this.#options.retryAfterSeconds);
     }
     return { status: 502, error: 'bad_gateway', container: name, message: `"${name}" is running but refused the connection (${err.code ?? err.message}).` };
@@ -273,14 +279,12 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       return this.#log(req, answer.status, started, { websocket: true, error: answer.error });
     }
     const { match } = routing;
-    const found = await this.routes.lookup(match.name);
-    const state = availability(found);
-    if (state.kind !== 'ready') {
-      const answer = notReadyAnswer(match.name, state, this.#options.retryAfterSeconds);
-      rejectUpgrade(req, socket, answer);
-      return this.#log(req, answer.status, started, { match, websocket: true, error: answer.error });
+    const target = await this.#target(match.name);
+    if ('answer' in target) {
+      rejectUpgrade(req, socket, target.answer);
+      return this.#log(req, target.answer.status, started, { match, websocket: true, error: target.answer.error });
     }
-    const route = found!;
+    const { route, upstream } = target;
     this.#touch(route);
     // WebSocket traffic is activity too (the store throttles the writes).
     socket.on('data', () => this.#activity?.touch(route.id).catch(() => {}));
@@ -290,7 +294,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     req.headers = upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: match.publicPrefix }, true);
     try {
       // Upgraded connections never return to a pool: no agent.
-      this.#core.ws(req, socket as Socket, head, { target: state.upstream, agent: false as unknown as http.Agent }, (err) => {
+      this.#core.ws(req, socket as Socket, head, { target: upstream, agent: false as unknown as http.Agent }, (err) => {
         // http-proxy-3 calls socket.destroySoon() right after this callback, but the answer
         // needs a look at the engine first: hold that off (rejectUpgrade ends the socket).
         Object.defineProperty(socket, 'destroySoon', { value: () => {}, configurable: true });
