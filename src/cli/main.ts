@@ -307,6 +307,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// The reader of our output went away (`harpoon help | head`). Without a handler Node throws a
+// stack trace; exiting at once would skip a run's cleanup. So stop the way SIGTERM stops a
+// command that owns resources (they are removed first), and quietly otherwise (141, as SIGPIPE).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+  else process.exit(141);
+});
+
 process.exitCode = await main(process.argv.slice(2));
 // Stop reading a terminal we may have attached to, so the process can end.
 process.stdin.pause();

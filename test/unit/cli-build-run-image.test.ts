@@ -423,6 +423,15 @@ test('help: `harpoon help CMD` and `CMD --help` for both commands; both listed i
   assert.match(top, /^  run-image \[options\] <name> +run a project image/m);
 });
 
+test('help into a reader that stops early (`harpoon help | head -1`): no stack trace, exit 141 as SIGPIPE', () => {
+  const [file, ...rest] = HARPOON;
+  const quoted = [file!, ...rest, 'help', 'run-image'].map((a) => `'${a}'`).join(' ');
+  const piped = spawnSync('bash', ['-c', `${quoted} | head -1; echo "status=\${PIPESTATUS[0]}" >&2`], { cwd: REPO, encoding: 'utf8' });
+  assert.is(piped.stdout, 'Usage: harpoon run-image [options] <name>\n');
+  assert.not.match(piped.stderr, /EPIPE|at /);
+  assert.match(piped.stderr, /status=(0|141)\n$/);
+});
+
 test('config errors are ProjectConfigErrors naming file and line (the CLI prints them, exit 125)', () => {
   assert.throws(
     () => load(CHAIN, ['[app]', 'pre_build_script = "unclosed']),
