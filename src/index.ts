@@ -11,6 +11,25 @@ export { Container, type ContainerOptions, type ExecResult, type ExitStatus, typ
 export { runContainer, type RunOptions, type RunResult, type OutputTarget } from './core/container/run.ts';
 export { LocalTerminal, type TerminalSize } from './core/container/terminal.ts';
 export { demux, FrameParser } from './core/container/demux.ts';
+export { saveImages, type SaveOptions } from './core/image/save.ts';
+export { loadImage, type LoadEvent, type LoadOptions, type LoadResult, type LoadTask, type LoadedImage } from './core/image/load.ts';
+export { tagImage } from './core/image/tag.ts';
+export { pushImage, type PushEvent, type PushOptions, type PushResult, type PushTask } from './core/image/push.ts';
+export { transferImage, type TransferEvent, type TransferOptions, type TransferResult, type TransferTask } from './core/image/transfer.ts';
+export {
+  registryCredentials,
+  environmentCredentials,
+  ENV_CREDENTIALS_SOURCE,
+  runCredentialHelper,
+  encodeRegistryAuth,
+  dockerConfigDir,
+  RegistryCredentials,
+  type CredentialFields,
+  type CredentialLookup,
+  type HelperAnswer,
+} from './core/image/auth.ts';
+export { parseReference, normalizeRegistry, DOCKER_HUB, type ImageReference } from './core/image/reference.ts';
+export { LoadError, PushError, RegistryAuthError, CredentialsError, ImageMismatchError } from './core/image/errors.ts';
 export { listManaged, removeManaged, type ManagedResources } from './core/cleanup.ts';
 export { IMAGE_LABEL, MANAGED_LABEL, MANAGED_VALUE, imageLabels, managedLabels, type Labels } from './core/labels.ts';
 export { ProgressTask } from './core/task.ts';

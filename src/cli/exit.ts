@@ -2,6 +2,7 @@
 // 125 harpoon or engine error, 126 command cannot run, 127 command not found,
 // otherwise the container's own code.
 import { exitCodeFor, HarpoonError } from '../index.ts';
+import { DockError } from './docks/store.ts';
 
 export const EXIT_ENGINE = 125;
 
@@ -17,6 +18,11 @@ export class UsageError extends Error {
 export function reportError(err: unknown, command: string): number {
   if (err instanceof UsageError) {
     process.stderr.write(`harpoon ${command}: ${err.message}\nSee 'harpoon ${command} --help'.\n`);
+    return err.exitCode;
+  }
+  if (err instanceof DockError) {
+    // A dock named as an argument that does not exist: 1, as `docker --context NAME` for a missing context.
+    process.stderr.write(`harpoon ${command}: ${err.message}\n`);
     return err.exitCode;
   }
   if (err instanceof HarpoonError) {

@@ -2,17 +2,90 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { build } from './commands/build.ts';
+import { buildImage } from './commands/build-image.ts';
+import { defineDock } from './commands/dock.ts';
 import { info } from './commands/info.ts';
 import { launch } from './commands/launch.ts';
 import { launched } from './commands/launched.ts';
 import { purge } from './commands/purge.ts';
 import { proxy, PROXY_HELP } from './commands/proxy.ts';
 import { ping } from './commands/ping.ts';
+import { publishImage } from './commands/publish-image.ts';
 import { run } from './commands/run.ts';
+import { runImage } from './commands/run-image.ts';
+import { transferImage } from './commands/transfer-image.ts';
 import { EXIT_ENGINE, reportError } from './exit.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+const TRANSFER_HELP = `
+The dock's engine loads the image straight from this engine's save stream: no temporary file.
+Nothing is sent when the dock already has the image's id (the name is added if missing), and
+the id is checked on arrival. An interrupted transfer loads nothing on the dock.
+Progress: a byte bar on a terminal, plain lines otherwise, JSON lines with --json (on stderr).
+Prints the image id; exit 0, 1 if the dock does not exist, 125 for an engine error, 130 on ctrl-C.
+
+Example:
+  harpoon transfer-image myproject-web:ada gpu1
+  harpoon transfer-image myproject-web:ada gpu1 --print-command   # docker save ... | docker --context gpu1 load`;
+
+const PUBLISH_HELP = `
+Run from inside a project (a folder with docker/NAME/Dockerfile): the local image is
+<project>-NAME:<tag> (tag: the login name unless tag= says otherwise), the target is NAME's
+publication_tag in docker/dockerutils.cfg, with {account} {region} {image} {tag} {user} and $VAR.
+Credentials: HARPOON_REGISTRY_USER + HARPOON_REGISTRY_PASSWORD (HARPOON_REGISTRY_HOST to limit
+them to one registry), else the docker config (\`docker login\`: auths, credsStore, credHelpers).
+They are sent to the engine in a header, never on a command line, never printed.
+Prints REPOSITORY@DIGEST, which pulls exactly this image back; exit 125 on a failure, 130 on ctrl-C.
+
+Example, with publication_tag = 127.0.0.1:5000/{image}:{tag}:
+  harpoon publish-image web        # 127.0.0.1:5000/myproject-web@sha256:...`;
+
+const BUILD_IMAGE_HELP = `
+Run from inside a project: the first folder upward holding docker/. Each docker/NAME/Dockerfile
+is an image, built with the project root as context and named <project>-NAME:<login name>
+(name=, prefix=False, tag= in docker/dockerutils.cfg change that).
+  NAME    build that image: pre_build_script, the \`builder\` stage of a multi-stage Dockerfile
+          (tagged <project>-NAME-builder:<tag>), the image, post_build_script
+  all     build every image, each after the project images it is built FROM
+  clean   remove the project's images (and -builder images) that harpoon built, and no others
+Scripts (pre_build_script, post_build_script) are argv, run without a shell in the project root,
+with HARPOON_IMAGE, HARPOON_IMAGE_REFERENCE, HARPOON_PROJECT_ROOT (and HARPOON_IMAGE_ID after
+the build) set; a failing pre script stops before the build, a failing one of either stops
+build-image with the script's exit code. build_args (--build-arg, --label, --no-cache, --pull,
+--network, --platform) apply to the image's builds.
+Pulling: the engine's pull looks up every FROM image of a build in its registry, so a build
+that is also FROM a project image (built here, never published) is not pulled (harpoon says
+why), and FROM scratch needs nothing.
+stdout: REFERENCE ID per image built; progress on stderr (JSON lines with --json).
+Exit: 0; a script's own code; 125 for a build or engine error; 130 on ctrl-C.
+
+Examples:
+  harpoon build-image all
+  harpoon build-image app -f            # the images app is built FROM first, then app
+  harpoon build-image app --print-command`;
+
+const RUN_IMAGE_HELP = `
+NAME is an image of the project around the current folder: a folder docker/NAME, or a synthetic
+or configuration-only image of docker/dockerutils.cfg. Its volumes, ports, env (and environment),
+network, cmd, args and interactive settings make the container; when the engine in use is a
+dock (--context, DOCKER_CONTEXT, the current context, \`harpoon dock env\`, or DOCKER_IP) their
+<key>_docked variants are used instead where set.
+Like dockerutils: --init, --rm and -it (unless interactive= says otherwise), a container named
+<user>_<NAME>_<time>, AWS_* credentials of this shell passed on by name. -it runs in a PTY when
+stdin is a terminal, and without a TTY otherwise. -k keeps the container and runs it detached
+(with -it, a shell stays up: docker attach it later); it prints the container id.
+-e a=b=c sets a to b=c; -e K alone passes this shell's K; both win over the config.
+Exit: the container's code; 125 harpoon or engine error; 126/127 command not runnable/not found;
+128+n when harpoon is stopped by signal n (ctrl-C, SIGTERM, SIGHUP when its terminal closes):
+the container is then stopped and removed.
+
+Examples:
+  harpoon run-image dev
+  harpoon run-image dev -c 'make test' -e DEBUG=1
+  harpoon run-image dev -k
+  harpoon run-image dev -g --print-command     # docker run --init --rm -it ... --gpus all ...`;
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -127,6 +200,70 @@ export async function main(argv: string[]): Promise<number> {
       return action('purge', purge)({ ...globals(this), ...opts });
     });
 
+  // harpoon dock add|ls|rm|use|env: docker contexts; subcommands and flags in commands/dock.ts.
+  defineDock(program.command('dock'), action);
+
+  program
+    .command('transfer-image')
+    .description('copy an image from this engine to a dock\'s engine, streamed by the API (nothing sent if the dock has it)')
+    .argument('<image>', 'image name or id on this engine (-H/--context choose the engine)')
+    .argument('<dock>', 'the dock: a docker context (see `harpoon dock ls`)')
+    .option('-q, --quiet', 'no progress; print only the image id')
+    .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
+    .option('--print-command', 'print the equivalent docker command line and do nothing else')
+    .addHelpText('after', TRANSFER_HELP)
+    .action(function (this: Command, image: string, dock: string, opts) {
+      return action('transfer-image', transferImage)(image, dock, { ...globals(this), ...opts });
+    });
+
+  program
+    .command('publish-image')
+    .description('tag a project image as its publication_tag (docker/dockerutils.cfg) and push it')
+    .argument('<name>', 'the image: a folder docker/NAME of the project around the current folder')
+    .option('--account <id>', '{account} in publication_tag (default $AWS_ACCOUNT_ID)')
+    .option('--region <region>', '{region} in publication_tag (default $AWS_REGION, then $AWS_DEFAULT_REGION)')
+    .option('-q, --quiet', 'no progress; print only REPOSITORY@DIGEST')
+    .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
+    .option('--print-command', 'print the equivalent docker command lines and do nothing else')
+    .addHelpText('after', PUBLISH_HELP)
+    .action(function (this: Command, name: string, opts) {
+      return action('publish-image', publishImage)(name, { ...globals(this), ...opts });
+    });
+
+  program
+    .command('build-image')
+    .description('build a project image (docker/NAME/Dockerfile), or all of them in FROM order, or clean them')
+    .argument('<name>', 'an image folder docker/NAME, "all", or "clean"')
+    .option('-f, --force', 'also build the project images NAME is built FROM (pulling where pull_FROM_on_force = True)')
+    .option('-p, --pull', 'pull the FROM images that come from a registry (never a project image or scratch)')
+    .option('-i, --image <name>', 'image name (repository) for NAME instead of <project>-NAME')
+    .option('-t, --tag <tag>', 'tag instead of the login name (with all and clean: for every image)')
+    .option('--no-cache', 'do not use the build cache')
+    .option('-q, --quiet', 'no progress; print only REFERENCE ID lines')
+    .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
+    .option('--print-command', 'print the equivalent commands (cd, scripts, docker build) and do nothing else')
+    .addHelpText('after', BUILD_IMAGE_HELP)
+    .action(function (this: Command, name: string, opts) {
+      return action('build-image', buildImage)(name, { ...globals(this), ...opts, noCache: opts.cache === false });
+    });
+
+  program
+    .command('run-image')
+    .description('run a project image with its docker/dockerutils.cfg settings (docker run --init --rm -it …)')
+    .argument('<name>', 'an image of the project: a folder docker/NAME, a synthetic or configuration-only image')
+    .option('-a, --args <args>', 'more docker run flags, added to the config\'s args (one quoted string)')
+    .option('-k, --keep', 'keep the container (no --rm) and run it detached; prints its id')
+    .option('-c, --command <cmd>', 'command instead of the config\'s cmd (split as a shell would)')
+    .option('-n, --network <name>', 'network instead of the config\'s')
+    .option('-g, --gpu', 'apply the config\'s gpu settings (default: every NVIDIA GPU) as a device request')
+    .option('-e, --env <K=V>', 'environment variable over the config\'s; a bare K passes this shell\'s value (repeatable)', collect, [])
+    .option('--name <name>', 'container name instead of <user>_<NAME>_<time>')
+    .option('--print-command', 'print the equivalent docker run line (secrets masked) and do nothing else')
+    .addHelpText('after', RUN_IMAGE_HELP)
+    .action(function (this: Command, name: string, opts) {
+      return action('run-image', runImage)(name, { ...globals(this), ...opts });
+    });
+
   program
     .command('proxy')
     .description('serve launched containers over HTTP and WebSocket: /docker/<name>/ and/or <name>.docker.localhost, until SIGINT/SIGTERM')
@@ -169,6 +306,15 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(err, current || 'command');
   }
 }
+
+// The reader of our output went away (`harpoon help | head`). Without a handler Node throws a
+// stack trace; exiting at once would skip a run's cleanup. So stop the way SIGTERM stops a
+// command that owns resources (they are removed first), and quietly otherwise (141, as SIGPIPE).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+  else process.exit(141);
+});
 
 process.exitCode = await main(process.argv.slice(2));
 // Stop reading a terminal we may have attached to, so the process can end.

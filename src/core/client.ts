@@ -1,6 +1,7 @@
 // The friendly high-level client. A thin layer over Engine (endpoint, version, wire), in the
 // spirit of docker-py: `client.engine.docker` is dockerode when you need the whole API.
 import type Docker from 'dockerode';
+import type { Readable } from 'node:stream';
 import { buildImage, type BuildOptions, type BuildTask } from './build/build.ts';
 import { listManaged, removeManaged, type ManagedResources } from './cleanup.ts';
 import { Container, createContainer, type ContainerOptions } from './container/container.ts';
@@ -8,6 +9,11 @@ import { runContainer, type RunOptions, type RunResult } from './container/run.t
 import type { Endpoint } from './endpoint.ts';
 import { Engine, type ConnectOptions } from './engine.ts';
 import { ImageNotFoundError } from './errors.ts';
+import { loadImage, type LoadOptions, type LoadTask } from './image/load.ts';
+import { pushImage, type PushOptions, type PushTask } from './image/push.ts';
+import { saveImages, type SaveOptions } from './image/save.ts';
+import { tagImage } from './image/tag.ts';
+import { transferImage, type TransferOptions, type TransferTask } from './image/transfer.ts';
 import type { Labels } from './labels.ts';
 
 /** The engine's `GET /info`, with the fields harpoon and its lessons rely on typed. */
@@ -113,6 +119,31 @@ export class Harpoon {
 
   async removeImage(ref: string, options: { force?: boolean } = {}): Promise<void> {
     await this.engine.call((d) => d.getImage(ref).remove({ force: Boolean(options.force) }), { image: ref, action: 'Removing the image' });
+  }
+
+  /** Add a name to an image: `docker tag SOURCE TARGET` (tag "latest" if TARGET has none); returns the full name. */
+  tagImage(source: string, target: string): Promise<string> {
+    return tagImage(this.engine, source, target);
+  }
+
+  /** `docker save`: one tar archive of these images (names or ids), as a stream. */
+  saveImage(refs: string | string[], options: SaveOptions = {}): Promise<Readable> {
+    return saveImages(this.engine, refs, options);
+  }
+
+  /** `docker load` from a stream (or Buffer); await it for the images loaded, or iterate it for progress. */
+  loadImage(archive: Readable | Buffer, options: LoadOptions = {}): LoadTask {
+    return loadImage(this.engine, archive, options);
+  }
+
+  /** `docker push` with credentials from the environment or docker config; await it for the digest. */
+  pushImage(ref: string, options: PushOptions = {}): PushTask {
+    return pushImage(this.engine, ref, options);
+  }
+
+  /** Copy an image to another engine, save piped into load (nothing sent if it is there already). */
+  transferImage(to: Harpoon, ref: string, options: TransferOptions = {}): TransferTask {
+    return transferImage(this, to, ref, options);
   }
 
   /** Everything on the engine carrying the harpoon label (and these labels, if given). */

@@ -17,7 +17,12 @@ export type HarpoonErrorCode =
   | 'INVALID_INPUT'
   | 'INPUT_TOO_LARGE'
   | 'NOT_READY'
-  | 'NOT_MANAGED';
+  | 'NOT_MANAGED'
+  | 'LOAD_FAILED'
+  | 'PUSH_FAILED'
+  | 'REGISTRY_AUTH_FAILED'
+  | 'CREDENTIALS_ERROR'
+  | 'IMAGE_MISMATCH';
 
 export class HarpoonError extends Error {
   readonly code: HarpoonErrorCode;

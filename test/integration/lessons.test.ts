@@ -1,24 +1,28 @@
-// Lessons 01-06 run end to end, in order, as `npm run lesson` runs them; their output is checked.
+// Lessons 01-07 run end to end, in order, as `npm run lesson` runs them; their output is checked.
+// Lesson 07 also needs the second engine (scripts/engine2.sh): skipped without it, except under CI.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Harpoon } from 'harpoon';
 import { RUN_ID } from '../helpers/engine.ts';
+import { ENGINE2_HOST, secondEngineOrSkip } from '../helpers/image.ts';
 import { engineTests } from '../helpers/integration.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const LESSON_ID = `test-${RUN_ID}`;
 let client: Harpoon | undefined;
 
-function lesson(n: number): { status: number | null; stdout: string; stderr: string } {
+function lesson(n: number, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/lesson.ts'), String(n)], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, HARPOON_LESSON_ID: LESSON_ID },
+    env: { ...process.env, HARPOON_LESSON_ID: LESSON_ID, ...env },
     timeout: 120_000,
   });
 }
+
+const client2 = await secondEngineOrSkip();
 
 const live = await engineTests({
   ready: async (c) => {
@@ -27,6 +31,7 @@ const live = await engineTests({
   after: async () => {
     // Whatever a failed lesson left, under this run's lesson id only.
     if (client) await client.removeManaged({ 'harpoon.lesson': LESSON_ID });
+    if (client2) await client2.removeManaged({ 'harpoon.lesson': LESSON_ID });
   },
 });
 
@@ -101,6 +106,60 @@ live('06 reaches two apps through the proxy by path and by host, and shows the p
   assert.match(run.stdout, /After: 0 left\./);
   const left = await client!.listManaged({ 'harpoon.lesson': LESSON_ID });
   assert.is(left.containers.length + left.images.length + left.volumes.length, 0);
+});
+
+/** Everything of this run's lesson id on both engines. */
+async function leftOnBothEngines(): Promise<number> {
+  let left = 0;
+  for (const engine of [client!, client2!]) {
+    const found = await engine.listManaged({ 'harpoon.lesson': LESSON_ID });
+    left += found.containers.length + found.images.length + found.volumes.length + found.networks.length;
+  }
+  return left;
+}
+
+const withDock2 = client2 ? live : test.skip;
+
+withDock2('07 builds a project with the CLI, runs it in a PTY, transfers it to dock2 (then nothing), and cleans both engines', async () => {
+  const run = lesson(7);
+  assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  const out = run.stdout;
+  const tag = LESSON_ID;
+  // The project as written, then build-image all: base before app, REFERENCE ID on stdout.
+  assert.match(out, new RegExp(`^FROM lesson07-base:${tag}$`, 'm'));
+  const base = out.search(new RegExp(`^  stdout\\| lesson07-base:${tag} sha256:[0-9a-f]{64}$`, 'm'));
+  const app = out.search(new RegExp(`^  stdout\\| lesson07-app:${tag} sha256:[0-9a-f]{64}$`, 'm'));
+  assert.ok(base > 0 && app > base, 'base built, then app');
+  assert.match(out, /^ {2}stderr\| ==> \[1\/2\] base: building/m);
+  // run-image: the docker run line first, then the session in a PTY with the config in effect.
+  assert.match(out, new RegExp(`stdout\\| docker run --rm -it --init .*'GREETING=hello from dockerutils\\.cfg'.*--label harpoon\\.lesson=${tag}.*-v \\S+/lesson07/shared:/shared -p 127\\.0\\.0\\.1:\\d+:8080 lesson07-app:${tag} sh -c`));
+  assert.match(out, /^ {2}\| Welcome to the app image \(built FROM the base\)\.$/m);
+  assert.match(out, /^ {2}\| app\$ echo "\$GREETING"; cat \/shared\/note\.txt\n {2}\| hello from dockerutils\.cfg\n {2}\| A note from the host, through the volume\.$/m);
+  assert.match(out, /^ {2}\| httpd: 42 is up$/m);
+  assert.not.match(out, /\x1b/, 'terminal sequences are dropped from the transcript');
+  assert.match(out, /run-image exited with code 3 /);
+  assert.match(out, /GET http:\/\/127\.0\.0\.1:\d+\/note\.txt -> A note from the host, through the volume\./);
+  assert.match(out, /shared\/reply\.txt -> written in the container/);
+  // The dock, the transfer, the image running there, and the second transfer sending nothing.
+  assert.match(out, new RegExp(`stdout\\| dock2 +${ENGINE2_HOST.replace(/[/.]/g, '\\$&')} +\\S+ +yes`));
+  assert.match(out, new RegExp(`stdout\\| docker save lesson07-app:${tag} \\| docker --context dock2 load`));
+  const id = new RegExp(`stderr\\| Transferred lesson07-app:${tag} to dock2 .*id (sha256:[0-9a-f]{12}) verified`).exec(out)?.[1];
+  assert.ok(id, out);
+  assert.match(out, /run --rm -l \S+ lesson07-app:\S+ cat \/etc\/motd\n {2}stdout\| Welcome to the app image/);
+  assert.match(out, new RegExp(`stderr\\| Nothing sent: dock2 already has lesson07-app:${tag} \\(${id}\\)`));
+  // Cleaned with the CLI on both engines, then counted.
+  assert.match(out, new RegExp(`harpoon --context dock2 build-image clean\n {2}stderr\\| Removed lesson07-app:${tag}\n {2}stderr\\| Not present: lesson07-base:${tag}`));
+  assert.match(out, /After: 0 left\./);
+  assert.is(await leftOnBothEngines(), 0);
+});
+
+live('07 without the second engine: says how to start it, exits non-zero, creates nothing', async () => {
+  const run = lesson(7, { HARPOON_ENGINE2_HOST: 'unix:///nonexistent/harpoon-dock2.sock' });
+  assert.is(run.status, 1);
+  assert.match(run.stderr, /The second engine does not answer at unix:\/\/\/nonexistent\/harpoon-dock2\.sock/);
+  assert.match(run.stderr, /bash scripts\/engine2\.sh/);
+  const left = await client!.listManaged({ 'harpoon.lesson': LESSON_ID });
+  assert.is(left.containers.length + left.images.length, 0);
 });
 
 test.run();

@@ -21,6 +21,10 @@ export interface BuildOptions extends ContextSpec {
   noCache?: boolean;
   /** Always try to pull a newer base image. */
   pull?: boolean;
+  /** Network for RUN steps (docker build --network): "host", "none", a network name. */
+  network?: string;
+  /** Target platform (docker build --platform), e.g. "linux/amd64". */
+  platform?: string;
   /** Called with every progress event (the task is also async-iterable). */
   onProgress?: (event: BuildEvent) => void;
   signal?: AbortSignal;
@@ -53,6 +57,8 @@ function buildQuery(options: BuildOptions, dockerfileName: string): string {
   if (options.target) query.set('target', options.target);
   if (options.noCache) query.set('nocache', '1');
   if (options.pull) query.set('pull', '1');
+  if (options.network) query.set('networkmode', options.network);
+  if (options.platform) query.set('platform', options.platform);
   // Remove intermediate containers even when a step fails: a build leaves nothing behind.
   query.set('rm', '1');
   query.set('forcerm', '1');

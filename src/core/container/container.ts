@@ -23,6 +23,11 @@ export interface ContainerOptions {
   tty?: boolean;
   /** Keep stdin open for an attached client (docker run -i). */
   openStdin?: boolean;
+  /**
+   * Close stdin when the attached client detaches (default: with openStdin). False for a
+   * container started detached (docker run -dit) that later clients attach to and leave.
+   */
+  stdinOnce?: boolean;
   /** HostConfig fields (binds, port bindings, memory, ...), passed to the engine as they are. */
   hostConfig?: Docker.HostConfig;
   /** Any other create-body field, passed as is (the escape hatch). */
@@ -62,7 +67,7 @@ export function createBody(options: ContainerOptions): Record<string, unknown> {
     Tty: Boolean(options.tty),
     OpenStdin: Boolean(options.openStdin),
     // With an attached client, stdin closes when the client half-closes it.
-    StdinOnce: Boolean(options.openStdin),
+    StdinOnce: options.stdinOnce ?? Boolean(options.openStdin),
     AttachStdin: Boolean(options.openStdin),
     AttachStdout: true,
     AttachStderr: true,
