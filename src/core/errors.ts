@@ -22,7 +22,12 @@ export type HarpoonErrorCode =
   | 'PUSH_FAILED'
   | 'REGISTRY_AUTH_FAILED'
   | 'CREDENTIALS_ERROR'
-  | 'IMAGE_MISMATCH';
+  | 'IMAGE_MISMATCH'
+  // The orchestrator's (src/orchestrator/).
+  | 'UNIT_CONFIG'
+  | 'ORDER_FAILED'
+  | 'BACKUP_FAILED'
+  | 'STARTUP_FAILED';
 
 export class HarpoonError extends Error {
   readonly code: HarpoonErrorCode;
