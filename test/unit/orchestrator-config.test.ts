@@ -139,6 +139,9 @@ test('variables: --set must be NAME=value', async () => {
   const e = configError(() => loadVariables({ confDir: dir, set: ['NOEQUALS'], env: {} }), undefined, undefined, '--set');
   assert.match(e.message, /"NOEQUALS" is not VAR=value/);
   configError(() => loadVariables({ confDir: dir, set: ['1A=x'], env: {} }), undefined, undefined, '--set');
+  // A map works too (the programmatic form), with the same name check.
+  assert.equal(loadVariables({ confDir: dir, set: { A: 'x=y' }, env: {} }).lookup('A'), { value: 'x=y', from: '--set' });
+  configError(() => loadVariables({ confDir: dir, set: { 'B C': 'x' }, env: {} }), undefined, undefined, '--set');
 });
 
 // --- templates ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { resolveSections } from './imports.ts';
 import { readOrders } from './orders-schema.ts';
 import { checkCycles, NAME, readComposition, toContainerSpec, type Definition } from './schema.ts';
 import { SubstitutionLog, substituteTemplate } from './substitute.ts';
-import { loadVariables, type Variables } from './variables.ts';
+import { loadVariables, type SetValues, type Variables } from './variables.ts';
 import { entries, fail, kindOf, parseYamlFile, rootVal, type Val, type YamlFile } from './yaml-read.ts';
 
 export const UNITS_DIR = 'units';
@@ -21,8 +21,8 @@ export interface LoadUnitInput {
   command: string;
   /** `-E NAME`: environments/NAME.yaml (default: environments/default.yaml when it exists). */
   environment?: string;
-  /** `--set VAR=value` flags. */
-  set?: readonly string[];
+  /** `--set VAR=value` flags (or a map of them). */
+  set?: SetValues;
   /** The process environment (the last source of variables). */
   env: Readonly<Record<string, string | undefined>>;
 }

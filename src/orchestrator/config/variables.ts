@@ -28,8 +28,8 @@ export interface VariableInput {
   confDir: string;
   /** `-E NAME`; undefined = `default` when environments/default.yaml exists. */
   environment?: string;
-  /** `--set VAR=value` flags, in order (a later one wins over an earlier one). */
-  set?: readonly string[];
+  /** `--set VAR=value` flags, in order (a later one wins over an earlier one), or already a map. */
+  set?: SetValues;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -43,10 +43,14 @@ export function listEnvironments(confDir: string): string[] {
     .sort();
 }
 
+/** `--set` values: the raw VAR=value flags, or a map of them. */
+export type SetValues = readonly string[] | Readonly<Record<string, string>>;
+
 /** `--set` flags as a map; each must be NAME=value with a variable name. */
-export function parseSetFlags(set: readonly string[]): Map<string, string> {
+export function parseSetFlags(set: SetValues): Map<string, string> {
   const out = new Map<string, string>();
-  for (const flag of set) {
+  const flags = Array.isArray(set) ? (set as readonly string[]) : Object.entries(set).map(([k, v]) => `${k}=${v}`);
+  for (const flag of flags) {
     const eq = flag.indexOf('=');
     const name = eq < 0 ? flag : flag.slice(0, eq);
     if (eq < 0 || !VARIABLE_NAME.test(name)) {
