@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Container, type Harpoon } from 'harpoon';
+import { AbortedError, type Container, type Harpoon } from 'harpoon';
 import { backupContainer, BackupError, restoreContainer, type BackupEvent, type BackupManifest } from '../../src/orchestrator/backup/index.ts';
 import { buildBusybox, RUN_ID, testLabels } from '../helpers/engine.ts';
 import { engineTests, rejection } from '../helpers/integration.ts';
@@ -284,6 +284,30 @@ it('a missing path is a BackupError naming container, path and file, and leaves 
     const nested = await rejection(backupContainer(client, app.container.id, { file, paths: [DATA, `${DATA}/nested`] }));
     assert.instance(nested, BackupError);
     assert.match((nested as Error).message, /inside/);
+  } finally {
+    await dropApp(client, app);
+  }
+});
+
+it('an aborted backup is an AbortedError, leaves no archive, and unpauses the container', async (client) => {
+  const app = await makeApp(client);
+  try {
+    await sh(app.container, POPULATE);
+    const file = join(dir, 'aborted.tar');
+    const controller = new AbortController();
+    const err = await rejection(
+      backupContainer(client, app.container.id, {
+        file,
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.type === 'path' && e.path === CACHE) controller.abort();
+        },
+      }),
+    );
+    assert.instance(err, AbortedError);
+    assert.not.ok(await stat(file).catch(() => false));
+    assert.not.ok(await stat(`${file}.partial`).catch(() => false));
+    assert.is((await app.container.inspect()).State.Status, 'running');
   } finally {
     await dropApp(client, app);
   }
