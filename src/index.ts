@@ -40,3 +40,4 @@ export * from './core/errors.ts';
 // Modules on the core.
 export * from './launcher/index.ts';
 export * from './proxy/index.ts';
+export * from './orchestrator/index.ts';

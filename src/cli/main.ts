@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { build } from './commands/build.ts';
 import { buildImage } from './commands/build-image.ts';
 import { defineDock } from './commands/dock.ts';
+import { defineUnit } from './commands/unit.ts';
 import { info } from './commands/info.ts';
 import { launch } from './commands/launch.ts';
 import { launched } from './commands/launched.ts';
@@ -199,6 +200,9 @@ export async function main(argv: string[]): Promise<number> {
     .action(function (this: Command, opts) {
       return action('purge', purge)({ ...globals(this), ...opts });
     });
+
+  // harpoon unit list|run|help: the orchestrator; subcommands and flags in commands/unit.ts.
+  defineUnit(program.command('unit'), action);
 
   // harpoon dock add|ls|rm|use|env: docker contexts; subcommands and flags in commands/dock.ts.
   defineDock(program.command('dock'), action);

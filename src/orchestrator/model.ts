@@ -17,6 +17,8 @@ export interface BuildSpec {
   /** The image name the build is tagged with (default `<unit>-<container>:latest`). */
   tag: string;
   args: Record<string, string>;
+  /** Image labels (harpoon.image=true and harpoon.unit are always added). */
+  labels: Record<string, string>;
   /** Stop at this stage of a multi-stage Dockerfile. */
   target?: string;
 }

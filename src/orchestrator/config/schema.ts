@@ -15,7 +15,7 @@ import { bool, entries, fail, int, isNull, items, kindOf, knownEntries, scalarTe
 /** Names of units, containers, networks, named volumes and variants. */
 export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const CONTAINER_KEYS = ['build', 'image', 'import', 'creation', 'startup', 'checks', 'after'] as const;
-export const BUILD_KEYS = ['path', 'dockerfile', 'tag', 'args', 'target'] as const;
+export const BUILD_KEYS = ['path', 'dockerfile', 'tag', 'args', 'labels', 'target'] as const;
 export const CREATION_KEYS = [
   'command', 'entrypoint', 'environment', 'labels', 'volumes', 'volumes_from', 'ports', 'links', 'networks',
   'network_mode', 'working_dir', 'user', 'hostname', 'tty', 'stdin_open', 'restart', 'memory',
@@ -172,12 +172,16 @@ function readBuild(v: Val, s: Sections, ctx: SpecContext): BuildSpec {
   const args: Record<string, string> = {};
   const argsVal = keys.get('args')?.value;
   if (argsVal) for (const e of entries(argsVal, 'a map of build arguments')) args[e.key] = scalarText(e.value);
+  const labels: Record<string, string> = {};
+  const labelsVal = keys.get('labels')?.value;
+  if (labelsVal) for (const e of entries(labelsVal, 'a map of image labels')) labels[e.key] = scalarText(e.value);
   const targetVal = keys.get('target')?.value;
   return {
     ...(path ? { path } : {}),
     ...(dockerfile ? { dockerfile } : {}),
     tag,
     args,
+    labels,
     ...(targetVal ? { target: str(targetVal, 'a stage name') } : {}),
   };
 }

@@ -1,0 +1,112 @@
+// Carry out a plan: each step starts once the steps it waits for are done, so orders on
+// independent containers run side by side. The first failure stops the run: nothing new
+// starts, the steps already running finish, and the run rejects with an OrderError naming the
+// order, its container, its file line and the reason.
+import type { Harpoon } from '../core/client.ts';
+import { OrderFailure } from './apply/failure.ts';
+import type { CheckResult } from './checks/result.ts';
+import { OrderError } from './errors.ts';
+import { ORDERS } from './orders/index.ts';
+import type { Plan, Step } from './plan/plan.ts';
+
+export type RunEvent =
+  | { type: 'step-start'; step: Step }
+  | { type: 'step-output'; step: Step; text: string }
+  | { type: 'step-done'; step: Step; outcome: string; ms: number }
+  | { type: 'step-failed'; step: Step; error: OrderError; ms: number }
+  | { type: 'step-not-run'; step: Step; because: string }
+  | { type: 'check'; step: Step; result: CheckResult };
+
+export interface StepResult {
+  step: number;
+  status: 'done' | 'failed' | 'not-run';
+  outcome?: string;
+  error?: OrderError;
+  ms?: number;
+}
+
+export interface RunResult {
+  steps: StepResult[];
+  checks: CheckResult[];
+}
+
+export interface RunPlanOptions {
+  client: Harpoon;
+  confDir: string;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** A terminal is there for interactive execute orders (default: stdin and stdout are TTYs). */
+  interactive?: boolean;
+}
+
+export class UnitRunError extends OrderError {
+  readonly result: RunResult;
+  constructor(first: OrderError, result: RunResult) {
+    super(first.step, first.order, first.reason, { cause: first.cause });
+    this.result = result;
+  }
+}
+
+export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunResult> {
+  const emit = options.onEvent ?? (() => {});
+  const controller = new AbortController();
+  const stopOuter = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', stopOuter, { once: true });
+  const results = new Map<number, StepResult>();
+  const checks: CheckResult[] = [];
+  const finished = new Map<number, Promise<void>>();
+  let failure: OrderError | undefined;
+
+  const runStep = async (step: Step): Promise<void> => {
+    await Promise.all(step.waitsFor.map((w) => finished.get(w.step)));
+    const blocked = step.waitsFor.find((w) => results.get(w.step)?.status !== 'done');
+    if (failure || blocked || controller.signal.aborted) {
+      const because = failure ? `order ${failure.step} failed` : blocked ? `order ${blocked.step} did not complete` : 'the run was stopped';
+      results.set(step.number, { step: step.number, status: 'not-run' });
+      emit({ type: 'step-not-run', step, because });
+      return;
+    }
+    emit({ type: 'step-start', step });
+    const started = performance.now();
+    try {
+      const outcome = await ORDERS[step.order.command]({
+        client: options.client,
+        unit: plan.unit,
+        order: step.order,
+        confDir: options.confDir,
+        signal: controller.signal,
+        interactive: options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY),
+        emit: (event) => {
+          if (event.type === 'output') emit({ type: 'step-output', step, text: event.text });
+          else {
+            checks.push(event.result);
+            emit({ type: 'check', step, result: event.result });
+          }
+        },
+      });
+      const ms = performance.now() - started;
+      results.set(step.number, { step: step.number, status: 'done', outcome, ms });
+      emit({ type: 'step-done', step, outcome, ms });
+    } catch (err) {
+      const ms = performance.now() - started;
+      const reason = err instanceof OrderFailure || !(err instanceof Error) ? String(err instanceof Error ? err.message : err) : err.message;
+      const error = new OrderError(step.number, step.order, reason, { cause: err });
+      failure ??= error;
+      results.set(step.number, { step: step.number, status: 'failed', error, ms });
+      emit({ type: 'step-failed', step, error, ms });
+    }
+  };
+
+  try {
+    // Steps are created in file order, so every step's waits are registered before it needs them.
+    for (const step of plan.steps) finished.set(step.number, runStep(step));
+    await Promise.all(finished.values());
+  } finally {
+    options.signal?.removeEventListener('abort', stopOuter);
+  }
+  const result: RunResult = { steps: plan.steps.map((s) => results.get(s.number)!), checks };
+  const firstFailed = result.steps.find((s) => s.status === 'failed')?.error;
+  if (firstFailed) throw new UnitRunError(firstFailed, result);
+  if (options.signal?.aborted) throw options.signal.reason;
+  return result;
+}
