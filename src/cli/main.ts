@@ -305,6 +305,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here too, with code 0; bad flags are docker's 125.
+      // An unknown command is 1, as `docker nosuchcommand` (it is not a flag error).
+      if (err.code === 'commander.unknownCommand') return 1;
       return err.exitCode === 0 ? 0 : EXIT_ENGINE;
     }
     return reportError(err, current || 'command');
