@@ -22,7 +22,9 @@ export function resolveSections(def: Definition, load: CompositionLoader, stack:
   const m = /^([^/]+)\/([^/]+)$/.exec(target);
   if (!m || !NAME.test(m[1]!) || !NAME.test(m[2]!)) fail(v, `${JSON.stringify(target)} is not UNIT/CONTAINER (e.g. "shared/db")`);
   const [, unit, other] = m as unknown as [string, string, string];
-  const chain = [...(stack.length ? stack : [here])];
+  // A written command file (units/u/hello.yaml) may import u/web of its own start.yaml: only a
+  // definition in start.yaml is itself `here` in the chain (was: "import cycle: u/web → u/web").
+  const chain = [...(stack.length ? stack : def.val.yf.file === `units/${def.unit}/start.yaml` ? [here] : [])];
   if (chain.includes(target)) fail(v, `import cycle: ${[...chain, target].join(' → ')}`);
   const composition = load(unit, v);
   const otherDef = composition.get(other);
