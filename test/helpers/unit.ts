@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { HOST_BUSYBOX, type Container, type Harpoon } from 'harpoon';
-import { runUnit, UnitRunError, type RunEvent, type RunUnitOptions, type UnitRunResult } from '../../src/orchestrator/index.ts';
+import { runUnit, UnitRunError, type RunEvent, type RunUnitOptions } from '../../src/orchestrator/index.ts';
 import { RUN_ID } from './engine.ts';
 import { sweepImages } from './integration.ts';
 
@@ -38,6 +38,8 @@ export function writeFile(dir: string, path: string, text: string): void {
 }
 
 export type TimedEvent = RunEvent & { at: number };
+/** What runUnit resolves with: steps, checks and the loaded unit (its plan). */
+export type UnitRunResult = Awaited<ReturnType<typeof runUnit>>;
 
 export interface Recorded {
   result?: UnitRunResult;
