@@ -334,4 +334,25 @@ web:
   }
 });
 
+it('a recreate stops the old container with the start order\'s timeout, not a fixed 10 s', async (client) => {
+  const U = unitName('retime');
+  const conf = makeConf({
+    // sleep as PID 1 ignores SIGTERM: stopping it always takes the whole timeout.
+    [`units/${U}/start.yaml`]: `
+x: {image: ${base}, creation: {command: [sh, -c, "exec sleep 300"], environment: {V: "{{V:-one}}"}}}
+---
+- x: {command: start, timeout: 1}
+`,
+  });
+  try {
+    await runOk(client, `${U}/start`, conf, { env: {} });
+    const r = await runOk(client, `${U}/start`, conf, { env: {}, set: { V: 'two' } });
+    assert.match(outcomes(r).get(1)!, /^recreated: /);
+    const ms = r.result.steps[0]!.ms!;
+    assert.ok(ms >= 900 && ms < 5000, `the recreate took ${ms} ms; the order's stop timeout is 1 s`);
+  } finally {
+    await dropUnit(client, U, conf);
+  }
+});
+
 test.run();

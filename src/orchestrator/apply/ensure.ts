@@ -24,7 +24,12 @@ export async function ensureResources(client: Harpoon, spec: ContainerSpec): Pro
   }
 }
 
-export async function ensureContainer(client: Harpoon, unit: Unit, spec: ContainerSpec, signal?: AbortSignal): Promise<Ensured> {
+/**
+ * `stopTimeoutSeconds`: how long a running old container gets to stop when it is recreated. The
+ * start order passes its own `timeout` (it used to be a fixed 10 s, so a `timeout: 1` start of a
+ * container ignoring SIGTERM still waited 10 s on every recreate).
+ */
+export async function ensureContainer(client: Harpoon, unit: Unit, spec: ContainerSpec, signal?: AbortSignal, stopTimeoutSeconds = 10): Promise<Ensured> {
   const decision = await decideCreate(client, unit, spec);
   const { state } = decision;
   if (decision.action === 'refuse') throw new OrderFailure(decision.reason);
@@ -45,7 +50,7 @@ export async function ensureContainer(client: Harpoon, unit: Unit, spec: Contain
     await connectExtraNetworks(client, spec, created.id);
     if (old) {
       const previous = client.container(old.id);
-      if (old.running) await previous.stop({ timeoutSeconds: 10 });
+      if (old.running) await previous.stop({ timeoutSeconds: stopTimeoutSeconds });
       await previous.remove({ force: true, ifExists: true });
     }
     await created.rename(spec.engineName);

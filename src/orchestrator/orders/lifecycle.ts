@@ -38,7 +38,8 @@ export async function createOrder(ctx: OrderContext): Promise<OrderOutcome> {
 /** Create or recreate as needed, start unless running (restart: true restarts), then wait as startup says. */
 export async function startOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const spec = containerOf(ctx);
-  const ensured = await ensureContainer(ctx.client, ctx.unit, spec, ctx.signal);
+  // The order's stop timeout also applies to stopping the old container of a recreate.
+  const ensured = await ensureContainer(ctx.client, ctx.unit, spec, ctx.signal, ctx.order.args.timeout ?? 10);
   const container = ctx.client.container(ensured.id);
   let what: string;
   if (ensured.running && !ctx.order.args.restart) {
