@@ -251,15 +251,13 @@ export async function unitRun(target: string, flags: UnitRunFlags): Promise<numb
     if (stopped === undefined && !(err instanceof UnitRunError)) throw err;
     const result = err instanceof UnitRunError ? err.result : undefined;
     checks = result?.checks ?? [];
-    if (stopped !== undefined) {
-      // Was "orders already running were let finish": they are not, the signal aborts them
-      // (a host command is killed, a wait is given up); no new order starts.
-      process.stderr.write(`harpoon unit run: ${stopped}: the running orders were stopped and no new order was started\n`);
-      code = stop.exitCode!;
-    } else {
-      process.stderr.write(masked(`harpoon unit run: ${(err as Error).message}\n`));
-      code = EXIT_ORDER_FAILED;
-    }
+    // Was "orders already running were let finish": they are not, the signal aborts them
+    // (a host command is killed, a wait is given up); no new order starts.
+    const message = stopped !== undefined ? `${stopped}: the running orders were stopped and no new order was started` : (err as Error).message;
+    code = stopped !== undefined ? stop.exitCode! : EXIT_ORDER_FAILED;
+    // --json: stderr stays JSON lines (a plain line there broke readers of the events).
+    if (flags.json) process.stderr.write(masked(`${JSON.stringify({ event: stopped !== undefined ? 'run-stopped' : 'run-failed', error: message })}\n`));
+    else process.stderr.write(masked(`harpoon unit run: ${message}\n`));
     // --json: the result on stdout on a failure or a signal too (there was none).
     if (flags.json) out(`${JSON.stringify({ ok: false, target, error: stopped ?? (err as Error).message, steps: result?.steps.map((r) => jsonStep(loaded.plan, r)) ?? [], checks }, null, 2)}\n`);
   } finally {
