@@ -45,7 +45,8 @@ export async function startOrder(ctx: OrderContext): Promise<OrderOutcome> {
   if (ensured.running && !ctx.order.args.restart) {
     return ensured.outcome === 'unchanged, left alone' ? 'running, unchanged: left alone' : `running (${ensured.outcome})`;
   }
-  const since = Math.floor(Date.now() / 1000);
+  // Fractional: output the old process wrote earlier in this same second must not satisfy wait_log.
+  const since = Date.now() / 1000;
   if (ensured.running) {
     await container.stop({ timeoutSeconds: ctx.order.args.timeout ?? 10 });
     what = 'restarted';
