@@ -3,6 +3,7 @@
 // removed, so a bad configuration leaves the old one in place), or leave it alone.
 import { randomBytes } from 'node:crypto';
 import type { Harpoon } from '../../core/client.ts';
+import type { ContainerOptions } from '../../core/container/container.ts';
 import type { ContainerSpec, Unit } from '../model.ts';
 import { containerOptions, networkName, unitLabels } from './container-options.ts';
 import { OrderFailure } from './failure.ts';
@@ -38,14 +39,14 @@ export async function ensureContainer(client: Harpoon, unit: Unit, spec: Contain
   }
   await ensureResources(client, spec);
   if (decision.action === 'create') {
-    const created = await client.createContainer({ ...containerOptions(unit, spec, decision.hash), ...(signal ? { signal } : {}) });
+    const created = await createFor(client, spec, { ...containerOptions(unit, spec, decision.hash), ...(signal ? { signal } : {}) });
     await connectExtraNetworks(client, spec, created.id);
     return { id: created.id, outcome: 'created', running: false };
   }
   // Recreate: new one under a temporary name first, then stop and remove the old, then rename.
   const old = state.status === 'present' ? state : undefined;
   const temporary = `${spec.engineName}-new-${randomBytes(3).toString('hex')}`;
-  const created = await client.createContainer({ ...containerOptions(unit, spec, decision.hash, temporary), ...(signal ? { signal } : {}) });
+  const created = await createFor(client, spec, { ...containerOptions(unit, spec, decision.hash, temporary), ...(signal ? { signal } : {}) });
   try {
     await connectExtraNetworks(client, spec, created.id);
     if (old) {
@@ -59,6 +60,18 @@ export async function ensureContainer(client: Harpoon, unit: Unit, spec: Contain
     throw err;
   }
   return { id: created.id, outcome: `recreated: ${decision.reason}`, running: false };
+}
+
+/** Create, with the engine's terse refusals turned into what to write in the unit file. */
+async function createFor(client: Harpoon, spec: ContainerSpec, options: ContainerOptions) {
+  try {
+    return await client.createContainer(options);
+  } catch (err) {
+    if (err instanceof Error && /No command specified/i.test(err.message)) {
+      throw new OrderFailure(`the image ${spec.creation.image} has no CMD and ${spec.name} gives no creation.command; add one, e.g. command: [sh, -c, "echo ${spec.name}"]`);
+    }
+    throw err;
+  }
 }
 
 async function connectExtraNetworks(client: Harpoon, spec: ContainerSpec, id: string): Promise<void> {
