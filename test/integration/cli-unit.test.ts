@@ -182,6 +182,7 @@ it('harpoon unit --help, harpoon help unit and harpoon unit run --help print usa
     assert.match(r.stdout, /^Usage: harpoon unit \[options\] \[command\]/m);
     for (const sub of ['list', 'run', 'help']) assert.match(r.stdout, new RegExp(`^  ${sub} `, 'm'), `lists ${sub}`);
     assert.match(r.stdout, /units\/<unit>\/<command>\.yaml/);
+    assert.match(r.stdout, /^Exit: 0; 1 when an order or check failed/m);
   }
   const r = await harpoon(['unit', 'run', '--help']);
   assert.is(r.code, 0, showResult(r));
@@ -361,6 +362,9 @@ it('a config error exits 125 naming the file and line, before anything runs', as
   const target = await run(`${UNIT}/nosuch`);
   assert.is(target.code, 125, showResult(target));
   assert.match(target.stderr, new RegExp(`unit ${UNIT} has no command "nosuch".*Valid: .*hello.*start`));
+  const bare = await run(UNIT);
+  assert.is(bare.code, 125, showResult(bare));
+  assert.match(bare.stderr, new RegExp(`"${UNIT}" is a unit: name one of its commands too, e\\.g\\. ${UNIT}/start \\(commands: backup build cleanup create hello purge`));
   assert.equal(await held(client, BAD), NOTHING);
 });
 

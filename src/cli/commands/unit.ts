@@ -174,6 +174,11 @@ function jsonStep(plan: Plan, result: StepResult) {
 }
 
 export async function unitRun(target: string, flags: UnitRunFlags): Promise<number> {
+  // A bare unit name ("site") was "a part is empty": say which commands it has instead.
+  if (!target.includes('/') && !target.includes(':')) {
+    const unit = listUnits(confChoice(flags).dir).find((u) => u.name === target);
+    if (unit) throw new UsageError(`"${target}" is a unit: name one of its commands too, e.g. ${target}/${unit.commands.includes('start') ? 'start' : (unit.commands[0] ?? 'start')} (commands: ${[...unit.commands, ...unit.derived].sort().join(' ')})`);
+  }
   const loaded = openUnit(target, loadOptions(flags));
   const masked = secretMasker(loaded.substitutions);
   const out = (text: string) => process.stdout.write(masked(text));
@@ -323,6 +328,11 @@ A unit is a named set of containers plus ordered commands, in a config directory
 The config directory: -c/--conf DIR (after the unit command: harpoon unit run -c DIR ...), else $HARPOON_CONF, else ~/.harpoon, else /etc/harpoon.
 Commands not written out are derived from start.yaml: build create stop cleanup purge backup
 restore restart test (test:check runs the containers' checks).
+Output of run: a line per order as it starts and ends on stderr; check results and a summary on
+stdout. --json: JSON lines on stderr, one JSON document on stdout. Secrets ({{VAR}} names with
+PASSWORD, SECRET, TOKEN, KEY or CREDENTIAL) are printed as ****.
+Exit: 0; 1 when an order or check failed (no later order starts); 125 for a config, usage or
+engine error before any order; 130/143 on ctrl-C/SIGTERM (running orders are stopped).
 
 Examples:
   harpoon unit list
