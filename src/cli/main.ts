@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { defineDock } from './commands/dock-command.ts';
 import { PROXY_HELP } from './commands/proxy-help.ts';
-import { defineUnit } from './commands/unit.ts';
+import { defineUnit } from './commands/unit-command.ts';
 import { EXIT_ENGINE, reportError } from './exit.ts';
 
 /**

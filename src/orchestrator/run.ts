@@ -1,5 +1,6 @@
 // Carry out a plan: each step starts once the steps it waits for are done, so orders on
-// independent containers run side by side. The first failure stops the run: nothing new
+// independent containers run side by side. The first failure stops the run (a failed check
+// only stops what is not a check): nothing new
 // starts, the steps already running finish, and the run rejects with an OrderError naming the
 // order, its container, its file line and the reason.
 import type { Harpoon } from '../core/client.ts';
@@ -56,12 +57,21 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
   const checks: CheckResult[] = [];
   const finished = new Map<number, Promise<void>>();
   let failure: OrderError | undefined;
+  let hardFailure: OrderError | undefined;
+  const checkSteps = new Set(plan.steps.filter((s) => s.order.command === 'check').map((s) => s.number));
 
   const runStep = async (step: Step): Promise<void> => {
     await Promise.all(step.waitsFor.map((w) => finished.get(w.step)));
-    const blocked = step.waitsFor.find((w) => results.get(w.step)?.status !== 'done');
-    if (failure || blocked || controller.signal.aborted) {
-      const because = failure ? `order ${failure.step} failed` : blocked ? `order ${blocked.step} did not complete` : 'the run was stopped';
+    // A failed check changes nothing, so the other checks still run (every check gets a
+    // result, in the JUnit file too); any other failure stops everything after it.
+    const isCheck = step.order.command === 'check';
+    const stopping = isCheck ? hardFailure : failure;
+    const blocked = step.waitsFor.find((w) => {
+      const status = results.get(w.step)?.status;
+      return !(status === 'done' || (isCheck && status === 'failed' && checkSteps.has(w.step)));
+    });
+    if (stopping || blocked || controller.signal.aborted) {
+      const because = stopping ? `order ${stopping.step} failed` : blocked ? `order ${blocked.step} did not complete` : 'the run was stopped';
       results.set(step.number, { step: step.number, status: 'not-run' });
       emit({ type: 'step-not-run', step, because });
       return;
@@ -92,6 +102,7 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
       const reason = err instanceof OrderFailure || !(err instanceof Error) ? String(err instanceof Error ? err.message : err) : err.message;
       const error = new OrderError(step.number, step.order, reason, { cause: err });
       failure ??= error;
+      if (step.order.command !== 'check') hardFailure ??= error;
       results.set(step.number, { step: step.number, status: 'failed', error, ms });
       emit({ type: 'step-failed', step, error, ms });
     }

@@ -11,7 +11,7 @@ import type { Harpoon } from 'harpoon';
 import { explainUnit, openUnit } from '../../src/orchestrator/index.ts';
 import { buildBusybox } from '../helpers/engine.ts';
 import { engineTests, rejection } from '../helpers/integration.ts';
-import { BASE_LINES, dropUnit, idsOf, makeConf, outcomes, runOk, sh, treeDigest, unitName } from '../helpers/unit.ts';
+import { BASE_LINES, dropUnit, idsOf, makeConf, outcomes, runOk, runRecorded, sh, treeDigest, unitName } from '../helpers/unit.ts';
 
 let base = '';
 const it = await engineTests({ ready: async (client) => void (base = await buildBusybox(client, 'harpoon-test-orch-commands')) });
@@ -350,6 +350,39 @@ x: {image: ${base}, creation: {command: [sh, -c, "exec sleep 300"], environment:
     assert.match(outcomes(r).get(1)!, /^recreated: /);
     const ms = r.result.steps[0]!.ms!;
     assert.ok(ms >= 900 && ms < 5000, `the recreate took ${ms} ms; the order's stop timeout is 1 s`);
+  } finally {
+    await dropUnit(client, U, conf);
+  }
+});
+
+it('a failed check does not stop the other checks (each gets a result), but stops the orders that are not checks', async (client) => {
+  const U = unitName('checks');
+  const conf = makeConf({
+    [`units/${U}/start.yaml`]: `job:
+  image: ${base}
+  creation: {command: [sh, -c, "echo job output"]}
+  startup: {wait_exit: 0}
+  checks:
+    - {name: wrong-log, type: job, log: "never printed", timeout: 5}
+    - {name: right-log, type: job, log: "job output", timeout: 5}
+---
+- job: {command: start}
+`,
+    [`units/${U}/verify.yaml`]: `---
+- job: {command: start}
+- job: {command: check, check: wrong-log}
+- job: {command: check, check: right-log}
+- job: {command: execute, type: temporary, run: [sh, -c, "echo must not run"]}
+`,
+  });
+  try {
+    const r = await runRecorded(client, `${U}/verify`, conf);
+    assert.ok(r.error, 'the run fails');
+    assert.is(r.error!.step, 2);
+    assert.match(r.error!.reason, /check wrong-log failed/);
+    const statuses = r.error!.result.steps.map((s) => s.status);
+    assert.equal(statuses, ['done', 'failed', 'done', 'not-run']);
+    assert.equal(r.error!.result.checks.map((c) => [c.name, c.passed]), [['wrong-log', false], ['right-log', true]]);
   } finally {
     await dropUnit(client, U, conf);
   }

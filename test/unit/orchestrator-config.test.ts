@@ -269,7 +269,7 @@ test('unit: the composition becomes ContainerSpecs with defaults filled in', asy
   assert.is(unit.derived, false);
   assert.equal([...unit.containers.keys()], ['data', 'web', 'db']);
   const data = unit.containers.get('data')!;
-  assert.equal(data.build, { path: join(dir, 'data/site'), tag: 'site-data:latest', args: {} });
+  assert.equal(data.build, { path: join(dir, 'data/site'), tag: 'site-data:latest', args: {}, labels: {} });
   assert.is(data.creation.image, 'site-data:latest');
   assert.is(data.engineName, 'site-data');
   assert.equal(data.creation.volumes, [
@@ -440,9 +440,9 @@ test('errors: build path must exist and hold a Dockerfile unless lines are given
   assert.match(nofile.detail, /holds no Dockerfile/);
   const dir = await unitDir(`a:\n  build:\n    path: empty\n    dockerfile: ["FROM busybox", "RUN true"]\n    args: {V: 1}\n    target: final\n${ORDERS}`);
   const a = loadU(dir).unit.containers.get('a')!;
-  assert.equal(a.build, { path: join(dir, 'empty'), dockerfile: ['FROM busybox', 'RUN true'], tag: 'u-a:latest', args: { V: '1' }, target: 'final' });
+  assert.equal(a.build, { path: join(dir, 'empty'), dockerfile: ['FROM busybox', 'RUN true'], tag: 'u-a:latest', args: { V: '1' }, labels: {}, target: 'final' });
   const block = await unitDir(`a:\n  build:\n    dockerfile: |\n      FROM busybox\n      CMD ["true"]\n    tag: mine:2\n${ORDERS}`);
-  assert.equal(loadU(block).unit.containers.get('a')!.build, { dockerfile: ['FROM busybox', 'CMD ["true"]'], tag: 'mine:2', args: {} });
+  assert.equal(loadU(block).unit.containers.get('a')!.build, { dockerfile: ['FROM busybox', 'CMD ["true"]'], tag: 'mine:2', args: {}, labels: {} });
 });
 
 test('errors: checks', async () => {

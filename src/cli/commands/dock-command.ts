@@ -61,6 +61,7 @@ export function defineDock(dock: Command, action: Action): void {
   dock
     .description('manage docks: docker engines (ssh://, tcp:// with TLS, unix://) stored as docker contexts')
     .addHelpText('after', DOCK_HELP);
+  helpWithoutSubcommand(dock);
 
   dock
     .command('add')
@@ -107,4 +108,12 @@ export function defineDock(dock: Command, action: Action): void {
     .option('--shell <shell>', 'bash, zsh or sh (the same POSIX output; fish is not supported yet)')
     .option(printCommand, printHelp)
     .action((name: string | undefined, opts: PrintFlags & { unset?: boolean; shell?: string }) => action('dock env', reported('dock env', load('dockEnv')))(name, opts));
+}
+
+/** `harpoon dock` alone prints its help and exits 0, and an unknown subcommand exits 1, as `docker context` does. */
+function helpWithoutSubcommand(command: Command): void {
+  command.allowExcessArguments().action(function (this: Command) {
+    if (this.args.length) this.error(`error: unknown command '${this.args[0]}'`, { code: 'commander.unknownCommand', exitCode: 1 });
+    this.outputHelp();
+  });
 }
