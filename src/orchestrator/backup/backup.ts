@@ -62,7 +62,8 @@ export async function backupContainer(client: Harpoon, container: string, option
   const name = info.Name.replace(/^\//, '') || info.Id;
   const fail = (reason: string, path?: string, cause?: unknown) =>
     new BackupError({ container: name, file, path, reason, action: 'backup' }, cause === undefined ? undefined : { cause });
-  const { paths, problem } = normalizePaths(options.paths ?? info.Mounts.map((m) => m.Destination));
+  // Sorted: the engine lists mounts in no fixed order, and archives should not differ by it.
+  const { paths, problem } = normalizePaths(options.paths ?? info.Mounts.map((m) => m.Destination).sort());
   if (problem) throw fail(problem);
   if (!paths.length) throw fail('the container has no volumes or bind mounts; give the paths to back up');
 
