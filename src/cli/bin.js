@@ -3,7 +3,7 @@
 // through tsx costs about 0.4 s on every command. So the CLI is bundled with esbuild into
 // node_modules/.cache/harpoon/<stamp>/ (the stamp is the newest modification time under src/
 // and of package.json, so an edit makes a new bundle), split per command so that a command
-// loads only what it uses. Any trouble with the bundle, or HARPOON_NO_BUNDLE=1, falls back to
+// loads only what it uses, dependencies included. Any trouble with the bundle, or HARPOON_NO_BUNDLE=1, falls back to
 // tsx, which always works.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -71,7 +71,11 @@ async function freshBundle() {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    // Dependencies are bundled too (their many small files cost ~60 ms to resolve and read),
+    // except native addons and the build tools themselves, which load from node_modules.
+    external: ['node-pty', 'ssh2', 'cpu-features', 'esbuild', 'tsx', 'tsx/*'],
+    // CommonJS dependencies require() Node's modules; an ES module has no require of its own.
+    banner: { js: "import { createRequire as __harpoonRequire } from 'node:module'; const require = __harpoonRequire(import.meta.url);" },
     logLevel: 'silent',
     plugins: [keepFileUrls],
   });

@@ -40,6 +40,9 @@ export interface RunPlanOptions {
   interactive?: boolean;
 }
 
+/** A step's dependencies did not complete after it had begun: it stops there, not run. */
+class NotRun extends Error {}
+
 export class UnitRunError extends OrderError {
   readonly result: RunResult;
   constructor(first: OrderError, result: RunResult) {
@@ -60,8 +63,20 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
   let hardFailure: OrderError | undefined;
   const checkSteps = new Set(plan.steps.filter((s) => s.order.command === 'check').map((s) => s.number));
 
-  const runStep = async (step: Step): Promise<void> => {
-    await Promise.all(step.waitsFor.map((w) => finished.get(w.step)));
+  // Resolved when a step's container exists with its configuration (true), or when the step
+  // ends without it (false). A create or start only needs the containers it depends on to
+  // exist, not to be started: it creates its own container meanwhile and waits for them to be
+  // done only before starting it, so a chain of links starts one create earlier at each link.
+  const exists = new Map<number, { promise: Promise<boolean>; resolve: (ok: boolean) => void }>();
+  for (const step of plan.steps) {
+    let resolve!: (ok: boolean) => void;
+    const promise = new Promise<boolean>((r) => (resolve = r));
+    exists.set(step.number, { promise, resolve });
+  }
+  const pipelined = (step: Step) => step.order.command === 'start' || step.order.command === 'create';
+
+  /** Why this step must not run (its waits are over), or undefined. */
+  const blockedReason = (step: Step): string | undefined => {
     // A failed check changes nothing, so the other checks still run (every check gets a
     // result, in the JUnit file too); any other failure stops everything after it.
     const isCheck = step.order.command === 'check';
@@ -70,11 +85,29 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
       const status = results.get(w.step)?.status;
       return !(status === 'done' || (isCheck && status === 'failed' && checkSteps.has(w.step)));
     });
-    if (stopping || blocked || controller.signal.aborted) {
-      const because = stopping ? `order ${stopping.step} failed` : blocked ? `order ${blocked.step} did not complete` : 'the run was stopped';
-      results.set(step.number, { step: step.number, status: 'not-run' });
-      emit({ type: 'step-not-run', step, because });
-      return;
+    if (stopping) return `order ${stopping.step} failed`;
+    if (blocked) return `order ${blocked.step} did not complete`;
+    if (controller.signal.aborted) return 'the run was stopped';
+    return undefined;
+  };
+  const notRun = (step: Step, because: string) => {
+    results.set(step.number, { step: step.number, status: 'not-run' });
+    emit({ type: 'step-not-run', step, because });
+  };
+  const waitsDone = async (step: Step) => {
+    await Promise.all(step.waitsFor.map((w) => finished.get(w.step)));
+    return blockedReason(step);
+  };
+
+  const runStep = async (step: Step): Promise<void> => {
+    if (pipelined(step)) {
+      const existing = await Promise.all(step.waitsFor.map((w) => exists.get(w.step)!.promise));
+      const missing = step.waitsFor.find((_, i) => !existing[i]);
+      const early = failure && step.order.command !== 'check' ? `order ${failure.step} failed` : controller.signal.aborted ? 'the run was stopped' : undefined;
+      if (missing || early) return notRun(step, early ?? `order ${missing!.step} did not complete`);
+    } else {
+      const because = await waitsDone(step);
+      if (because) return notRun(step, because);
     }
     emit({ type: 'step-start', step });
     const started = performance.now();
@@ -86,6 +119,11 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
         confDir: options.confDir,
         signal: controller.signal,
         interactive: options.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY),
+        containerReady: () => exists.get(step.number)!.resolve(true),
+        dependenciesDone: async () => {
+          const because = await waitsDone(step);
+          if (because) throw new NotRun(because);
+        },
         emit: (event) => {
           if (event.type === 'output') emit({ type: 'step-output', step, text: event.text });
           else {
@@ -98,6 +136,7 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
       results.set(step.number, { step: step.number, status: 'done', outcome, ms });
       emit({ type: 'step-done', step, outcome, ms });
     } catch (err) {
+      if (err instanceof NotRun) return notRun(step, err.message);
       const ms = performance.now() - started;
       const reason = err instanceof OrderFailure || !(err instanceof Error) ? String(err instanceof Error ? err.message : err) : err.message;
       const error = new OrderError(step.number, step.order, reason, { cause: err });
@@ -110,7 +149,12 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
 
   try {
     // Steps are created in file order, so every step's waits are registered before it needs them.
-    for (const step of plan.steps) finished.set(step.number, runStep(step));
+    for (const step of plan.steps) {
+      finished.set(
+        step.number,
+        runStep(step).finally(() => exists.get(step.number)!.resolve(results.get(step.number)?.status === 'done')),
+      );
+    }
     await Promise.all(finished.values());
   } finally {
     options.signal?.removeEventListener('abort', stopOuter);

@@ -1,5 +1,6 @@
 // Integration: the orchestrator runs orders on independent containers side by side and orders
-// on dependent ones (volumes_from, after) one after the other, timed against the real engine.
+// on dependent ones (volumes_from, after) one after the other, timed against the real engine;
+// a start's create part overlaps the start of what it links to.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildBusybox } from '../helpers/engine.ts';
@@ -83,6 +84,34 @@ it('a host order waits for everything before it and holds everything after it', 
     assert.ok(at(r, 'step-start', 3) >= Math.max(at(r, 'step-done', 1), at(r, 'step-done', 2)), 'host after both');
     assert.ok(at(r, 'step-start', 4) >= at(r, 'step-done', 3), 'b2 after host');
     assert.ok(r.ms >= 2150, `took ${r.ms} ms`);
+  } finally {
+    await dropUnit(client, U, dir);
+  }
+});
+
+it('a link chain is pipelined: the next container is created while the one it links to starts, and started only after it', async (client) => {
+  const U = unitName('pipe');
+  const dir = makeConf({
+    [`units/${U}/start.yaml`]: `
+web: {image: ${base}, creation: {command: ${RUNS}}}
+app: {image: ${base}, creation: {command: ${RUNS}, links: ["web:backend"]}}
+---
+- web: {command: start}
+- app: {command: start}
+`,
+  });
+  try {
+    const r = await runOk(client, `${U}/start`, dir);
+    assert.equal(r.result.loaded.plan.steps[1]!.waitsFor, [{ step: 1, why: 'app links to web' }]);
+    // app's step began (its container being created) before web's step was done...
+    assert.ok(at(r, 'step-start', 2) < at(r, 'step-done', 1), 'app began while web was starting');
+    // ...and app was created before web had started, yet started after it (a link needs a running target).
+    const web = await client.container(`${U}-web`).inspect();
+    const app = await client.container(`${U}-app`).inspect();
+    assert.ok(Date.parse(app.Created) < Date.parse(web.State.StartedAt), `app created ${app.Created}, web started ${web.State.StartedAt}`);
+    assert.ok(Date.parse(app.State.StartedAt) > Date.parse(web.State.StartedAt), 'app started after web');
+    assert.is(app.State.Running, true);
+    assert.equal(app.HostConfig.Links, [`/${U}-web:/${U}-app/backend`]);
   } finally {
     await dropUnit(client, U, dir);
   }

@@ -18,6 +18,10 @@ export interface OrderContext {
   emit: (event: OrderEvent) => void;
   /** This process has a terminal to lend to an interactive order. */
   interactive: boolean;
+  /** A create or start tells the runner its container exists: dependents may create theirs. */
+  containerReady?: () => void;
+  /** A start waits here, after creating its container, for the steps it waits for to be done. */
+  dependenciesDone?: () => Promise<void>;
 }
 
 /** The order's result: one short line of what was done, e.g. "created", "unchanged, left alone". */

@@ -40,6 +40,9 @@ export async function startOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const spec = containerOf(ctx);
   // The order's stop timeout also applies to stopping the old container of a recreate.
   const ensured = await ensureContainer(ctx.client, ctx.unit, spec, ctx.signal, ctx.order.args.timeout ?? 10);
+  // Dependents may create their containers now; this one starts once its own waits are done.
+  ctx.containerReady?.();
+  await ctx.dependenciesDone?.();
   const container = ctx.client.container(ensured.id);
   let what: string;
   if (ensured.running && !ctx.order.args.restart) {
