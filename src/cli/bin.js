@@ -60,6 +60,22 @@ async function freshBundle() {
       }));
     },
   };
+  // dockerode's BuildKit session and progress decoding pull in gRPC and protobufjs (1.4 MB, a
+  // third of the start-up); harpoon builds through its own transport and never calls them.
+  const withoutBuildKitSession = {
+    name: 'harpoon-no-buildkit-session',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+        /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: 'harpoon-unused' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'harpoon-unused' }, (args) => ({
+        // session: a function; buildkit: an object with followProgress. Both refuse if called.
+        contents: `const unused = () => { throw new Error('dockerode${args.path.slice(1)} is left out of the harpoon CLI bundle (HARPOON_NO_BUNDLE=1 has it)'); };
+module.exports = Object.assign(unused, { followProgress: unused, decodeBuildKitStatus: unused });`,
+        loader: 'js',
+      }));
+    },
+  };
   mkdirSync(CACHE, { recursive: true });
   // Built aside, then renamed: concurrent harpoon commands never load half a bundle.
   const partial = `${dir}.${process.pid}.partial`;
@@ -77,7 +93,7 @@ async function freshBundle() {
     // CommonJS dependencies require() Node's modules; an ES module has no require of its own.
     banner: { js: "import { createRequire as __harpoonRequire } from 'node:module'; const require = __harpoonRequire(import.meta.url);" },
     logLevel: 'silent',
-    plugins: [keepFileUrls],
+    plugins: [keepFileUrls, withoutBuildKitSession],
   });
   try {
     renameSync(partial, dir);
