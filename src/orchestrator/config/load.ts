@@ -143,7 +143,8 @@ function loadWritten(files: UnitFiles, unit: string, command: string): LoadedCom
   // containers of start.yaml instead of repeating them.
   const empty = !compRoot || kindOf(compRoot) === 'null' || (kindOf(compRoot) === 'map' && entries(compRoot).length === 0);
   let defs: Map<string, Definition>;
-  if (empty && command !== 'start') defs = files.composition(unit, compRoot);
+  // Without start.yaml, such a file has no containers: only host orders (a unit of scripts).
+  if (empty && command !== 'start') defs = isFile(join(files.confDir, commandFile(unit, 'start'))) ? files.composition(unit, compRoot) : new Map();
   else if (empty) throw new UnitConfigError({ file, line: compRoot?.line ?? 1 }, 'start.yaml needs its containers in the first document (NAME: {image: ... or build: ...})');
   else defs = readComposition(compRoot!, unit);
 
