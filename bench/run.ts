@@ -4,8 +4,9 @@
 // Progress and per-sample detail go to stderr. FILTER: substrings of comparison names
 // (run-true, run-true-cli, build-trivial, build-1gb-context, build-1gb-rss, launcher-ready,
 // launcher-concurrent, proxy-rps, proxy-p50, proxy-p99, proxy-share, proxy-cpu, transfer, cli-start,
-// cli-start-help); any
-// match runs. transfer also needs the second engine (scripts/engine2.sh) and cleans it up the same way.
+// cli-start-help, unit-start); any
+// match runs. transfer also needs the second engine (scripts/engine2.sh) and cleans it up the same way;
+// unit-start needs docker-compose (scripts/bench-tools.sh).
 // Everything created on the engine carries harpoon=true (images: harpoon.image=true) and harpoon.bench=<run id>, and is
 // removed at the end, on every way out.
 import { randomBytes } from 'node:crypto';
@@ -18,8 +19,9 @@ import { proxyBench } from './proxy.ts';
 import { BENCH_LABEL, buildBusybox, HEADER, LOCAL_HOST, progress, stop, StoppedError, type Bench, type BenchContext } from './lib.ts';
 import { runTrue } from './run-true.ts';
 import { transferBench } from './transfer.ts';
+import { unitStartBench } from './unit-start.ts';
 
-const benches: Bench[] = [runTrue, buildTrivial, build1gb, launcherBench, proxyBench, transferBench, cliStartBench];
+const benches: Bench[] = [runTrue, buildTrivial, build1gb, launcherBench, proxyBench, transferBench, cliStartBench, unitStartBench];
 const allLines = benches.flatMap((b) => b.lines);
 
 const filters = process.argv.slice(2).filter((arg) => arg !== '--');

@@ -7,7 +7,9 @@ export { buildImage, type BuildOptions, type BuildResult, type BuildTask } from 
 export { createBuildContext, type ContextSpec, type InMemoryFile } from './core/build/context.ts';
 export { busyboxBase, HOST_BUSYBOX, type BusyboxBase } from './core/build/busybox.ts';
 export type { BuildEvent } from './core/build/progress.ts';
-export { Container, type ContainerOptions, type ExecResult, type ExitStatus, type Logs } from './core/container/container.ts';
+export { Container, type ContainerOptions, type ExecResult, type ExitStatus, type Logs, type PutArchiveOptions } from './core/container/container.ts';
+export { commitContainer, type CommitOptions } from './core/container/commit.ts';
+export { createVolume, inspectVolume, removeVolume, createNetwork, inspectNetwork, removeNetwork, type VolumeInfo, type VolumeOptions, type NetworkInfo, type NetworkOptions } from './core/resources.ts';
 export { runContainer, type RunOptions, type RunResult, type OutputTarget } from './core/container/run.ts';
 export { LocalTerminal, type TerminalSize } from './core/container/terminal.ts';
 export { demux, FrameParser } from './core/container/demux.ts';
@@ -38,3 +40,4 @@ export * from './core/errors.ts';
 // Modules on the core.
 export * from './launcher/index.ts';
 export * from './proxy/index.ts';
+export * from './orchestrator/index.ts';

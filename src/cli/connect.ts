@@ -1,5 +1,5 @@
 // The global -H/--host and --context flags, as the docker CLI has them.
-import { Harpoon } from '../index.ts';
+import { Harpoon } from '../core/client.ts';
 
 export interface GlobalFlags {
   host?: string;

@@ -1,7 +1,7 @@
 // Exit codes and error output, as the docker CLI does them:
 // 125 harpoon or engine error, 126 command cannot run, 127 command not found,
 // otherwise the container's own code.
-import { exitCodeFor, HarpoonError } from '../index.ts';
+import { exitCodeFor, HarpoonError } from '../core/errors.ts';
 import { DockError } from './docks/store.ts';
 
 export const EXIT_ENGINE = 125;

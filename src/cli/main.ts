@@ -1,20 +1,30 @@
 // harpoon's command line. Each command lives in commands/; this file only wires flags to them.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { build } from './commands/build.ts';
-import { buildImage } from './commands/build-image.ts';
-import { defineDock } from './commands/dock.ts';
-import { info } from './commands/info.ts';
-import { launch } from './commands/launch.ts';
-import { launched } from './commands/launched.ts';
-import { purge } from './commands/purge.ts';
-import { proxy, PROXY_HELP } from './commands/proxy.ts';
-import { ping } from './commands/ping.ts';
-import { publishImage } from './commands/publish-image.ts';
-import { run } from './commands/run.ts';
-import { runImage } from './commands/run-image.ts';
-import { transferImage } from './commands/transfer-image.ts';
+import { defineDock } from './commands/dock-command.ts';
+import { PROXY_HELP } from './commands/proxy-help.ts';
+import { defineUnit } from './commands/unit-command.ts';
 import { EXIT_ENGINE, reportError } from './exit.ts';
+
+/**
+ * A command's action, imported when the command runs: the engine client, the proxy and the
+ * orchestrator load only for the commands that use them, so `--help` and typos stay quick.
+ */
+function lazy<M, K extends keyof M>(load: () => Promise<M>, key: K): M[K] {
+  return (async (...args: unknown[]) => ((await load())[key] as (...a: unknown[]) => Promise<number>)(...args)) as M[K];
+}
+const build = lazy(() => import('./commands/build.ts'), 'build');
+const buildImage = lazy(() => import('./commands/build-image.ts'), 'buildImage');
+const info = lazy(() => import('./commands/info.ts'), 'info');
+const launch = lazy(() => import('./commands/launch.ts'), 'launch');
+const launched = lazy(() => import('./commands/launched.ts'), 'launched');
+const purge = lazy(() => import('./commands/purge.ts'), 'purge');
+const proxy = lazy(() => import('./commands/proxy.ts'), 'proxy');
+const ping = lazy(() => import('./commands/ping.ts'), 'ping');
+const publishImage = lazy(() => import('./commands/publish-image.ts'), 'publishImage');
+const run = lazy(() => import('./commands/run.ts'), 'run');
+const runImage = lazy(() => import('./commands/run-image.ts'), 'runImage');
+const transferImage = lazy(() => import('./commands/transfer-image.ts'), 'transferImage');
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -200,6 +210,9 @@ export async function main(argv: string[]): Promise<number> {
       return action('purge', purge)({ ...globals(this), ...opts });
     });
 
+  // harpoon unit list|run|help: the orchestrator; subcommands and flags in commands/unit.ts.
+  defineUnit(program.command('unit'), action);
+
   // harpoon dock add|ls|rm|use|env: docker contexts; subcommands and flags in commands/dock.ts.
   defineDock(program.command('dock'), action);
 
@@ -301,6 +314,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here too, with code 0; bad flags are docker's 125.
+      // An unknown command is 1, as `docker nosuchcommand` (it is not a flag error).
+      if (err.code === 'commander.unknownCommand') return 1;
       return err.exitCode === 0 ? 0 : EXIT_ENGINE;
     }
     return reportError(err, current || 'command');

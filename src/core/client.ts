@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { buildImage, type BuildOptions, type BuildTask } from './build/build.ts';
 import { listManaged, removeManaged, type ManagedResources } from './cleanup.ts';
+import { commitContainer, type CommitOptions } from './container/commit.ts';
 import { Container, createContainer, type ContainerOptions } from './container/container.ts';
 import { runContainer, type RunOptions, type RunResult } from './container/run.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -15,6 +16,18 @@ import { saveImages, type SaveOptions } from './image/save.ts';
 import { tagImage } from './image/tag.ts';
 import { transferImage, type TransferOptions, type TransferTask } from './image/transfer.ts';
 import type { Labels } from './labels.ts';
+import {
+  createNetwork,
+  createVolume,
+  inspectNetwork,
+  inspectVolume,
+  removeNetwork,
+  removeVolume,
+  type NetworkInfo,
+  type NetworkOptions,
+  type VolumeInfo,
+  type VolumeOptions,
+} from './resources.ts';
 
 /** The engine's `GET /info`, with the fields harpoon and its lessons rely on typed. */
 export interface EngineInfo {
@@ -101,6 +114,39 @@ export class Harpoon {
   /** Create, attach, start, wait, and remove: `docker run --rm` with typed options. */
   run(options: RunOptions): Promise<RunResult> {
     return runContainer(this.engine, options);
+  }
+
+  /** `docker commit`: an image of the container (labelled harpoon.image=true); returns its id. */
+  commit(containerIdOrName: string, options: CommitOptions = {}): Promise<string> {
+    return commitContainer(this.engine, containerIdOrName, options);
+  }
+
+  /** A named volume with harpoon's label; the same one again if harpoon made it, a FOREIGN_RESOURCE error if not. */
+  createVolume(options: VolumeOptions): Promise<VolumeInfo> {
+    return createVolume(this.engine, options);
+  }
+
+  inspectVolume(name: string): Promise<VolumeInfo> {
+    return inspectVolume(this.engine, name);
+  }
+
+  /** Remove a volume harpoon made (a foreign one is refused); missing is not an error with `ifExists`. */
+  removeVolume(name: string, options: { ifExists?: boolean; force?: boolean } = {}): Promise<void> {
+    return removeVolume(this.engine, name, options);
+  }
+
+  /** A user-defined network with harpoon's label; the same one again if harpoon made it, a FOREIGN_RESOURCE error if not. */
+  createNetwork(options: NetworkOptions): Promise<NetworkInfo> {
+    return createNetwork(this.engine, options);
+  }
+
+  inspectNetwork(name: string): Promise<NetworkInfo> {
+    return inspectNetwork(this.engine, name);
+  }
+
+  /** Remove a network harpoon made (a foreign one is refused); missing is not an error with `ifExists`. */
+  removeNetwork(name: string, options: { ifExists?: boolean } = {}): Promise<void> {
+    return removeNetwork(this.engine, name, options);
   }
 
   async imageExists(ref: string): Promise<boolean> {

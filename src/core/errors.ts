@@ -22,7 +22,16 @@ export type HarpoonErrorCode =
   | 'PUSH_FAILED'
   | 'REGISTRY_AUTH_FAILED'
   | 'CREDENTIALS_ERROR'
-  | 'IMAGE_MISMATCH';
+  | 'IMAGE_MISMATCH'
+  // The orchestrator's (src/orchestrator/).
+  | 'UNIT_CONFIG'
+  | 'ORDER_FAILED'
+  | 'BACKUP_FAILED'
+  | 'STARTUP_FAILED'
+  // Archives, volumes and networks (core).
+  | 'PATH_NOT_FOUND'
+  | 'RESOURCE_NOT_FOUND'
+  | 'FOREIGN_RESOURCE';
 
 export class HarpoonError extends Error {
   readonly code: HarpoonErrorCode;
@@ -153,6 +162,39 @@ export class InvalidInputError extends HarpoonError {
   constructor(field: string, message: string) {
     super('INVALID_INPUT', `${field}: ${message}`);
     this.field = field;
+  }
+}
+
+/** A path given to the archive API does not exist in the container (or its parent, for a PUT). */
+export class ArchivePathNotFoundError extends HarpoonError {
+  readonly container: string;
+  readonly path: string;
+  constructor(container: string, path: string, detail?: string) {
+    super('PATH_NOT_FOUND', `No such path in container ${container}: ${path}${detail ? ` (${detail})` : ''}.`);
+    this.container = container;
+    this.path = path;
+  }
+}
+
+/** No volume or network of that name. */
+export class ResourceNotFoundError extends HarpoonError {
+  readonly kind: 'volume' | 'network';
+  readonly resourceName: string;
+  constructor(kind: 'volume' | 'network', resourceName: string) {
+    super('RESOURCE_NOT_FOUND', `No such ${kind}: ${resourceName}.`);
+    this.kind = kind;
+    this.resourceName = resourceName;
+  }
+}
+
+/** A volume or network of that name exists but does not carry harpoon's label: it is never adopted. */
+export class ForeignResourceError extends HarpoonError {
+  readonly kind: 'volume' | 'network';
+  readonly resourceName: string;
+  constructor(kind: 'volume' | 'network', resourceName: string) {
+    super('FOREIGN_RESOURCE', `A ${kind} named "${resourceName}" already exists and was not created by harpoon (no harpoon label); it is left alone. Choose another name or remove it yourself.`);
+    this.kind = kind;
+    this.resourceName = resourceName;
   }
 }
 

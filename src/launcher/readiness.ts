@@ -3,12 +3,10 @@
 // A connect to the published port proves nothing: Docker's port proxy accepts before the app
 // listens. So "port" looks inside the container, and HTTP needs a real HTTP answer.
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Container } from '../core/container/container.ts';
-import { FrameParser } from '../core/container/demux.ts';
 import type { Engine } from '../core/engine.ts';
 import { InvalidInputError } from '../core/errors.ts';
+import { followLogLines, httpGet, poll } from '../core/wait.ts';
 
 export type ReadyCheck =
   /** An HTTP GET on the published port: `status` (default 200, or "any" for any answer), and `body` if given. */
@@ -112,16 +110,6 @@ export interface ReadyContext {
   signal: AbortSignal;
 }
 
-const POLL_START_MS = 25;
-const POLL_MAX_MS = 250;
-
-async function poll(signal: AbortSignal, attempt: () => Promise<boolean>): Promise<void> {
-  for (let delay = POLL_START_MS; ; delay = Math.min(delay * 2, POLL_MAX_MS)) {
-    if (await attempt()) return;
-    await sleep(delay, undefined, { signal });
-  }
-}
-
 /** Resolves once the check is satisfied; rejects with CheckFailed, or when `signal` aborts. */
 export function runCheck(check: ReadyCheck, ctx: ReadyContext): Promise<void> {
   switch (check.kind) {
@@ -136,26 +124,13 @@ export function runCheck(check: ReadyCheck, ctx: ReadyContext): Promise<void> {
   }
 }
 
-function httpAttempt(check: Extract<ReadyCheck, { kind: 'http' }>, ctx: ReadyContext): Promise<boolean> {
-  // One short-lived connection per attempt (agent: false): nothing lingers after the launch.
-  return new Promise((resolve) => {
-    const req = http.get(new URL(check.path, ctx.url), { agent: false, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(2_000)]) }, (res) => {
-      const statusOk = check.status === 'any' || res.statusCode === (check.status ?? 200);
-      if (!statusOk || !check.body) {
-        res.resume();
-        resolve(statusOk);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        resolve(check.body instanceof RegExp ? check.body.test(body) : Boolean(check.body?.(body)));
-      });
-      res.on('error', () => resolve(false));
-    });
-    req.on('error', () => resolve(false));
-  });
+async function httpAttempt(check: Extract<ReadyCheck, { kind: 'http' }>, ctx: ReadyContext): Promise<boolean> {
+  // One short-lived connection per attempt: nothing lingers after the launch.
+  const outcome = await httpGet(new URL(check.path, ctx.url), { signal: ctx.signal, readBody: Boolean(check.body) });
+  if ('error' in outcome) return false;
+  const statusOk = check.status === 'any' || outcome.status === (check.status ?? 200);
+  if (!statusOk || !check.body) return statusOk;
+  return check.body instanceof RegExp ? check.body.test(outcome.body) : Boolean(check.body(outcome.body));
 }
 
 /** Whether /proc/net/tcp(6) text shows `port` in state LISTEN (0A). */
@@ -192,23 +167,7 @@ async function logLines(check: Extract<ReadyCheck, { kind: 'log' }>, ctx: ReadyC
   // A non-global copy: RegExp.test with /g keeps state between calls.
   const pattern = new RegExp(check.pattern.source, check.pattern.flags.replace('g', ''));
   const wanted = check.times ?? 1;
-  const res = await ctx.engine.request(
-    { method: 'GET', path: `/containers/${ctx.container.id}/logs?follow=1&stdout=1&stderr=1`, signal: ctx.signal },
-    { container: ctx.container.name ?? ctx.container.id, action: 'Following logs' },
-  );
-  const parser = new FrameParser();
-  const partial = { stdout: '', stderr: '' };
   let seen = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    for (const frame of parser.push(chunk)) {
-      if (frame.stream !== 'stdout' && frame.stream !== 'stderr') continue;
-      const lines = (partial[frame.stream] + frame.payload.toString('utf8')).split('\n');
-      partial[frame.stream] = lines.pop() ?? '';
-      for (const line of lines) if (pattern.test(line) && ++seen >= wanted) {
-        res.destroy();
-        return;
-      }
-    }
-  }
-  throw new CheckFailed(`the output ended after ${seen} of ${wanted} lines matching ${check.pattern}`);
+  const found = await followLogLines(ctx.engine, ctx.container, (line) => pattern.test(line) && ++seen >= wanted, { signal: ctx.signal });
+  if (!found) throw new CheckFailed(`the output ended after ${seen} of ${wanted} lines matching ${check.pattern}`);
 }

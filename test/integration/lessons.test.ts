@@ -1,4 +1,4 @@
-// Lessons 01-07 run end to end, in order, as `npm run lesson` runs them; their output is checked.
+// Lessons 01-08 run end to end, in order, as `npm run lesson` runs them; their output is checked.
 // Lesson 07 also needs the second engine (scripts/engine2.sh): skipped without it, except under CI.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ const live = await engineTests({
     // Whatever a failed lesson left, under this run's lesson id only.
     if (client) await client.removeManaged({ 'harpoon.lesson': LESSON_ID });
     if (client2) await client2.removeManaged({ 'harpoon.lesson': LESSON_ID });
+    // Lesson 08's unit volume carries the unit's label (unit volumes take no user labels).
+    if (client) await client.removeManaged({ 'harpoon.unit': `lesson08-${LESSON_ID}` });
   },
 });
 
@@ -160,6 +162,32 @@ live('07 without the second engine: says how to start it, exits non-zero, create
   assert.match(run.stderr, /bash scripts\/engine2\.sh/);
   const left = await client!.listManaged({ 'harpoon.lesson': LESSON_ID });
   assert.is(left.containers.length + left.images.length, 0);
+});
+
+live('08 starts a unit, checks it, backs up, purges, restores: the file comes back byte for byte, nothing left', async () => {
+  const run = lesson(8);
+  assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  const out = run.stdout;
+  const unit = `lesson08-${LESSON_ID}`;
+  // The dry run first: 4 steps, start web after create data because of volumes_from; nothing changed.
+  assert.match(out, new RegExp(`4\\. start web +create ${unit}-web \\(missing\\), start it`));
+  assert.match(out, /after 3 \(web mounts data's volumes\)/);
+  assert.match(out, /Nothing was changed \(--dry-run\)\./);
+  // First start creates; the second leaves both alone.
+  assert.match(out, /\[3\] create data: created\n {2}\[4\] start web: created, started/);
+  assert.match(out, /\[3\] create data: unchanged, left alone\n {2}\[4\] start web: running, unchanged: left alone/);
+  assert.match(out, /check [\w-]+-web\/home: passed, GET http:\/\/127\.0\.0\.1:\d+\/index\.html: status 200/);
+  assert.match(out, /GET \/visit\.txt -> 200 visited at /);
+  assert.match(out, /\[1\] backup data: backed up 2 files/);
+  assert.match(out, /[0-9a-f]{16}… {2}srv\/www\/visit\.txt/);
+  assert.match(out, new RegExp(`\\[3\\] remove data: removed, with volume ${unit}-data-srv-www`));
+  assert.match(out, /left of the unit: 0 containers, 0 volumes, 0 images/);
+  assert.match(out, /GET \/visit\.txt -> 404/);
+  assert.match(out, /\[1\] restore data: restored 2 files into \/srv\/www/);
+  assert.match(out, /the same bytes as before the purge: true/);
+  assert.match(out, /After: 0 left\./);
+  const left = await client!.listManaged({ 'harpoon.unit': unit });
+  assert.is(left.containers.length + left.images.length + left.volumes.length + left.networks.length, 0);
 });
 
 test.run();

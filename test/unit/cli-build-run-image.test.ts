@@ -432,6 +432,15 @@ test('help into a reader that stops early (`harpoon help | head -1`): no stack t
   assert.match(piped.stderr, /status=(0|141)\n$/);
 });
 
+test('exit codes as docker\'s: an unknown command is 1, an unknown flag 125', () => {
+  const unknownCommand = harpoon(['nosuchcommand']);
+  assert.is(unknownCommand.status, 1);
+  assert.match(unknownCommand.stderr, /unknown command 'nosuchcommand'/);
+  const unknownFlag = harpoon(['build-image', '--nosuchflag', 'x']);
+  assert.is(unknownFlag.status, 125);
+  assert.match(unknownFlag.stderr, /unknown option '--nosuchflag'/);
+});
+
 test('config errors are ProjectConfigErrors naming file and line (the CLI prints them, exit 125)', () => {
   assert.throws(
     () => load(CHAIN, ['[app]', 'pre_build_script = "unclosed']),

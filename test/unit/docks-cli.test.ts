@@ -96,10 +96,10 @@ test('add: a password in the URL is refused, and never echoed', () => {
   assert.match(run.stderr, /ssh:\/\/me:\*\*\*\*@host/);
 });
 
-test('bad flags and missing arguments exit 125, as docker\'s flag errors', () => {
+test('bad flags and missing arguments exit 125, as docker\'s flag errors; an unknown subcommand 1, as `docker context nosuch`', () => {
   assert.is(harpoon(['dock', 'add', 'x1', 'unix:///x.sock', '--bogus']).status, 125);
   assert.is(harpoon(['dock', 'add', 'x1']).status, 125);
-  assert.is(harpoon(['dock', 'frobnicate']).status, 125);
+  assert.is(harpoon(['dock', 'frobnicate']).status, 1);
 });
 
 test('use: sets currentContext (other keys kept), warns when DOCKER_HOST overrides it; missing → 1', () => {

@@ -1,8 +1,8 @@
 // One container on the engine: a small handle over the Engine API's container endpoints.
 import type Docker from 'dockerode';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Engine } from '../engine.ts';
-import { AbortedError, ContainerNotFoundError, EngineError, InvalidInputError } from '../errors.ts';
+import { AbortedError, ArchivePathNotFoundError, ContainerNotFoundError, EngineError, InvalidInputError } from '../errors.ts';
 import { managedLabels, type Labels } from '../labels.ts';
 import { readBody, readBodyBuffer } from '../transport.ts';
 import { FrameParser } from './demux.ts';
@@ -98,15 +98,30 @@ export async function createContainer(engine: Engine, options: ContainerOptions)
   return new Container(engine, created.Id, options.name);
 }
 
+export interface PutArchiveOptions {
+  signal?: AbortSignal;
+  /** Fail rather than replace a directory with a non-directory (or the reverse). */
+  noOverwriteDirNonDir?: boolean;
+}
+
 export class Container {
-  readonly id: string;
-  readonly name: string | undefined;
+  #id: string;
+  #name: string | undefined;
   readonly #engine: Engine;
 
   constructor(engine: Engine, id: string, name?: string) {
     this.#engine = engine;
-    this.id = id;
-    this.name = name;
+    this.#id = id;
+    this.#name = name;
+  }
+
+  /** The id, or the name the handle was made with (client.container(name)). */
+  get id(): string {
+    return this.#id;
+  }
+
+  get name(): string | undefined {
+    return this.#name;
   }
 
   #ctx(action: string) {
@@ -169,6 +184,69 @@ export class Container {
       await this.#engine.call((d) => d.getContainer(this.id).remove({ force: Boolean(options.force), v: Boolean(options.volumes) }), this.#ctx('Removing the container'));
     } catch (err) {
       if (options.ifExists && (err instanceof ContainerNotFoundError || /removal of container .* is already in progress/i.test((err as Error).message))) return;
+      throw err;
+    }
+  }
+
+  async pause(): Promise<void> {
+    await this.#engine.call((d) => d.getContainer(this.id).pause(), this.#ctx('Pausing the container'));
+  }
+
+  async unpause(): Promise<void> {
+    await this.#engine.call((d) => d.getContainer(this.id).unpause(), this.#ctx('Unpausing the container'));
+  }
+
+  /** `docker rename`; the handle follows (a handle made by the old name now uses the new one). */
+  async rename(newName: string): Promise<void> {
+    if (!newName) throw new InvalidInputError('newName', 'a container name is required');
+    await this.#engine.call((d) => d.getContainer(this.id).rename({ name: newName }), { ...this.#ctx('Renaming the container'), name: newName });
+    if (this.#id === this.#name) this.#id = newName;
+    this.#name = newName;
+  }
+
+  /**
+   * `docker cp CONTAINER:PATH -`: a tar stream of the path (running or stopped container). The
+   * engine names the top entry after the path's last element: `/srv/www` gives `www/`,
+   * `www/index.html`, ...; a file gives one entry, its base name.
+   */
+  async getArchive(path: string, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+    if (!path) throw new InvalidInputError('path', 'a path in the container is required');
+    return this.#archiveRequest(path, () =>
+      this.#engine.request(
+        { method: 'GET', path: `/containers/${this.id}/archive?path=${encodeURIComponent(path)}`, ...(options.signal ? { signal: options.signal } : {}) },
+        { action: `Reading ${path} from the container` },
+      ),
+    );
+  }
+
+  /** `docker cp - CONTAINER:DIR`: extract a tar (stream or Buffer) into the directory `path`, which must exist. */
+  async putArchive(path: string, tar: Readable | Buffer, options: PutArchiveOptions = {}): Promise<void> {
+    if (!path) throw new InvalidInputError('path', 'a directory in the container is required');
+    const query = new URLSearchParams({ path });
+    if (options.noOverwriteDirNonDir) query.set('noOverwriteDirNonDir', '1');
+    const req = {
+      method: 'PUT',
+      path: `/containers/${this.id}/archive?${query}`,
+      headers: { 'Content-Type': 'application/x-tar' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const ctx = { action: `Copying an archive into ${path} in the container` };
+    const res = await this.#archiveRequest(path, () =>
+      Buffer.isBuffer(tar) ? this.#engine.request({ ...req, body: tar }, ctx) : this.#engine.streamRequest(req, tar, ctx),
+    );
+    await readBody(res);
+  }
+
+  /** The archive endpoints answer 404 both for a missing container and a missing path: tell them apart. */
+  async #archiveRequest<T>(path: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      if (err instanceof ContainerNotFoundError) throw new ContainerNotFoundError(this.name ?? this.id);
+      if (err instanceof EngineError && err.statusCode === 404) {
+        if (/no such container/i.test(err.message)) throw new ContainerNotFoundError(this.name ?? this.id);
+        throw new ArchivePathNotFoundError(this.name ?? this.id, path, err.message);
+      }
       throw err;
     }
   }
