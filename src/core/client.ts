@@ -106,6 +106,18 @@ export class Harpoon {
     return createContainer(this.engine, options);
   }
 
+  /** Create and start, detached (`docker run -d`); a container that fails to start is removed again. */
+  async startContainer(options: ContainerOptions): Promise<Container> {
+    const container = await createContainer(this.engine, options);
+    try {
+      await container.start(options.signal ? { signal: options.signal } : {});
+    } catch (err) {
+      await container.remove({ force: true, ifExists: true });
+      throw err;
+    }
+    return container;
+  }
+
   /** A handle on an existing container, by id or name. */
   container(idOrName: string): Container {
     return new Container(this.engine, idOrName, idOrName);

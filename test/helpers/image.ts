@@ -7,7 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'uvu';
 import { EngineError, Harpoon } from 'harpoon';
+import { testLabels } from './engine.ts';
 import { JsonLinesParser } from '../../src/core/build/progress.ts';
 
 export const ENGINE2_HOST = process.env.HARPOON_ENGINE2_HOST ?? 'unix:///var/run/harpoon-dock2.sock';
@@ -162,4 +164,34 @@ export async function dockerConfigWith(entries: Record<string, unknown>): Promis
 
 export function basicAuth(user: string, password: string): string {
   return Buffer.from(`${user}:${password}`).toString('base64');
+}
+
+/** An image FROM `base` with `mb` MB of random data in /data (and its tag in /tag): bytes for a transfer to move. */
+export async function buildDataImage(client: Harpoon, base: string, tag: string, mb: number): Promise<string> {
+  const { imageId } = await client.build({
+    dockerfile: [`FROM ${base}`, `RUN head -c ${mb * 1024 * 1024} /dev/urandom > /data && echo ${tag} > /tag`],
+    tags: tag,
+    labels: testLabels,
+  });
+  return imageId;
+}
+
+/** The image's id on that engine, or undefined when it is not there. */
+export async function imageIdOn(client: Harpoon, ref: string): Promise<string | undefined> {
+  return (await client.imageExists(ref)) ? (await client.inspectImage(ref)).Id : undefined;
+}
+
+type EngineTest = (name: string, body: (client: Harpoon) => Promise<void>) => void;
+
+/** Tests that need the registry (`it`), and the htpasswd registry too (`withAuth`); skipped when missing outside CI. */
+export function registryGates(onEngine: EngineTest, hasRegistry: boolean, authRegistry: AuthRegistry | undefined) {
+  const it = (name: string, body: (client: Harpoon) => Promise<void>): void => {
+    if (hasRegistry) onEngine(name, body);
+    else test.skip(name);
+  };
+  const withAuth = (name: string, body: (client: Harpoon, registry: AuthRegistry) => Promise<void>): void => {
+    if (authRegistry) it(name, (client) => body(client, authRegistry));
+    else test.skip(name);
+  };
+  return { it, withAuth };
 }

@@ -12,7 +12,7 @@ import type { Harpoon, PushEvent } from 'harpoon';
 import type { PublishOutput } from '../../src/cli/commands/publish-image.ts';
 import { cliEnv, HARPOON_BIN, harpoonCli, showResult, type CliResult } from '../helpers/cli.ts';
 import { buildBusybox, RUN_ID, testLabels } from '../helpers/engine.ts';
-import { basicAuth, deleteManifest, dockerConfigWith, pullImage, REGISTRY, registryOrSkip, startAuthRegistry, type AuthRegistry } from '../helpers/image.ts';
+import { basicAuth, deleteManifest, dockerConfigWith, pullImage, REGISTRY, registryGates, registryOrSkip, startAuthRegistry, type AuthRegistry } from '../helpers/image.ts';
 import { engineTests } from '../helpers/integration.ts';
 import { PtySession } from '../helpers/pty.ts';
 
@@ -45,18 +45,7 @@ const onEngine = await engineTests({
     rmSync(root, { recursive: true, force: true });
   },
 });
-
-function it(name: string, body: (client: Harpoon) => Promise<void>): void {
-  if (hasRegistry) onEngine(name, body);
-  else test.skip(name);
-}
-
-/** A test that needs the htpasswd registry too (skipped when its tools are missing outside CI). */
-function withAuth(name: string, body: (client: Harpoon, registry: AuthRegistry) => Promise<void>): void {
-  const registry = authRegistry;
-  if (registry) it(name, (client) => body(client, registry));
-  else test.skip(name);
-}
+const { it, withAuth } = registryGates(onEngine, hasRegistry, authRegistry);
 
 /** The project image `<project>-app:<user>` (the login name is the tag), with content of its own. */
 async function buildApp(client: Harpoon, user: string): Promise<string> {

@@ -10,8 +10,8 @@ import type { Harpoon, TransferEvent } from 'harpoon';
 import { addDock } from '../../src/cli/docks/store.ts';
 import type { TransferOutput } from '../../src/cli/commands/transfer-image.ts';
 import { cliEnv, harpoonCli, showResult } from '../helpers/cli.ts';
-import { buildBusybox, cleanupRun, RUN_ID, testLabels } from '../helpers/engine.ts';
-import { ENGINE2_HOST, secondEngineOrSkip } from '../helpers/image.ts';
+import { buildBusybox, cleanupRun, RUN_ID } from '../helpers/engine.ts';
+import { buildDataImage, ENGINE2_HOST, imageIdOn, secondEngineOrSkip } from '../helpers/image.ts';
 import { cleanupRunFully, engineTests } from '../helpers/integration.ts';
 import { HARPOON, PtySession } from '../helpers/pty.ts';
 
@@ -45,26 +45,12 @@ const env = () => cliEnv({ DOCKER_CONFIG: configDir });
 const transfer = (...args: string[]) => harpoonCli(['transfer-image', ...args], { env: env() });
 const tagFor = (suffix: string) => `harpoon-test-cli-transfer:${RUN_ID}-${suffix}`;
 
-/** An image FROM the busybox base with `mb` MB of random data, so that a transfer has bytes to move. */
-async function buildData(client: Harpoon, tag: string, mb: number): Promise<string> {
-  const { imageId } = await client.build({
-    dockerfile: [`FROM ${base}`, `RUN head -c ${mb * 1024 * 1024} /dev/urandom > /data && echo ${tag} > /tag`],
-    tags: tag,
-    labels: testLabels,
-  });
-  return imageId;
-}
-
-async function idOn(client: Harpoon, ref: string): Promise<string | undefined> {
-  return (await client.imageExists(ref)) ? (await client.inspectImage(ref)).Id : undefined;
-}
-
 const jsonLines = (text: string): TransferEvent[] => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as TransferEvent);
 
 it('sends the image: its id on stdout, the same id and name on the dock, plain lines on stderr; again, nothing is sent', async (client, client2) => {
   const tag = tagFor('plain');
-  const imageId = await buildData(client, tag, 3);
-  assert.is(await idOn(client2, imageId), undefined, 'not on the dock yet');
+  const imageId = await buildDataImage(client, base, tag, 3);
+  assert.is(await imageIdOn(client2, imageId), undefined, 'not on the dock yet');
 
   const first = await transfer(tag, DOCK);
   assert.is(first.code, 0, showResult(first));
@@ -72,7 +58,7 @@ it('sends the image: its id on stdout, the same id and name on the dock, plain l
   assert.match(first.stderr, new RegExp(`^Sending ${tag} \\(sha256:[0-9a-f]{12}, about [0-9.]+ MB\\) to ${DOCK}$`, 'm'));
   assert.match(first.stderr, new RegExp(`^Transferred ${tag} to ${DOCK} \\(${ENGINE2_HOST}\\): [0-9.]+ MB in .*, id ${imageId.slice(0, 19)} verified; named ${tag} there$`, 'm'));
   assert.not.match(first.stderr, /\x1b/, 'no terminal control sequences when stderr is not a terminal');
-  assert.is(await idOn(client2, tag), imageId, 'the name resolves to the same id on the dock');
+  assert.is(await imageIdOn(client2, tag), imageId, 'the name resolves to the same id on the dock');
 
   const again = await transfer(tag, DOCK);
   assert.is(again.code, 0, showResult(again));
@@ -82,7 +68,7 @@ it('sends the image: its id on stdout, the same id and name on the dock, plain l
 
 it('--json: the result on stdout, progress as JSON lines on stderr; again: sent false, only a skipped event', async (client, client2) => {
   const tag = tagFor('json');
-  const imageId = await buildData(client, tag, 2);
+  const imageId = await buildDataImage(client, base, tag, 2);
 
   const first = await transfer(tag, DOCK, '--json');
   assert.is(first.code, 0, showResult(first));
@@ -100,7 +86,7 @@ it('--json: the result on stdout, progress as JSON lines on stderr; again: sent 
   assert.equal([...new Set(events.map((e) => e.type))].filter((t) => t !== 'bytes' && t !== 'load'), ['start', 'verified', 'tagged']);
   const last = events.filter((e) => e.type === 'bytes').at(-1);
   assert.ok(last && last.type === 'bytes' && last.done && last.bytes === out.bytes, 'the last bytes event is the exact total');
-  assert.is(await idOn(client2, tag), imageId);
+  assert.is(await imageIdOn(client2, tag), imageId);
 
   const again = await transfer(tag, DOCK, '--json');
   assert.is(again.code, 0, showResult(again));
@@ -114,7 +100,7 @@ it('--json: the result on stdout, progress as JSON lines on stderr; again: sent 
 
 it('the dock has the image under another name: nothing is sent, only the name is added', async (client, client2) => {
   const tag = tagFor('first-name');
-  const imageId = await buildData(client, tag, 1);
+  const imageId = await buildDataImage(client, base, tag, 1);
   assert.is((await transfer(tag, DOCK, '-q')).code, 0);
   const other = await client.tagImage(tag, tagFor('second-name'));
   const r = await transfer(other, DOCK, '--json');
@@ -122,12 +108,12 @@ it('the dock has the image under another name: nothing is sent, only the name is
   const out = JSON.parse(r.stdout) as TransferOutput;
   assert.is(out.sent, false);
   assert.equal(out.tagged, [other]);
-  assert.is(await idOn(client2, other), imageId);
+  assert.is(await imageIdOn(client2, other), imageId);
 });
 
 it('-q: only the id on stdout, nothing on stderr', async (client) => {
   const tag = tagFor('quiet');
-  const imageId = await buildData(client, tag, 1);
+  const imageId = await buildDataImage(client, base, tag, 1);
   const r = await transfer('-q', tag, DOCK);
   assert.is(r.code, 0, showResult(r));
   assert.is(r.stdout, `${imageId}\n`);
@@ -136,12 +122,12 @@ it('-q: only the id on stdout, nothing on stderr', async (client) => {
 
 it('--print-command: prints the docker pipeline and does nothing else; a password in -H is masked', async (client, client2) => {
   const tag = tagFor('print');
-  const imageId = await buildData(client, tag, 1);
+  const imageId = await buildDataImage(client, base, tag, 1);
   const r = await transfer(tag, DOCK, '--print-command');
   assert.is(r.code, 0, showResult(r));
   assert.is(r.stdout, `docker save ${tag} | docker --context ${DOCK} load\n`);
   assert.is(r.stderr, '');
-  assert.is(await idOn(client2, imageId), undefined, 'nothing was transferred');
+  assert.is(await imageIdOn(client2, imageId), undefined, 'nothing was transferred');
 
   // Nothing connects, so an engine that does not exist is fine here; its password never shows.
   const viaHost = await harpoonCli(['-H', 'ssh://me:pa55word@127.0.0.1:1', 'transfer-image', tag, DOCK, '--print-command'], { env: env() });
@@ -181,7 +167,7 @@ it('exit 125 for engine errors: a dock that does not answer, an image that does 
 
 it('on a terminal: a byte progress bar, redrawn in place, then the summary', async (client, client2) => {
   const tag = tagFor('tty');
-  const imageId = await buildData(client, tag, 24);
+  const imageId = await buildDataImage(client, base, tag, 24);
   const [file, ...args] = HARPOON;
   const session = new PtySession(file!, [...args, 'transfer-image', tag, DOCK], { cols: 120, rows: 30 }, env() as Record<string, string>);
   sessions.push(session);
@@ -191,7 +177,7 @@ it('on a terminal: a byte progress bar, redrawn in place, then the summary', asy
   assert.match(session.output, /\[=+\] 100%/, 'the bar ends full');
   assert.match(session.output, new RegExp(`Transferred ${tag} to ${DOCK}`));
   assert.ok(session.output.includes(imageId), 'the id is printed');
-  assert.is(await idOn(client2, tag), imageId);
+  assert.is(await imageIdOn(client2, tag), imageId);
 });
 
 test.run();

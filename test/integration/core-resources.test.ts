@@ -2,7 +2,7 @@
 // handed back when asked again, foreign ones (no harpoon label) never adopted nor removed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ForeignResourceError, MANAGED_LABEL, ResourceNotFoundError } from 'harpoon';
+import { CommandNotFoundError, ForeignResourceError, MANAGED_LABEL, ResourceNotFoundError } from 'harpoon';
 import { buildBusybox, RUN_ID, testLabels } from '../helpers/engine.ts';
 import { engineTests, rejection } from '../helpers/integration.ts';
 
@@ -93,6 +93,20 @@ it('a network without the harpoon label is refused by createNetwork and removeNe
   } finally {
     await foreign.remove();
   }
+});
+
+it('startContainer creates and starts (docker run -d); one that cannot start is removed again', async (client) => {
+  const name = `harpoon-test-started-${RUN_ID}`;
+  const started = await client.startContainer({ image: base, name, cmd: ['sleep', '30'], labels: testLabels });
+  try {
+    assert.is((await started.inspect()).State.Running, true);
+  } finally {
+    await started.remove({ force: true });
+  }
+  const err = await rejection(client.startContainer({ image: base, name, cmd: ['/no/such/program'], labels: testLabels }));
+  assert.instance(err, CommandNotFoundError);
+  const left = await client.engine.docker.listContainers({ all: true, filters: { name: [name] } });
+  assert.equal(left, [], 'the container that failed to start was removed');
 });
 
 test.run();

@@ -23,9 +23,9 @@ import {
   dockerConfigWith,
   pullImage,
   REGISTRY,
+  registryGates,
   registryOrSkip,
   startAuthRegistry,
-  type AuthRegistry,
 } from '../helpers/image.ts';
 
 let base = '';
@@ -44,18 +44,7 @@ const onEngine = await engineTests({
     for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
   },
 });
-
-function it(name: string, body: (client: Harpoon) => Promise<void>): void {
-  if (hasRegistry) onEngine(name, body);
-  else test.skip(name);
-}
-
-/** A test that needs the htpasswd registry too (skipped when its tools are missing outside CI). */
-function withAuth(name: string, body: (client: Harpoon, registry: AuthRegistry) => Promise<void>): void {
-  const registry = authRegistry;
-  if (registry) it(name, (client) => body(client, registry));
-  else test.skip(name);
-}
+const { it, withAuth } = registryGates(onEngine, hasRegistry, authRegistry);
 
 const repo = (addr: string, suffix = '') => `${addr}/harpoon-test-${RUN_ID}${suffix}`;
 

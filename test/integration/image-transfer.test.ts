@@ -18,7 +18,7 @@ import {
 } from 'harpoon';
 import { buildBusybox, cleanupRun, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
 import { cleanupRunFully, engineTests, rejection, runImages } from '../helpers/integration.ts';
-import { secondEngineOrSkip } from '../helpers/image.ts';
+import { buildDataImage, imageIdOn, secondEngineOrSkip } from '../helpers/image.ts';
 
 let base = '';
 const client2 = await secondEngineOrSkip();
@@ -39,20 +39,6 @@ function it(name: string, body: (client: Harpoon, client2: Harpoon) => Promise<v
 
 const name = (suffix: string) => `harpoon-test-transfer:${RUN_ID}-${suffix}`;
 
-/** A small image FROM the busybox base, with `mb` MB of random data in /data. */
-async function buildData(client: Harpoon, tag: string, mb: number): Promise<string> {
-  const { imageId } = await client.build({
-    dockerfile: [`FROM ${base}`, `RUN head -c ${mb * 1024 * 1024} /dev/urandom > /data && echo ${tag} > /tag`],
-    tags: tag,
-    labels: testLabels,
-  });
-  return imageId;
-}
-
-async function idOn(client: Harpoon, ref: string): Promise<string | undefined> {
-  return client.imageExists(ref).then((exists) => (exists ? client.inspectImage(ref).then((i) => i.Id) : undefined));
-}
-
 async function sha256Of(client: Harpoon, image: string): Promise<string> {
   const { stdout } = await client.run({ image, cmd: ['sha256sum', '/data'], labels: testLabels });
   return stdout.split(' ')[0]!;
@@ -60,8 +46,8 @@ async function sha256Of(client: Harpoon, image: string): Promise<string> {
 
 it('transfers an image: same id on arrival, bytes and load progress, and it runs there', async (client, client2) => {
   const tag = name('first');
-  const imageId = await buildData(client, tag, 3);
-  assert.is(await idOn(client2, imageId), undefined, 'not on the second engine yet');
+  const imageId = await buildDataImage(client, base, tag, 3);
+  assert.is(await imageIdOn(client2, imageId), undefined, 'not on the second engine yet');
 
   const events: TransferEvent[] = [];
   const task = client.transferImage(client2, tag, { onProgress: (e) => events.push(e) });
@@ -72,7 +58,7 @@ it('transfers an image: same id on arrival, bytes and load progress, and it runs
   assert.is(result.imageId, imageId);
   assert.ok(result.sent);
   assert.equal(result.tagged, [tag]);
-  assert.is(await idOn(client2, tag), imageId, 'the name resolves to the same id on the second engine');
+  assert.is(await imageIdOn(client2, tag), imageId, 'the name resolves to the same id on the second engine');
   assert.equal(iterated, events, 'onProgress and iteration see the same events');
 
   const start = events.find((e) => e.type === 'start');
@@ -109,7 +95,7 @@ it('transfers an image: same id on arrival, bytes and load progress, and it runs
 
 it('the destination has the image under another name: only the name is added', async (client, client2) => {
   const tag = name('renamed');
-  const imageId = await buildData(client, tag, 1);
+  const imageId = await buildDataImage(client, base, tag, 1);
   await client.transferImage(client2, tag);
   const other = await client.tagImage(tag, name('other'));
   assert.is(other, name('other'));
@@ -119,22 +105,22 @@ it('the destination has the image under another name: only the name is added', a
   assert.not.ok(result.sent);
   assert.equal(result.tagged, [other]);
   assert.equal(events.map((e) => e.type), ['skipped', 'tagged']);
-  assert.is(await idOn(client2, other), imageId);
+  assert.is(await imageIdOn(client2, other), imageId);
 });
 
 it('transfer by id: the image arrives without a name', async (client, client2) => {
   const tag = name('by-id');
-  const imageId = await buildData(client, tag, 1);
+  const imageId = await buildDataImage(client, base, tag, 1);
   const result = await client.transferImage(client2, imageId.slice('sha256:'.length, 'sha256:'.length + 12));
   assert.ok(result.sent);
   assert.equal(result.tagged, []);
-  assert.is(await idOn(client2, imageId), imageId);
-  assert.is(await idOn(client2, tag), undefined, 'no name was given on the destination');
+  assert.is(await imageIdOn(client2, imageId), imageId);
+  assert.is(await imageIdOn(client2, tag), undefined, 'no name was given on the destination');
 });
 
 it('an abort mid-way rejects with AbortedError and leaves nothing loaded; a retry then works', async (client, client2) => {
   const tag = name('abort');
-  const imageId = await buildData(client, tag, 40);
+  const imageId = await buildDataImage(client, base, tag, 40);
   const controller = new AbortController();
   let bytesAtAbort = 0;
   const task = client.transferImage(client2, tag, {
@@ -152,18 +138,18 @@ it('an abort mid-way rejects with AbortedError and leaves nothing loaded; a retr
 
   // The engine unpacks the whole archive before it registers anything: nothing half-loaded.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  assert.is(await idOn(client2, imageId), undefined, 'the image is not on the second engine');
-  assert.is(await idOn(client2, tag), undefined);
+  assert.is(await imageIdOn(client2, imageId), undefined, 'the image is not on the second engine');
+  assert.is(await imageIdOn(client2, tag), undefined);
   assert.not.ok((await runImages(client2)).some((i) => i.Id === imageId));
 
   const retry = await client.transferImage(client2, tag);
   assert.ok(retry.sent);
-  assert.is(await idOn(client2, tag), imageId);
+  assert.is(await imageIdOn(client2, tag), imageId);
 });
 
 it('a source that fails mid-archive: the error names the source, and nothing is loaded', async (client, client2) => {
   const tag = name('cut');
-  const imageId = await buildData(client, tag, 8);
+  const imageId = await buildDataImage(client, base, tag, 8);
   // A proxy in front of engine 1 that cuts the save (GET /images/get) after 1 MB.
   const dir = await mkdtemp(join(tmpdir(), 'harpoon-cut-'));
   const socketPath = join(dir, 'engine.sock');
@@ -196,7 +182,7 @@ it('a source that fails mid-archive: the error names the source, and nothing is 
     assert.match((err as Error).message, /^The source engine \(unix:\/\/.*broke off the archive/);
     assert.ok((err as Error).message.includes(socketPath), `names the source engine: ${(err as Error).message}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.is(await idOn(client2, imageId), undefined, 'nothing loaded on the destination');
+    assert.is(await imageIdOn(client2, imageId), undefined, 'nothing loaded on the destination');
   } finally {
     await new Promise((resolve) => proxy.close(resolve));
     await rm(dir, { recursive: true, force: true });
@@ -223,8 +209,8 @@ it('a missing image is ImageNotFoundError, and nothing is sent', async (client, 
 it('saveImage + loadImage: one archive of two images, loaded with their names', async (client, client2) => {
   const a = name('archive-a');
   const b = name('archive-b');
-  const idA = await buildData(client, a, 1);
-  const idB = await buildData(client, b, 1);
+  const idA = await buildDataImage(client, base, a, 1);
+  const idB = await buildDataImage(client, base, b, 1);
   const archive = await client.saveImage([a, b]);
   const events: LoadEvent[] = [];
   const loaded = await client2.loadImage(archive, { onProgress: (e) => events.push(e) });
@@ -233,7 +219,7 @@ it('saveImage + loadImage: one archive of two images, loaded with their names', 
   assert.equal(byId.get(idB), [b]);
   assert.ok(loaded.log.includes(`Loaded image: ${a}`), loaded.log.join('\n'));
   assert.equal(events.filter((e) => e.type === 'loaded').length, 2);
-  assert.is(await idOn(client2, b), idB);
+  assert.is(await imageIdOn(client2, b), idB);
 });
 
 it('saveImage of a missing image is ImageNotFoundError before any byte', async (client) => {
@@ -247,7 +233,7 @@ it('loadImage of a broken archive is a LoadError; a truncated one loads nothing'
   assert.is((garbage as LoadError).code, 'LOAD_FAILED');
 
   const tag = name('truncated');
-  const imageId = await buildData(client, tag, 2);
+  const imageId = await buildDataImage(client, base, tag, 2);
   const chunks: Buffer[] = [];
   for await (const chunk of await client.saveImage(tag)) chunks.push(chunk as Buffer);
   const whole = Buffer.concat(chunks);
@@ -256,7 +242,7 @@ it('loadImage of a broken archive is a LoadError; a truncated one loads nothing'
   assert.instance(err, LoadError);
   assert.match((err as LoadError).detail, /EOF|tar/i);
   assert.ok(events.some((e) => e.type === 'error'));
-  assert.is(await idOn(client2, imageId), undefined);
+  assert.is(await imageIdOn(client2, imageId), undefined);
 
   // The whole archive, as a Buffer, loads.
   const loaded = await client2.loadImage(whole);
@@ -267,7 +253,7 @@ it('tagImage: a missing source is ImageNotFoundError; a tag defaults to latest',
   assert.instance(await rejection(client.tagImage(name('ghost'), name('ghost-2'))), ImageNotFoundError);
   const target = `harpoon-test-transfer-${RUN_ID}`;
   assert.is(await client.tagImage(base, target), `${target}:latest`);
-  assert.is(await idOn(client, `${target}:latest`), await idOn(client, base));
+  assert.is(await imageIdOn(client, `${target}:latest`), await imageIdOn(client, base));
 });
 
 test.run();

@@ -67,14 +67,8 @@ async function withFreeName<T>(plan: RunPlan, fn: (name: string) => Promise<T>):
 async function runDetached(client: Harpoon, plan: RunPlan): Promise<number> {
   const container = await withFreeName(plan, (name) =>
     // As docker run -dit: stdin stays open for whoever attaches later, and after they leave.
-    client.createContainer({ ...plan.request, name, stdinOnce: false, hostConfig: { ...plan.request.hostConfig, AutoRemove: plan.remove } }),
+    client.startContainer({ ...plan.request, name, stdinOnce: false, hostConfig: { ...plan.request.hostConfig, AutoRemove: plan.remove } }),
   );
-  try {
-    await container.start();
-  } catch (err) {
-    await container.remove({ force: true, ifExists: true });
-    throw err;
-  }
   process.stdout.write(`${container.id}\n`);
   const name = container.name ?? container.id.slice(0, 12);
   process.stderr.write(

@@ -53,13 +53,7 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
   const client = await connect(flags);
 
   if (flags.detach) {
-    const container = await client.createContainer({ ...options, hostConfig: { AutoRemove: Boolean(flags.rm) } });
-    try {
-      await container.start();
-    } catch (err) {
-      await container.remove({ force: true, ifExists: true });
-      throw err;
-    }
+    const container = await client.startContainer({ ...options, hostConfig: { AutoRemove: Boolean(flags.rm) } });
     process.stdout.write(`${container.id}\n`);
     return 0;
   }
