@@ -113,9 +113,21 @@ try {
   const exited = new Promise<number>((resolve) => session.onExit(({ exitCode }) => resolve(exitCode)));
   /** Type a line (Enter is \r on a terminal) and wait for what only running it prints. */
   const type = async (line: string, expect: RegExp) => {
+    // busybox ash ends its prompt with terminal queries (ESC[6n) and reads the replies: keys
+    // typed before the screen is quiet can be taken as a reply. A person types that slowly anyway.
+    await quiet();
     const from = screen.length;
     session.write(`${line}\r`);
     await until(() => expect.test(screen.slice(from)), () => `no ${expect} after typing ${line}:\n${screen}`);
+  };
+  /** Until nothing new has arrived for 200 ms. */
+  const quiet = async () => {
+    let seen = -1;
+    await until(() => {
+      if (screen.length === seen) return true;
+      seen = screen.length;
+      return false;
+    }, () => `the terminal never went quiet:\n${screen}`, 30_000, 200);
   };
   await until(() => /app\$ /.test(screen), () => `no prompt:\n${screen}`);
   await type('echo "$GREETING"; cat /shared/note.txt', /through the volume/);
@@ -182,8 +194,8 @@ function terminalText(raw: string): string {
     .join('\n');
 }
 
-async function until(done: () => boolean, why: () => string, timeoutMs = 30_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !done(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+async function until(done: () => boolean, why: () => string, timeoutMs = 30_000, everyMs = 20): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !done(); await new Promise((resolve) => setTimeout(resolve, everyMs))) {
     if (Date.now() > deadline) throw new Error(why());
   }
 }
