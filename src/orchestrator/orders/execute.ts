@@ -10,6 +10,7 @@ import { containerOptions } from '../apply/container-options.ts';
 import { configHash } from '../apply/hash.ts';
 import { containerState } from '../apply/state.ts';
 import { unitLabels } from '../apply/container-options.ts';
+import { LocalTerminal } from '../../core/container/terminal.ts';
 import { containerOf, type OrderContext, type OrderOutcome } from './context.ts';
 
 export async function executeOrder(ctx: OrderContext): Promise<OrderOutcome> {
@@ -95,29 +96,7 @@ async function executeOnHost(ctx: OrderContext, run: string[]): Promise<OrderOut
   const cwd = args.workingDir ?? ctx.confDir;
   const env = { ...process.env, ...args.env } as Record<string, string>;
   const [file, ...rest] = run as [string, ...string[]];
-  if (args.interactive && ctx.interactive) {
-    // A real pseudoterminal: programs that check isatty (shells, editors, sudo) behave as typed.
-    const pty = await import('node-pty');
-    const term = pty.spawn(file, rest, { name: process.env.TERM ?? 'xterm', cols: process.stdout.columns || 80, rows: process.stdout.rows || 24, cwd, env });
-    const input = (data: Buffer) => term.write(data.toString('utf8'));
-    const resize = () => term.resize(process.stdout.columns || 80, process.stdout.rows || 24);
-    const wasRaw = process.stdin.isRaw;
-    process.stdin.setRawMode?.(true);
-    process.stdin.on('data', input).resume();
-    process.stdout.on('resize', resize);
-    term.onData((data) => process.stdout.write(data));
-    const onAbort = () => term.kill();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const code = await new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
-      return exitOutcome(code, 'on this machine');
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
-      process.stdin.off('data', input).pause();
-      process.stdin.setRawMode?.(wasRaw);
-      process.stdout.off('resize', resize);
-    }
-  }
+  if (args.interactive && ctx.interactive) return executeInPty(ctx, file, rest, cwd, env);
   const child = spawn(file, rest, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
   let pending = '';
   const relay = (chunk: Buffer) => {
@@ -136,4 +115,29 @@ async function executeOnHost(ctx: OrderContext, run: string[]): Promise<OrderOut
   });
   if (pending) ctx.emit({ type: 'output', text: pending });
   return exitOutcome(code, 'on this machine');
+}
+
+/** A real pseudoterminal on this machine: programs that check isatty (shells, editors, sudo) behave as typed. */
+async function executeInPty(ctx: OrderContext, file: string, args: string[], cwd: string, env: Record<string, string>): Promise<OrderOutcome> {
+  const pty = await import('node-pty');
+  // The core's terminal handling, as for `harpoon run -it`: raw mode restored on every way out.
+  const terminal = new LocalTerminal(process.stdin, process.stdout);
+  const size = terminal.size() ?? { cols: 80, rows: 24 };
+  const term = pty.spawn(file, args, { name: process.env.TERM ?? 'xterm', cols: size.cols, rows: size.rows, cwd, env });
+  const input = (data: Buffer) => term.write(data.toString('utf8'));
+  const stopResizing = terminal.onResize((next) => term.resize(next.cols, next.rows));
+  terminal.enterRaw();
+  process.stdin.on('data', input).resume();
+  term.onData((data) => process.stdout.write(data));
+  const onAbort = () => term.kill();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const code = await new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    return exitOutcome(code, 'on this machine');
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    process.stdin.off('data', input).pause();
+    stopResizing();
+    terminal.restore();
+  }
 }
