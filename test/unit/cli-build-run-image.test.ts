@@ -25,21 +25,14 @@ import {
   runSettings,
   type ImageCatalogue,
   type ProjectConfig,
-  type ProjectRoot,
 } from '../../src/cli/project/index.ts';
 import { containerName, gpusArg, mountArg, planRun, portArg, type RunImageOptions } from '../../src/cli/run-plan.ts';
 import { HARPOON, ROOT as REPO } from '../helpers/pty.ts';
+import { fakeProject } from '../helpers/project.ts';
 
 const ROOT = '/src/Shop';
 const ctx = { user: 'ada', home: '/home/ada', env: { TOKEN_VALUE: 's3cret' } };
-const project = (imageFolders: string[]): ProjectRoot => ({
-  root: ROOT,
-  folderName: 'Shop',
-  name: 'shop',
-  dockerDir: `${ROOT}/docker`,
-  configFile: `${ROOT}/docker/dockerutils.cfg`,
-  imageFolders,
-});
+const project = (imageFolders: string[]) => fakeProject(ROOT, imageFolders);
 
 interface Loaded {
   config: ProjectConfig;

@@ -20,19 +20,12 @@ import {
   buildSettings,
   type ProjectConfig,
   type ProjectContext,
-  type ProjectRoot,
 } from '../../src/cli/project/index.ts';
+import { fakeProject } from '../helpers/project.ts';
 
 const ROOT = '/work/Harpoon-Demo';
 const FILE = `${ROOT}/docker/dockerutils.cfg`;
-const project = (imageFolders: string[] = ['base', 'dev', 'notebook']): ProjectRoot => ({
-  root: ROOT,
-  folderName: 'Harpoon-Demo',
-  name: 'harpoon-demo',
-  dockerDir: `${ROOT}/docker`,
-  configFile: FILE,
-  imageFolders,
-});
+const project = (imageFolders: string[] = ['base', 'dev', 'notebook']) => fakeProject(ROOT, imageFolders);
 const ctx: ProjectContext = {
   user: 'ada',
   home: '/home/ada',

@@ -18,18 +18,11 @@ import {
   repositoryOf,
   tagOf,
   type ImageCatalogue,
-  type ProjectRoot,
 } from '../../src/cli/project/index.ts';
+import { fakeProject } from '../helpers/project.ts';
 
 const ROOT = '/src/Shop';
-const project = (imageFolders: string[]): ProjectRoot => ({
-  root: ROOT,
-  folderName: 'Shop',
-  name: 'shop',
-  dockerDir: `${ROOT}/docker`,
-  configFile: `${ROOT}/docker/dockerutils.cfg`,
-  imageFolders,
-});
+const project = (imageFolders: string[]) => fakeProject(ROOT, imageFolders);
 const ctx = { user: 'ada', home: '/home/ada', env: { BASE_TAG: 'ada' } };
 
 /** A catalogue from Dockerfiles by folder and config lines. */
