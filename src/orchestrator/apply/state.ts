@@ -4,6 +4,7 @@ import type { Harpoon } from '../../core/client.ts';
 import { ContainerNotFoundError, ImageNotFoundError } from '../../core/errors.ts';
 import { MANAGED_LABEL, MANAGED_VALUE } from '../../core/labels.ts';
 import { CONFIG_HASH_LABEL, UNIT_CONTAINER_LABEL, UNIT_LABEL, type ContainerSpec, type Unit } from '../model.ts';
+import { OrderFailure } from './failure.ts';
 import { configHash } from './hash.ts';
 
 export type ContainerState =
@@ -34,6 +35,13 @@ export async function containerState(client: Harpoon, spec: ContainerSpec): Prom
     hash: labels[CONFIG_HASH_LABEL],
     imageId: info.Image,
   };
+}
+
+/** The state of a container this unit created (or missing); one it did not create fails the order. */
+export async function ownContainerState(client: Harpoon, spec: ContainerSpec): Promise<Exclude<ContainerState, { status: 'foreign' }>> {
+  const state = await containerState(client, spec);
+  if (state.status === 'foreign') throw new OrderFailure(`${spec.engineName} belongs to ${state.owner}; harpoon leaves it alone`);
+  return state;
 }
 
 export interface CreateDecision {

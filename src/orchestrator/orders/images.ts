@@ -1,6 +1,6 @@
 // tag, commit, push: the container's image under other names, and out to a registry.
 import { OrderFailure } from '../apply/failure.ts';
-import { containerState } from '../apply/state.ts';
+import { ownContainerState } from '../apply/state.ts';
 import { containerOf, type OrderContext, type OrderOutcome } from './context.ts';
 
 const imageOf = (ctx: OrderContext) => {
@@ -17,8 +17,8 @@ export async function tagOrder(ctx: OrderContext): Promise<OrderOutcome> {
 
 export async function commitOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const spec = containerOf(ctx);
-  const state = await containerState(ctx.client, spec);
-  if (state.status !== 'present') throw new OrderFailure(`${spec.engineName} ${state.status === 'missing' ? 'does not exist' : `belongs to ${state.owner}`}: nothing to commit`);
+  const state = await ownContainerState(ctx.client, spec);
+  if (state.status === 'missing') throw new OrderFailure(`${spec.engineName} does not exist: nothing to commit`);
   const args = ctx.order.args;
   const target = args.tag ?? `${spec.engineName}:committed`;
   const colon = target.lastIndexOf(':');

@@ -2,7 +2,7 @@
 import { ImageNotFoundError } from '../../core/errors.ts';
 import { OrderFailure } from '../apply/failure.ts';
 import { ensureContainer } from '../apply/ensure.ts';
-import { containerState } from '../apply/state.ts';
+import { ownContainerState } from '../apply/state.ts';
 import { waitForStartup } from '../checks/startup.ts';
 import { containerOf, type OrderContext, type OrderOutcome } from './context.ts';
 import { IMAGE_LABEL, MANAGED_LABEL, MANAGED_VALUE } from '../../core/labels.ts';
@@ -63,9 +63,8 @@ export async function startOrder(ctx: OrderContext): Promise<OrderOutcome> {
 
 export async function stopOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const spec = containerOf(ctx);
-  const state = await containerState(ctx.client, spec);
+  const state = await ownContainerState(ctx.client, spec);
   if (state.status === 'missing') return 'not there: nothing to stop';
-  if (state.status === 'foreign') throw new OrderFailure(`${spec.engineName} belongs to ${state.owner}; harpoon leaves it alone`);
   if (!state.running) return `already stopped (${state.state})`;
   await ctx.client.container(state.id).stop({ timeoutSeconds: ctx.order.args.timeout ?? 10 });
   return 'stopped';
@@ -78,8 +77,7 @@ export async function removeOrder(ctx: OrderContext): Promise<OrderOutcome> {
   if (volumes.length && !ctx.order.args.v) {
     throw new OrderFailure(`${spec.name} holds the volume${volumes.length > 1 ? 's' : ''} ${volumes.join(', ')}; it is kept. Add \`v: true\` to the order to remove ${volumes.length > 1 ? 'them' : 'it'} with the container`);
   }
-  const state = await containerState(ctx.client, spec);
-  if (state.status === 'foreign') throw new OrderFailure(`${spec.engineName} belongs to ${state.owner}; harpoon leaves it alone`);
+  const state = await ownContainerState(ctx.client, spec);
   if (state.status === 'present') await ctx.client.container(state.id).remove({ force: true, ifExists: true });
   const removed: string[] = [];
   for (const name of volumes) {

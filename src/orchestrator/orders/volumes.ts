@@ -1,7 +1,7 @@
 // backup and restore: the container's volumes to a tar on this machine and back (backup/ does the work).
 import { isAbsolute, join, resolve } from 'node:path';
 import { OrderFailure } from '../apply/failure.ts';
-import { containerState } from '../apply/state.ts';
+import { ownContainerState } from '../apply/state.ts';
 import { backupContainer, restoreContainer } from '../backup/index.ts';
 import { containerOf, type OrderContext, type OrderOutcome } from './context.ts';
 
@@ -14,9 +14,8 @@ function archivePath(ctx: OrderContext): string {
 
 async function presentContainer(ctx: OrderContext): Promise<string> {
   const spec = containerOf(ctx);
-  const state = await containerState(ctx.client, spec);
+  const state = await ownContainerState(ctx.client, spec);
   if (state.status === 'missing') throw new OrderFailure(`${spec.engineName} does not exist; create it first`);
-  if (state.status === 'foreign') throw new OrderFailure(`${spec.engineName} belongs to ${state.owner}; harpoon leaves it alone`);
   return state.id;
 }
 
