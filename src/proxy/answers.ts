@@ -36,8 +36,18 @@ export function availability(route: Route | undefined): Availability {
   }
 }
 
+/** Exit codes 128+N mean "ended by signal N": say it in words a user of the app understands. */
+const SIGNAL_EXITS: Record<number, string> = {
+  130: 'was interrupted (SIGINT)',
+  134: 'aborted (SIGABRT)',
+  137: 'was killed (SIGKILL: out of memory, or stopped by force)',
+  139: 'crashed (SIGSEGV)',
+  143: 'was stopped (SIGTERM)',
+};
+
 function describeExit(route: Route): string {
-  const parts = [`${route.status} with code ${route.exitCode}`];
+  const signal = route.oomKilled ? undefined : SIGNAL_EXITS[route.exitCode];
+  const parts = [`${route.status} with code ${route.exitCode}${signal ? `: it ${signal}` : ''}`];
   if (route.oomKilled) parts.push('killed for lack of memory');
   if (route.error) parts.push(route.error);
   return parts.join('; ');

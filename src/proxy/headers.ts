@@ -1,13 +1,21 @@
 // Header hygiene between client and container: hop-by-hop headers stop at the proxy
-// (RFC 9110 §7.6.1), X-Forwarded-* describe the real client (replaced, never appended to,
-// unless the proxy is told to trust its own front proxy), and redirects under path routing
-// keep the client under the prefix.
+// (RFC 9110 §7.6.1), the body's framing is the proxy's own (framing.ts), X-Forwarded-*
+// describe the real client (replaced, never appended to, unless the proxy is told to trust
+// its own front proxy), and redirects under path routing keep the client under the prefix.
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { BodyFraming } from './framing.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 /** What a client may claim about itself; only a trusted front proxy may set these. */
 const CLIENT_CLAIMS = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-real-ip'];
+
+/**
+ * Headers a Connection token cannot remove: framing and routing are decided by the proxy. A
+ * client sending `Connection: content-length` would otherwise strip its body's length and
+ * have the body read upstream as the next request.
+ */
+const NOT_HOP_BY_HOP = new Set(['content-length', 'host', ...CLIENT_CLAIMS]);
 
 function connectionTokens(headers: IncomingHttpHeaders): string[] {
   const key = Object.keys(headers).find((k) => k.toLowerCase() === 'connection');
@@ -24,7 +32,7 @@ export function withoutHopByHop<T extends IncomingHttpHeaders | OutgoingHttpHead
   const out = {} as Record<string, unknown>;
   for (const [key, value] of Object.entries(headers)) {
     const lower = key.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named.includes(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || (named.includes(lower) && !NOT_HOP_BY_HOP.has(lower))) continue;
     out[key] = value;
   }
   if (options.upgrade) {
@@ -43,6 +51,10 @@ export interface ForwardingOptions {
   trustProxy: boolean;
   /** Sent as X-Forwarded-Prefix under path routing. */
   publicPrefix: string;
+  /** The request body's framing (checkFraming); none when not given. */
+  framing?: BodyFraming;
+  /** Pass header names with underscores (dropped by default, as nginx's `underscores_in_headers off`). */
+  underscoresInHeaders?: boolean;
 }
 
 /** The scheme the client used: its own connection's, or a trusted front proxy's word. */
@@ -60,6 +72,16 @@ export function clientHost(req: IncomingMessage, trustProxy: boolean): string {
 /** The headers to send upstream: hop-by-hop removed, client claims replaced by what we know. */
 export function upstreamHeaders(req: IncomingMessage, options: ForwardingOptions, upgrade = false): IncomingHttpHeaders {
   const headers = withoutHopByHop(req.headers, { upgrade });
+  // X_Real_IP and X-Real-IP are one header to many frameworks (CGI, WSGI): a client could set
+  // under the one name what the proxy removed under the other.
+  if (!options.underscoresInHeaders) for (const key of Object.keys(headers)) if (key.includes('_')) delete headers[key];
+  // The framing is the proxy's: the length Node's parser read, or chunked; never the client's
+  // words. Expect was answered here (Node sends 100 Continue), so it does not go on.
+  delete headers['content-length'];
+  delete headers.expect;
+  const framing = options.framing ?? { kind: 'none' };
+  if (framing.kind === 'length') headers['content-length'] = String(framing.length);
+  else if (framing.kind === 'chunked') headers['transfer-encoding'] = 'chunked';
   // An IPv4 client on a dual-stack listener shows as ::ffff:a.b.c.d: report a.b.c.d.
   const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
   const proto = clientProto(req, options.trustProxy);

@@ -1,21 +1,25 @@
 // The proxy: route a request to a launched container (routing.ts), check it can answer
-// (routes.ts, answers.ts), and pass it on with http-proxy-3, streaming both ways through a
-// keep-alive pool, with header hygiene (headers.ts), activity tracking and an access event.
+// (routes.ts, answers.ts), and pass it on (forward.ts, tunnel.ts), streaming both ways through
+// a keep-alive pool, with framing the proxy decides (framing.ts), header hygiene (headers.ts),
+// activity tracking and an access event.
 // Mount `handle` and `handleUpgrade` on any Node HTTP server, or use startProxyServer.
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import type { Duplex, Readable } from 'node:stream';
 import type { Harpoon } from '../core/client.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { Labels } from '../core/labels.ts';
 import { FileActivityStore, type ActivityStore } from '../launcher/activity.ts';
 import { checkAdminOptions, serveAdmin, type AdminOptions } from './admin.ts';
 import { availability, notReadyAnswer, rejectUpgrade, sendAnswer, type Answer } from './answers.ts';
-import { clientHost, clientProto, rewriteLocation, upstreamHeaders, withoutHopByHop } from './headers.ts';
+import type { BodyFraming } from './framing.ts';
+import { forward, parseUpstream, UPSTREAM_TIMEOUT } from './forward.ts';
+import { checkFraming, isWebSocketUpgrade } from './framing.ts';
+import { clientHost, clientProto, rewriteLocation, upstreamHeaders } from './headers.ts';
 import { RouteTable, type Route } from './routes.ts';
 import { normalizeHostSuffix, normalizePrefix, route, type RouteMatch, type RoutingRules } from './routing.ts';
+import { socketResponse, tunnel, upgradeRequestBody } from './tunnel.ts';
 
 export interface ProxyOptions {
   /** Path routing under this prefix (default '/docker'); false turns it off. */
@@ -42,6 +46,10 @@ export interface ProxyOptions {
   urlHost?: string;
   /** Most concurrent connections per container (default 256); more requests wait. */
   maxSocketsPerContainer?: number;
+  /** Close a WebSocket when neither side sent anything for this long (ms, default 600 000); 0: never. */
+  tunnelIdleTimeoutMs?: number;
+  /** Pass request headers whose names contain `_` (dropped by default, as nginx does). */
+  underscoresInHeaders?: boolean;
 }
 
 export interface AccessEvent {
@@ -76,11 +84,9 @@ const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECO
 export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   readonly routes: RouteTable;
   readonly #rules: RoutingRules;
-  readonly #options: ProxyOptions & { timeoutMs: number; startingGraceMs: number; retryAfterSeconds: number };
+  readonly #options: ProxyOptions & { timeoutMs: number; startingGraceMs: number; retryAfterSeconds: number; tunnelIdleTimeoutMs: number };
   readonly #activity: ActivityStore | undefined;
   readonly #agent: http.Agent;
-  readonly #core: ProxyServer;
-  readonly #exchanges = new WeakMap<IncomingMessage, Exchange>();
 
   constructor(client: Harpoon, options: ProxyOptions = {}) {
     super();
@@ -101,16 +107,14 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       const value = options[key];
       if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new InvalidInputError(key, `${value} is not a positive number`);
     }
+    const idle = options.tunnelIdleTimeoutMs;
+    if (idle !== undefined && !(Number.isFinite(idle) && idle >= 0)) throw new InvalidInputError('tunnelIdleTimeoutMs', `${idle} is not a number of milliseconds (0 turns the timeout off)`);
     if (options.admin) field('admin.token', () => (checkAdminOptions(options.admin!), ''));
-    this.#options = { timeoutMs: 60_000, startingGraceMs: 120_000, retryAfterSeconds: 2, ...options };
+    this.#options = { timeoutMs: 60_000, startingGraceMs: 120_000, retryAfterSeconds: 2, tunnelIdleTimeoutMs: 600_000, ...options };
     this.#activity = options.activity === false ? undefined : (options.activity ?? new FileActivityStore());
     this.routes = new RouteTable(client, { ...(options.labels ? { labels: options.labels } : {}), ...(options.urlHost ? { urlHost: options.urlHost } : {}) });
     // Keep-alive to upstreams: without an agent every request would open a new connection.
     this.#agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSocketsPerContainer ?? 256, maxFreeSockets: 64, scheduling: 'lifo' });
-    this.#core = createProxyServer({ xfwd: false, changeOrigin: false, agent: this.#agent, proxyTimeout: this.#options.timeoutMs });
-    this.#core.on('proxyRes', (proxyRes, req) => this.#onUpstreamResponse(proxyRes, req));
-    // WebSocket socket errors come here (http-proxy-3 throws without a listener).
-    this.#core.on('error', (_err, _req, res) => (res as Socket | undefined)?.destroy?.());
   }
 
   /** Load the route table and follow the engine's events. Call before serving. */
@@ -123,14 +127,16 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
    * it does not route go to `next` if given, else get a 404.
    */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void => {
-    this.#handle(req, res, next).catch((err) => {
+    this.#handle(req, res, next, undefined).catch((err) => {
       sendAnswer(req, res, { status: 500, error: 'proxy_error', message: `The proxy failed: ${(err as Error).message}` });
       this.#log(req, res.statusCode, Date.now(), { error: (err as Error).message });
     });
   };
 
-  async #handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, body: Readable | undefined): Promise<void> {
     const started = Date.now();
+    const framing = checkFraming(req);
+    if (!framing.ok) return this.#answer(req, res, started, undefined, { status: framing.status, error: 'bad_request', message: `Refused: ${framing.reason}.` });
     const routing = route(this.#rules, req.headers.host, req.url ?? '/');
     if (routing.kind === 'none') {
       // The admin path is the proxy's own only where no container is routed (never on an app's host).
@@ -150,7 +156,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     const { match } = routing;
     const target = await this.#target(match.name);
     if ('answer' in target) return this.#answer(req, res, started, match, target.answer);
-    this.#forward(req, res, { match, ...target, started, bytes: 0 });
+    this.#forward(req, res, { match, ...target, started, bytes: 0 }, framing.framing, body);
   }
 
   /** The route and upstream for a name, or the answer to give when it cannot serve. */
@@ -173,41 +179,34 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     this.#activity?.touch(route.id).catch(() => {});
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+  #forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange, framing: BodyFraming, body: Readable | undefined): void {
     this.#touch(exchange.route);
-    this.#exchanges.set(req, exchange);
     res.once('close', () => {
       const error = exchange.error ?? (res.writableFinished ? undefined : 'connection closed before the response was complete');
       this.#log(req, res.statusCode, exchange.started, { match: exchange.match, bytes: exchange.bytes, ...(error ? { error } : {}) });
     });
-    // http-proxy-3 copies req.url and req.headers while web() runs (synchronously): hand it
-    // the upstream's view, then put the client's back for logging and for `next` handlers.
-    const { url, headers } = req;
-    req.url = exchange.match.upstreamPath;
-    req.headers = upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: exchange.match.publicPrefix });
-    try {
-      this.#core.web(req, res, { target: exchange.upstream }, (err) => void this.#onUpstreamError(err as NodeJS.ErrnoException, req, res, exchange));
-    } finally {
-      req.url = url;
-      req.headers = headers;
-    }
-  }
-
-  #onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage): void {
-    const exchange = this.#exchanges.get(req);
-    proxyRes.headers = withoutHopByHop(proxyRes.headers);
-    if (!exchange) return;
-    const location = proxyRes.headers.location;
-    if (location) {
-      proxyRes.headers.location = rewriteLocation(location, {
-        publicPrefix: exchange.match.publicPrefix,
-        stripped: this.#rules.stripPrefix,
-        publicOrigin: `${clientProto(req, Boolean(this.#options.trustProxy))}://${clientHost(req, Boolean(this.#options.trustProxy))}`,
-        upstreamOrigin: exchange.upstream,
-      });
-    }
-    proxyRes.on('data', (chunk: Buffer) => {
-      exchange.bytes += chunk.length;
+    const trustProxy = Boolean(this.#options.trustProxy);
+    forward(req, res, {
+      upstream: parseUpstream(exchange.upstream),
+      path: exchange.match.upstreamPath,
+      headers: upstreamHeaders(req, { trustProxy, publicPrefix: exchange.match.publicPrefix, framing, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) }),
+      agent: this.#agent,
+      timeoutMs: this.#options.timeoutMs,
+      ...(body ? { body } : {}),
+      responseHeaders: (headers) => {
+        const location = headers.location;
+        if (!location) return;
+        headers.location = rewriteLocation(location, {
+          publicPrefix: exchange.match.publicPrefix,
+          stripped: this.#rules.stripPrefix,
+          publicOrigin: `${clientProto(req, trustProxy)}://${clientHost(req, trustProxy)}`,
+          upstreamOrigin: exchange.upstream,
+        });
+      },
+      onBytes: (n) => {
+        exchange.bytes += n;
+      },
+      onError: (err) => void this.#onUpstreamError(err, req, res, exchange),
     });
   }
 
@@ -225,7 +224,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
 
   /** Why the upstream could not be reached, as an answer: timeout, not running, still starting, or refused. */
   async #failureAnswer(err: NodeJS.ErrnoException, route: Route, name: string, started: number): Promise<Answer> {
-    if (err.code === 'ECONNRESET' && Date.now() - started >= this.#options.timeoutMs - 50) {
+    if (err.code === UPSTREAM_TIMEOUT) {
       return { status: 504, error: 'timeout', container: name, message: `"${name}" did not answer within ${this.#options.timeoutMs / 1000} s.` };
     }
     if (!CONNECTION_FAILURES.has(err.code ?? '') && !/socket hang up/.test(err.message)) {
@@ -262,8 +261,25 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     });
   }
 
-  /** The `upgrade` handler: true if the proxy took the socket (answered or proxied it). */
+  /**
+   * The `upgrade` handler: true if the proxy took the socket (answered or proxied it). A
+   * WebSocket handshake is tunnelled; any other upgrade (h2c) is served as a plain request,
+   * as if the client had not offered to switch.
+   */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    if (!isWebSocketUpgrade(req)) {
+      socket.on('error', () => socket.destroy());
+      const body = upgradeRequestBody(req, socket, head);
+      if (!body) {
+        rejectUpgrade(req, socket, { status: 400, error: 'bad_request', message: 'A chunked request body cannot come with an Upgrade header; send it with Content-Length.' });
+        return true;
+      }
+      const res = socketResponse(req, socket);
+      this.#handle(req, res, undefined, body).catch((err) => {
+        sendAnswer(req, res, { status: 500, error: 'proxy_error', message: `The proxy failed: ${(err as Error).message}` });
+      });
+      return true;
+    }
     const routing = route(this.#rules, req.headers.host, req.url ?? '/');
     if (routing.kind === 'none') return false;
     void this.#upgrade(req, socket, head, routing).catch((err) => rejectUpgrade(req, socket, { status: 500, error: 'proxy_error', message: (err as Error).message }));
@@ -279,6 +295,12 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       return this.#log(req, answer.status, started, { websocket: true, error: answer.error });
     }
     const { match } = routing;
+    const framing = checkFraming(req);
+    if (!framing.ok || framing.framing.kind !== 'none') {
+      const answer: Answer = { status: 400, error: 'bad_request', message: `Refused: ${framing.ok ? 'a WebSocket handshake has no body' : framing.reason}.` };
+      rejectUpgrade(req, socket, answer);
+      return this.#log(req, answer.status, started, { match, websocket: true, error: answer.error });
+    }
     const target = await this.#target(match.name);
     if ('answer' in target) {
       rejectUpgrade(req, socket, target.answer);
@@ -288,22 +310,22 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     this.#touch(route);
     // WebSocket traffic is activity too (the store throttles the writes).
     socket.on('data', () => this.#activity?.touch(route.id).catch(() => {}));
-    socket.once('close', () => this.#log(req, 101, started, { match, websocket: true, bytes: (socket as Socket).bytesWritten ?? 0 }));
-    const { url, headers } = req;
-    req.url = match.upstreamPath;
-    req.headers = upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: match.publicPrefix }, true);
-    try {
-      // Upgraded connections never return to a pool: no agent.
-      this.#core.ws(req, socket as Socket, head, { target: upstream, agent: false as unknown as http.Agent }, (err) => {
-        // http-proxy-3 calls socket.destroySoon() right after this callback, but the answer
-        // needs a look at the engine first: hold that off (rejectUpgrade ends the socket).
-        Object.defineProperty(socket, 'destroySoon', { value: () => {}, configurable: true });
-        void this.#failureAnswer(err as NodeJS.ErrnoException, route, match.name, started).then((answer) => rejectUpgrade(req, socket, answer));
-      });
-    } finally {
-      req.url = url;
-      req.headers = headers;
-    }
+    let status = 101;
+    socket.once('close', () => this.#log(req, status, started, { match, websocket: true, bytes: (socket as Socket).bytesWritten ?? 0 }));
+    tunnel(req, socket, head, {
+      upstream: parseUpstream(upstream),
+      path: match.upstreamPath,
+      headers: upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: match.publicPrefix, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) }, true),
+      timeoutMs: this.#options.timeoutMs,
+      idleTimeoutMs: this.#options.tunnelIdleTimeoutMs,
+      onRefused: (code) => {
+        status = code;
+      },
+      onError: (err) => void this.#failureAnswer(err, route, match.name, started).then((answer) => {
+        status = answer.status;
+        rejectUpgrade(req, socket, answer);
+      }),
+    });
   }
 
   /** Connections held open to containers (in use and idle): for tests and monitoring. */

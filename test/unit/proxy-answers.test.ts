@@ -113,6 +113,9 @@ test('availability: exited, dead and unknown states → failed, with code, OOM a
   assert.equal(availability(makeRoute({ status: 'exited', exitCode: 1 })), { kind: 'failed', reason: 'exited with code 1' });
   assert.equal(availability(makeRoute({ status: 'exited', exitCode: 137, oomKilled: true })), { kind: 'failed', reason: 'exited with code 137; killed for lack of memory' });
   assert.equal(availability(makeRoute({ status: 'dead', exitCode: 255 })), { kind: 'failed', reason: 'dead with code 255' });
+  // Killed by a signal, not for memory: said in words (docker stop's SIGKILL, or kill -9).
+  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 137 })), { kind: 'failed', reason: 'exited with code 137: it was killed (SIGKILL: out of memory, or stopped by force)' });
+  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 143 })), { kind: 'failed', reason: 'exited with code 143: it was stopped (SIGTERM)' });
   assert.equal(availability(makeRoute({ status: 'exited', exitCode: 127, error: 'exec: "srv": executable file not found in $PATH' })), {
     kind: 'failed',
     reason: 'exited with code 127; exec: "srv": executable file not found in $PATH',

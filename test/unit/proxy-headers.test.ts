@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { rewriteLocation, upstreamHeaders, withoutHopByHop } from 'harpoon';
+import { checkFraming, isWebSocketUpgrade, overflowStatus } from '../../src/proxy/framing.ts';
 import { clientHost, clientProto, type LocationContext } from '../../src/proxy/headers.ts';
 
 // --- a real server to make real IncomingMessages ---------------------------------------------
@@ -340,6 +341,62 @@ test('rewriteLocation under host routing: no prefix, origins still rewritten', (
   assert.is(rewriteLocation('https://evil.example/x', hostCtx), 'https://evil.example/x');
   assert.is(rewriteLocation('//evil.example/x', hostCtx), '//evil.example/x');
   assert.is(rewriteLocation('login', hostCtx), 'login');
+});
+
+
+// --- framing: the proxy's, never the client's --------------------------------------------------
+
+test('Connection cannot name framing, Host or the X-Forwarded-* the proxy sets: they stay', () => {
+  const headers: IncomingHttpHeaders = { connection: 'close, content-length, host, x-forwarded-for, x-other', 'content-length': '12', host: 'a', 'x-forwarded-for': '1.2.3.4', 'x-other': 'o' };
+  assert.equal(withoutHopByHop(headers), { 'content-length': '12', host: 'a', 'x-forwarded-for': '1.2.3.4' });
+});
+
+test('upstreamHeaders: framing from the parse (length or chunked), never from the client; Expect dropped', async () => {
+  const length = await onRequest(['POST /docker/web/x HTTP/1.1', 'Host: h', 'Content-Length: 0', 'Expect: 100-continue'], (req) => upstreamHeaders(req, { ...untrusted, framing: { kind: 'length', length: 0 } }));
+  assert.is(length['content-length'], '0');
+  assert.is(length.expect, undefined);
+  assert.is(length['transfer-encoding'], undefined);
+  const chunked = await onRequest(['GET /docker/web/x HTTP/1.1', 'Host: h', 'Transfer-Encoding: chunked', 'Connection: transfer-encoding'], (req) => upstreamHeaders(req, { ...untrusted, framing: { kind: 'chunked' } }));
+  assert.is(chunked['transfer-encoding'], 'chunked');
+  assert.is(chunked['content-length'], undefined);
+  const none = await onRequest(['GET /docker/web/x HTTP/1.1', 'Host: h'], (req) => upstreamHeaders(req, untrusted));
+  assert.is(none['content-length'], undefined);
+  assert.is(none['transfer-encoding'], undefined);
+});
+
+test('upstreamHeaders: header names with underscores are dropped unless allowed', async () => {
+  const lines = ['GET /docker/web/x HTTP/1.1', 'Host: h', 'X_Real_IP: 6.6.6.6', 'X-Plain: 1'];
+  const dropped = await onRequest(lines, (req) => upstreamHeaders(req, untrusted));
+  assert.is(dropped.x_real_ip, undefined);
+  assert.is(dropped['x-plain'], '1');
+  const kept = await onRequest(lines, (req) => upstreamHeaders(req, { ...untrusted, underscoresInHeaders: true }));
+  assert.is(kept.x_real_ip, '6.6.6.6');
+});
+
+test('checkFraming: none, length, chunked; two Hosts 400; other codings 501', async () => {
+  const check = (lines: string[]) => onRequest(['POST / HTTP/1.1', ...lines], (req) => checkFraming(req));
+  assert.equal(await check(['Host: h']), { ok: true, framing: { kind: 'none' } });
+  assert.equal(await check(['Host: h', 'Content-Length: 0']), { ok: true, framing: { kind: 'length', length: 0 } });
+  assert.equal(await check(['Host: h', 'Transfer-Encoding: Chunked']), { ok: true, framing: { kind: 'chunked' } });
+  const twoHosts = await check(['Host: h', 'host: other']);
+  assert.is(twoHosts.ok, false);
+  assert.is(!twoHosts.ok && twoHosts.status, 400);
+  const gzip = await check(['Host: h', 'Transfer-Encoding: gzip, chunked']);
+  assert.is(!gzip.ok && gzip.status, 501);
+});
+
+test('overflowStatus: the request line overflowing is 414, headers 431', () => {
+  assert.is(overflowStatus(Buffer.from(`GET /${'a'.repeat(20_000)}`)), 414);
+  assert.is(overflowStatus(Buffer.from(`GET /${'a'.repeat(9_000)} HTTP/1.1\r\nHost: h\r\n`)), 414);
+  assert.is(overflowStatus(Buffer.from(`GET / HTTP/1.1\r\nCookie: ${'c'.repeat(20_000)}`)), 431);
+  assert.is(overflowStatus(undefined), 431);
+});
+
+test('isWebSocketUpgrade: GET with Upgrade: websocket only', async () => {
+  const check = (lines: string[]) => onRequest(lines, (req) => isWebSocketUpgrade(req));
+  assert.is(await check(['GET / HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: WebSocket']), true);
+  assert.is(await check(['GET / HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: h2c']), false);
+  assert.is(await check(['POST / HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: websocket', 'Content-Length: 0']), false);
 });
 
 test.run();
