@@ -77,16 +77,19 @@ function describeHttpError(err: unknown, timeout: AbortSignal): string {
  * order per stream, until `onLine` returns true (resolves true), or the output ends: the
  * container stopped (resolves false; a last line without newline is passed too). `since` (ms
  * since the epoch) skips older output; `tty` for a container with a pseudoterminal (raw output,
- * not multiplexed). Rejects when `signal` aborts.
+ * not multiplexed); `tail` starts that many lines back; `follow: false` reads only what is
+ * there now; `timestamps` puts the engine's time in front of each line. Rejects when `signal` aborts.
  */
 export async function followLogLines(
   engine: Engine,
   container: { id: string; name?: string | undefined },
   onLine: (line: string, stream: 'stdout' | 'stderr') => boolean,
-  options: { signal?: AbortSignal; since?: number; tty?: boolean } = {},
+  options: { signal?: AbortSignal; since?: number; tty?: boolean; follow?: boolean; tail?: number | 'all'; timestamps?: boolean } = {},
 ): Promise<boolean> {
-  const query = new URLSearchParams({ follow: '1', stdout: '1', stderr: '1' });
+  const query = new URLSearchParams({ follow: options.follow === false ? '0' : '1', stdout: '1', stderr: '1' });
   if (options.since !== undefined) query.set('since', unixSeconds(options.since));
+  if (options.tail !== undefined) query.set('tail', String(options.tail));
+  if (options.timestamps) query.set('timestamps', '1');
   const res = await engine.request(
     { method: 'GET', path: `/containers/${container.id}/logs?${query}`, ...(options.signal ? { signal: options.signal } : {}) },
     { container: container.name ?? container.id, action: 'Following logs' },

@@ -12,7 +12,9 @@ import { InvalidInputError } from '../core/errors.ts';
 import type { Labels } from '../core/labels.ts';
 import { FileActivityStore, type ActivityStore } from '../launcher/activity.ts';
 import { checkAdminOptions, serveAdmin, type AdminOptions } from './admin.ts';
-import { availability, notReadyAnswer, rejectUpgrade, sendAnswer, type Answer } from './answers.ts';
+import { followLogLines } from '../core/wait.ts';
+import { availability, notReadyAnswer, rejectUpgrade, sendAnswer, type Answer, type PageTemplates } from './answers.ts';
+import { decide, type AuthDecision, type Authorize } from './auth.ts';
 import type { BodyFraming } from './framing.ts';
 import { forward, parseUpstream, UPSTREAM_TIMEOUT } from './forward.ts';
 import { checkFraming, isWebSocketUpgrade } from './framing.ts';
@@ -50,6 +52,25 @@ export interface ProxyOptions {
   tunnelIdleTimeoutMs?: number;
   /** Pass request headers whose names contain `_` (dropped by default, as nginx does). */
   underscoresInHeaders?: boolean;
+  /**
+   * Asked before any request reaches a container (see auth.ts: forwardAuth, requireHeaders);
+   * several must all allow. Denied requests never reach the container and record no activity.
+   */
+  authorize?: Authorize | Authorize[];
+  /**
+   * Serve each container's recent log at `<prefix>/<name>/<logsPath>` (e.g. 'docker-logs'),
+   * behind the same authorization; off unless given. Query: tail=N|all (default 200),
+   * follow=1, timestamps=1, format=json (or Accept: application/json) for JSON lines.
+   */
+  logsPath?: string;
+  /** HTML pages for the proxy's own answers by status, with {{name}}, {{reason}}, {{retryAfter}}... */
+  pages?: PageTemplates;
+  /** The please-wait page (the 503 template); short for `pages: { 503: ... }`. */
+  waitPage?: string;
+  /** Also route containers carrying all these labels, though not launched (`docker run -l harpoon.route=true`). */
+  routeLabels?: Labels;
+  /** Route every container that publishes a port (a trusted, single-user machine only). */
+  unmanaged?: boolean;
 }
 
 export interface AccessEvent {
@@ -67,6 +88,8 @@ export interface AccessEvent {
   websocket?: boolean;
   /** Why the proxy answered itself or cut the response. */
   error?: string;
+  /** Who the authorization hook said the client is. */
+  user?: string;
 }
 
 interface Exchange {
@@ -77,6 +100,7 @@ interface Exchange {
   bytes: number;
   /** Set when the proxy answered itself after the upstream failed. */
   error?: string;
+  user?: string;
 }
 
 const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH']);
@@ -87,6 +111,10 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   readonly #options: ProxyOptions & { timeoutMs: number; startingGraceMs: number; retryAfterSeconds: number; tunnelIdleTimeoutMs: number };
   readonly #activity: ActivityStore | undefined;
   readonly #agent: http.Agent;
+  readonly #client: Harpoon;
+  readonly #hooks: Authorize[];
+  readonly #pages: PageTemplates | undefined;
+  readonly #logsPath: string | undefined;
 
   constructor(client: Harpoon, options: ProxyOptions = {}) {
     super();
@@ -112,7 +140,22 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     if (options.admin) field('admin.token', () => (checkAdminOptions(options.admin!), ''));
     this.#options = { timeoutMs: 60_000, startingGraceMs: 120_000, retryAfterSeconds: 2, tunnelIdleTimeoutMs: 600_000, ...options };
     this.#activity = options.activity === false ? undefined : (options.activity ?? new FileActivityStore());
-    this.routes = new RouteTable(client, { ...(options.labels ? { labels: options.labels } : {}), ...(options.urlHost ? { urlHost: options.urlHost } : {}) });
+    this.#client = client;
+    this.#hooks = options.authorize === undefined ? [] : Array.isArray(options.authorize) ? options.authorize : [options.authorize];
+    if (this.#hooks.some((hook) => typeof hook !== 'function')) throw new InvalidInputError('authorize', 'give a function (req, route) => decision, or an array of them');
+    const pages = { ...options.pages, ...(options.waitPage !== undefined ? { 503: options.waitPage } : {}) };
+    this.#pages = Object.keys(pages).length ? pages : undefined;
+    if (options.logsPath !== undefined) {
+      const path = `/${options.logsPath.replace(/^\/+|\/+$/g, '')}`;
+      if (path === '/' || !/^\/[A-Za-z0-9._~/-]+$/.test(path)) throw new InvalidInputError('logsPath', `"${options.logsPath}" is not a path segment for the logs endpoint (e.g. "docker-logs")`);
+      this.#logsPath = path;
+    }
+    this.routes = new RouteTable(client, {
+      ...(options.labels ? { labels: options.labels } : {}),
+      ...(options.urlHost ? { urlHost: options.urlHost } : {}),
+      ...(options.routeLabels ? { routeLabels: options.routeLabels } : {}),
+      ...(options.unmanaged ? { unmanaged: true } : {}),
+    });
     // Keep-alive to upstreams: without an agent every request would open a new connection.
     this.#agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSocketsPerContainer ?? 256, maxFreeSockets: 64, scheduling: 'lifo' });
   }
@@ -128,7 +171,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
    */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void => {
     this.#handle(req, res, next, undefined).catch((err) => {
-      sendAnswer(req, res, { status: 500, error: 'proxy_error', message: `The proxy failed: ${(err as Error).message}` });
+      sendAnswer(req, res, { status: 500, error: 'proxy_error', message: `The proxy failed: ${(err as Error).message}` }, this.#pages);
       this.#log(req, res.statusCode, Date.now(), { error: (err as Error).message });
     });
   };
@@ -154,9 +197,69 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       return this.#log(req, 308, started, {});
     }
     const { match } = routing;
+    const found = await this.routes.lookup(match.name);
+    if (!found || availability(found).kind === 'gone') return this.#answer(req, res, started, match, notReadyAnswer(match.name, { kind: 'gone' }, this.#options.retryAfterSeconds));
+    const decision = await this.#authorize(req, found);
+    if (decision.action !== 'allow') return this.#answer(req, res, started, match, denialAnswer(decision, match.name));
+    const user = decision.user;
+    if (this.#logsPath && (req.url ?? '/').slice(match.publicPrefix.length).split('?')[0] === this.#logsPath) {
+      return this.#serveLogs(req, res, started, match, found, user);
+    }
     const target = await this.#target(match.name);
-    if ('answer' in target) return this.#answer(req, res, started, match, target.answer);
-    this.#forward(req, res, { match, ...target, started, bytes: 0 }, framing.framing, body);
+    if ('answer' in target) return this.#answer(req, res, started, match, target.answer, user);
+    this.#forward(req, res, { match, ...target, started, bytes: 0, ...(user !== undefined ? { user } : {}) }, framing.framing, body);
+  }
+
+  /** The hooks' decision; a hook that throws denies (500): fail closed. */
+  async #authorize(req: IncomingMessage, route: Route): Promise<AuthDecision> {
+    if (!this.#hooks.length) return { action: 'allow' };
+    try {
+      return await decide(this.#hooks, req, route);
+    } catch (err) {
+      return { action: 'deny', status: 500, message: `The authorization hook failed: ${(err as Error).message}.` };
+    }
+  }
+
+  /** The container's recent log as text or JSON lines, following it if asked, until the client goes. */
+  async #serveLogs(req: IncomingMessage, res: ServerResponse, started: number, match: RouteMatch, route: Route, user: string | undefined): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return this.#answer(req, res, started, match, { status: 405, error: 'method_not_allowed', container: match.name, message: 'The logs endpoint is read-only: use GET.', headers: { allow: 'GET, HEAD' } }, user);
+    }
+    const query = new URL(req.url ?? '/', 'http://proxy.invalid').searchParams;
+    const tailText = query.get('tail') ?? '200';
+    if (tailText !== 'all' && !/^\d{1,7}$/.test(tailText)) {
+      return this.#answer(req, res, started, match, { status: 400, error: 'bad_request', container: match.name, message: `tail=${tailText}: give a number of lines or "all".` }, user);
+    }
+    const json = query.get('format') === 'json' || (query.get('format') === null && /\bapplication\/json\b/.test(String(req.headers.accept ?? '')));
+    const follow = query.get('follow') === '1' || query.get('follow') === 'true';
+    res.writeHead(200, {
+      'content-type': json ? 'application/x-ndjson; charset=utf-8' : 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    let bytes = 0;
+    res.once('close', () => this.#log(req, 200, started, { match, bytes, ...(user !== undefined ? { user } : {}), ...(res.writableFinished ? {} : { error: 'client left while following the log' }) }));
+    if (req.method === 'HEAD') return void res.end();
+    // Following with nothing to show yet: the client should see the 200 now, not at the first line.
+    res.flushHeaders();
+    const stop = new AbortController();
+    res.once('close', () => stop.abort());
+    try {
+      await followLogLines(
+        this.#client.engine,
+        { id: route.id, name: route.name },
+        (line, stream) => {
+          const text = json ? `${JSON.stringify({ stream, line })}\n` : `${line}\n`;
+          bytes += Buffer.byteLength(text);
+          res.write(text);
+          return false;
+        },
+        { signal: stop.signal, tty: route.tty, follow, tail: tailText === 'all' ? 'all' : Number(tailText), timestamps: query.get('timestamps') === '1' },
+      );
+    } catch (err) {
+      if (!stop.signal.aborted) res.write(json ? `${JSON.stringify({ error: (err as Error).message })}\n` : `\n[harpoon proxy: the log could not be read: ${(err as Error).message}]\n`);
+    }
+    res.end();
   }
 
   /** The route and upstream for a name, or the answer to give when it cannot serve. */
@@ -164,6 +267,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     const route = await this.routes.lookup(name);
     const state = availability(route);
     if (state.kind !== 'ready') return { answer: notReadyAnswer(name, state, this.#options.retryAfterSeconds) };
+
     return { route: route!, upstream: state.upstream };
   }
 
@@ -183,13 +287,15 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     this.#touch(exchange.route);
     res.once('close', () => {
       const error = exchange.error ?? (res.writableFinished ? undefined : 'connection closed before the response was complete');
-      this.#log(req, res.statusCode, exchange.started, { match: exchange.match, bytes: exchange.bytes, ...(error ? { error } : {}) });
+      this.#log(req, res.statusCode, exchange.started, { match: exchange.match, bytes: exchange.bytes, ...(error ? { error } : {}), ...(exchange.user !== undefined ? { user: exchange.user } : {}) });
     });
     const trustProxy = Boolean(this.#options.trustProxy);
+    const headers = upstreamHeaders(req, { trustProxy, publicPrefix: exchange.match.publicPrefix, framing, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) });
+    if (exchange.user !== undefined) headers['x-forwarded-user'] = exchange.user;
     forward(req, res, {
       upstream: parseUpstream(exchange.upstream),
       path: exchange.match.upstreamPath,
-      headers: upstreamHeaders(req, { trustProxy, publicPrefix: exchange.match.publicPrefix, framing, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) }),
+      headers,
       agent: this.#agent,
       timeoutMs: this.#options.timeoutMs,
       ...(body ? { body } : {}),
@@ -219,7 +325,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     if (res.headersSent || res.destroyed) return;
     res.setHeader('x-harpoon-proxy-error', err.code ?? 'error');
     exchange.error = answer.error;
-    exchange.bytes = sendAnswer(req, res, answer);
+    exchange.bytes = sendAnswer(req, res, answer, this.#pages);
   }
 
   /** Why the upstream could not be reached, as an answer: timeout, not running, still starting, or refused. */
@@ -240,12 +346,12 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     return { status: 502, error: 'bad_gateway', container: name, message: `"${name}" is running but refused the connection (${err.code ?? err.message}).` };
   }
 
-  #answer(req: IncomingMessage, res: ServerResponse, started: number, match: RouteMatch | undefined, answer: Answer): void {
-    const bytes = sendAnswer(req, res, answer);
-    this.#log(req, answer.status, started, { ...(match ? { match } : {}), bytes, error: answer.error });
+  #answer(req: IncomingMessage, res: ServerResponse, started: number, match: RouteMatch | undefined, answer: Answer, user?: string): void {
+    const bytes = sendAnswer(req, res, answer, this.#pages);
+    this.#log(req, answer.status, started, { ...(match ? { match } : {}), bytes, error: answer.error, ...(user !== undefined ? { user } : {}) });
   }
 
-  #log(req: IncomingMessage, status: number, started: number, extra: { match?: RouteMatch; bytes?: number; error?: string; websocket?: boolean }): void {
+  #log(req: IncomingMessage, status: number, started: number, extra: { match?: RouteMatch; bytes?: number; error?: string; websocket?: boolean; user?: string }): void {
     if (this.listenerCount('access') === 0) return;
     this.emit('access', {
       time: new Date(started),
@@ -258,6 +364,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       ...(extra.match ? { container: extra.match.name, via: extra.match.via } : {}),
       ...(extra.websocket ? { websocket: true } : {}),
       ...(extra.error ? { error: extra.error } : {}),
+      ...(extra.user !== undefined ? { user: extra.user } : {}),
     });
   }
 
@@ -301,9 +408,17 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       rejectUpgrade(req, socket, answer);
       return this.#log(req, answer.status, started, { match, websocket: true, error: answer.error });
     }
+    const found = await this.routes.lookup(match.name);
+    const decision: AuthDecision = found ? await this.#authorize(req, found) : { action: 'allow' };
+    if (decision.action !== 'allow') {
+      const answer = denialAnswer(decision, match.name);
+      rejectUpgrade(req, socket, answer, this.#pages);
+      return this.#log(req, answer.status, started, { match, websocket: true, error: answer.error });
+    }
+    const user = decision.user;
     const target = await this.#target(match.name);
     if ('answer' in target) {
-      rejectUpgrade(req, socket, target.answer);
+      rejectUpgrade(req, socket, target.answer, this.#pages);
       return this.#log(req, target.answer.status, started, { match, websocket: true, error: target.answer.error });
     }
     const { route, upstream } = target;
@@ -311,11 +426,13 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     // WebSocket traffic is activity too (the store throttles the writes).
     socket.on('data', () => this.#activity?.touch(route.id).catch(() => {}));
     let status = 101;
-    socket.once('close', () => this.#log(req, status, started, { match, websocket: true, bytes: (socket as Socket).bytesWritten ?? 0 }));
+    socket.once('close', () => this.#log(req, status, started, { match, websocket: true, bytes: (socket as Socket).bytesWritten ?? 0, ...(user !== undefined ? { user } : {}) }));
+    const headers = upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: match.publicPrefix, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) }, true);
+    if (user !== undefined) headers['x-forwarded-user'] = user;
     tunnel(req, socket, head, {
       upstream: parseUpstream(upstream),
       path: match.upstreamPath,
-      headers: upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: match.publicPrefix, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) }, true),
+      headers,
       timeoutMs: this.#options.timeoutMs,
       idleTimeoutMs: this.#options.tunnelIdleTimeoutMs,
       onRefused: (code) => {
@@ -323,7 +440,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       },
       onError: (err) => void this.#failureAnswer(err, route, match.name, started).then((answer) => {
         status = answer.status;
-        rejectUpgrade(req, socket, answer);
+        rejectUpgrade(req, socket, answer, this.#pages);
       }),
     });
   }
@@ -339,4 +456,19 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     this.routes.close();
     this.#agent.destroy();
   }
+}
+
+/** What the client gets when a hook does not allow: its status (403 by default) and body, or a redirect. */
+function denialAnswer(decision: Exclude<AuthDecision, { action: 'allow' }>, name: string): Answer {
+  if (decision.action === 'redirect') return { status: 302, error: 'redirect', container: name, message: `Sign in first: ${decision.location}`, headers: { location: decision.location } };
+  const status = decision.status ?? 403;
+  const error = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'authorization_error';
+  return {
+    status,
+    error,
+    container: name,
+    message: decision.message ?? `You may not reach "${name}".`,
+    ...(decision.headers ? { headers: decision.headers } : {}),
+    ...(decision.body ? { body: { type: decision.contentType ?? 'text/plain; charset=utf-8', data: decision.body } } : {}),
+  };
 }

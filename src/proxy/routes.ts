@@ -31,7 +31,16 @@ export interface Route {
   /** Last request through this proxy. */
   lastActivity?: Date;
   requests: number;
+  /** The container's labels (for authorization hooks: e.g. `harpoon.owner`). */
+  labels: Labels;
+  /** Whether the container has a pseudoterminal (its logs are then not multiplexed). */
+  tty: boolean;
+  /** Started by the launcher (else routed by `routeLabels` or `unmanaged`). */
+  launched: boolean;
 }
+
+/** The label that names the port of a container routed by label (else its published port). */
+export const ROUTE_PORT_LABEL = 'harpoon.route.port';
 
 export interface RouteTableOptions {
   /** Labels to require besides the launcher's own, e.g. to serve only one launcher's containers. */
@@ -40,6 +49,13 @@ export interface RouteTableOptions {
   urlHost?: string;
   /** How long a failed look-up is remembered (default 1000 ms; events clear it early). */
   negativeTtlMs?: number;
+  /**
+   * Also route containers that carry all these labels, though the launcher did not start
+   * them (e.g. `docker run -l harpoon.route=true ...`): an opt-in their owner makes.
+   */
+  routeLabels?: Labels;
+  /** Route every container that publishes a port: only on a trusted, single-user machine. */
+  unmanaged?: boolean;
 }
 
 const WATCHED = ['create', 'start', 'restart', 'die', 'stop', 'kill', 'pause', 'unpause', 'destroy', 'rename', 'health_status', 'oom'];
@@ -69,14 +85,17 @@ export class RouteTable extends EventEmitter {
     return this.#synced;
   }
 
+  /** Only launched containers: the engine filters; with routeLabels or unmanaged, #routable does. */
   #labelFilters(): string[] {
+    if (this.#options.unmanaged || this.#options.routeLabels) return Object.entries(this.#options.labels ?? {}).map(([k, v]) => `${k}=${v}`);
     return launcherFilter(this.#options.labels);
   }
 
   /** Subscribe to events first, then load every routable container, so nothing falls between. */
   async start(): Promise<void> {
     await this.#subscribe();
-    const found = await this.#client.docker.listContainers({ all: true, filters: JSON.stringify({ label: this.#labelFilters() }) });
+    const label = this.#labelFilters();
+    const found = await this.#client.docker.listContainers({ all: true, filters: JSON.stringify(label.length ? { label } : {}) });
     // After a reconnect, whatever went while we were not listening goes from the table too.
     const present = new Set(found.map((c) => c.Id));
     for (const id of [...this.#nameById.keys()]) if (!present.has(id)) this.#drop(id);
@@ -84,7 +103,8 @@ export class RouteTable extends EventEmitter {
   }
 
   async #subscribe(): Promise<void> {
-    const filters = JSON.stringify({ type: ['container'], event: WATCHED, label: this.#labelFilters() });
+    const label = this.#labelFilters();
+    const filters = JSON.stringify({ type: ['container'], event: WATCHED, ...(label.length ? { label } : {}) });
     const res = await this.#client.engine.request({ method: 'GET', path: `/events?filters=${encodeURIComponent(filters)}` }, { action: 'Watching container events' });
     this.#events = res;
     this.#synced = true;
@@ -171,8 +191,11 @@ export class RouteTable extends EventEmitter {
 
   #routable(info: Docker.ContainerInspectInfo): boolean {
     const labels = info.Config.Labels ?? {};
-    const required = { ...this.#options.labels, [MANAGED_LABEL]: MANAGED_VALUE, [LAUNCHER_LABEL]: 'true' };
-    return Object.entries(required).every(([key, value]) => labels[key] === value);
+    const has = (wanted: Labels) => Object.entries(wanted).every(([key, value]) => labels[key] === value);
+    if (!has(this.#options.labels ?? {})) return false;
+    if (isLaunched(labels)) return true;
+    if (this.#options.routeLabels && has(this.#options.routeLabels)) return true;
+    return Boolean(this.#options.unmanaged) && publishedPorts(info).length > 0;
   }
 
   async #load(id: string): Promise<Route | undefined> {
@@ -197,7 +220,8 @@ export class RouteTable extends EventEmitter {
 
   #describe(info: Docker.ContainerInspectInfo): Route {
     const labels = info.Config.Labels ?? {};
-    const containerPort = Number(labels[PORT_LABEL] ?? 80);
+    const launched = isLaunched(labels);
+    const containerPort = launched ? Number(labels[PORT_LABEL] ?? 80) : routePort(info);
     const binding = pickBinding(info.NetworkSettings?.Ports?.[`${containerPort}/tcp`]);
     const state = info.State as Docker.ContainerInspectInfo['State'] & { Health?: { Status?: string }; Error?: string };
     return {
@@ -212,6 +236,9 @@ export class RouteTable extends EventEmitter {
       containerPort,
       ...(binding ? { upstream: appUrl(this.#client.endpoint, binding, this.#options.urlHost) } : {}),
       requests: 0,
+      labels,
+      tty: Boolean(info.Config.Tty),
+      launched,
     };
   }
 
@@ -246,4 +273,28 @@ export class RouteTable extends EventEmitter {
     this.#events?.destroy();
     this.#synced = false;
   }
+}
+
+function isLaunched(labels: Labels): boolean {
+  return labels[MANAGED_LABEL] === MANAGED_VALUE && labels[LAUNCHER_LABEL] === 'true';
+}
+
+/** The TCP ports a container publishes (or will, once started), lowest first. */
+function publishedPorts(info: Docker.ContainerInspectInfo): number[] {
+  const bound = Object.keys(info.HostConfig?.PortBindings ?? {});
+  const all = info.HostConfig?.PublishAllPorts ? Object.keys(info.Config.ExposedPorts ?? {}) : [];
+  const ports = [...bound, ...all].filter((key) => key.endsWith('/tcp')).map((key) => Number.parseInt(key, 10));
+  return [...new Set(ports)].filter(Number.isInteger).sort((a, b) => a - b);
+}
+
+/**
+ * The port to route to for a container the launcher did not start: its harpoon.route.port
+ * label, else 80 when it publishes 80 (`docker run --publish 80 nginx`), else its lowest
+ * published port.
+ */
+function routePort(info: Docker.ContainerInspectInfo): number {
+  const labelled = Number((info.Config.Labels ?? {})[ROUTE_PORT_LABEL]);
+  if (Number.isInteger(labelled) && labelled > 0) return labelled;
+  const ports = publishedPorts(info);
+  return ports.includes(80) || !ports.length ? 80 : ports[0]!;
 }

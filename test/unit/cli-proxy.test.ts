@@ -191,4 +191,29 @@ test('--help text explains both routings, the label scope and the admin token', 
   assert.match(PROXY_HELP, /never from the command line/);
 });
 
+test('--auth-url, --auth-header, --logs-path, pages, --route-label, --unmanaged and timeouts become options', () => {
+  const files: Record<string, string> = { '/w.html': '<p>wait {{name}}</p>', '/nf.html': '<p>none</p>' };
+  const read = (path: string) => {
+    if (!(path in files)) throw Object.assign(new Error('no'), { code: 'ENOENT' });
+    return files[path]!;
+  };
+  const server = config({ authUrl: 'http://127.0.0.1:4181/auth', authHeader: ['X-Front=s'], logsPath: 'docker-logs', waitPage: '/w.html', page: ['404=/nf.html'], routeLabel: ['harpoon.route=true'], headersTimeout: '5', tunnelIdleTimeout: '0' }, {}, read).server;
+  assert.is((server.authorize as unknown[]).length, 2);
+  assert.is(server.logsPath, 'docker-logs');
+  assert.equal(server.pages, { 404: '<p>none</p>', 503: '<p>wait {{name}}</p>' });
+  assert.equal(server.routeLabels, { 'harpoon.route': 'true' });
+  assert.is(server.headersTimeoutMs, 5000);
+  assert.is(server.tunnelIdleTimeoutMs, 0);
+  assert.is(config({ unmanaged: true }).server.unmanaged, true);
+  assert.is(config({}).server.authorize, undefined);
+  assert.match(usage(() => config({ authUrl: 'not a url' })).message, /^--auth-url: .*not a URL/);
+  assert.match(usage(() => config({ authUrl: 'ftp://x/' })).message, /^--auth-url: .*ftp: is not http/);
+  assert.match(usage(() => config({ authHeader: ['novalue'] })).message, /^--auth-header "novalue": give NAME=VALUE/);
+  assert.match(usage(() => config({ page: ['200=/nf.html'] }, {}, read)).message, /4xx or 5xx/);
+  assert.match(usage(() => config({ waitPage: '/missing.html' }, {}, read)).message, /^--wait-page: cannot read \/missing.html: ENOENT/);
+  assert.match(usage(() => config({ unmanaged: true, routeLabel: ['a=b'] })).message, /give one or the other/);
+  assert.match(usage(() => config({ tunnelIdleTimeout: '-1' })).message, /--tunnel-idle-timeout "-1"/);
+  assert.match(listeningLine(config({ routeLabel: ['harpoon.route=true'], logsPath: 'logs', authHeader: ['A=b'] }), 'http://127.0.0.1:8000', 8000), /containers labelled harpoon.route=true; authorization on; logs at <name>\/logs/);
+});
+
 test.run();

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { availability, DEFAULT_ADMIN_PATH, type Availability, type Route } from 'harpoon';
 import { checkAdminOptions, routeSummary, serveAdmin, type AdminOptions } from '../../src/proxy/admin.ts';
-import { notReadyAnswer, rejectUpgrade, sendAnswer, type Answer } from '../../src/proxy/answers.ts';
+import { fillPage, notReadyAnswer, rejectUpgrade, sendAnswer, type Answer } from '../../src/proxy/answers.ts';
 
 function makeRoute(overrides: Partial<Route> = {}): Route {
   return {
@@ -21,6 +21,9 @@ function makeRoute(overrides: Partial<Route> = {}): Route {
     containerPort: 80,
     upstream: 'http://127.0.0.1:49153',
     requests: 0,
+    labels: {},
+    tty: false,
+    launched: true,
     ...overrides,
   };
 }
@@ -124,6 +127,14 @@ test('availability: exited, dead and unknown states → failed, with code, OOM a
   assert.equal(availability(makeRoute({ status: 'something-new', exitCode: 0 })), { kind: 'failed', reason: 'something-new with code 0' });
 });
 
+// --- page templates ---------------------------------------------------------------------------
+
+test('fillPage: placeholders filled and HTML-escaped; unknown ones left', () => {
+  const answer = notReadyAnswer('web', { kind: 'starting', reason: '<script>alert(1)</script>' }, 3);
+  const html = fillPage('<h1>{{ name }} {{status}}</h1><p>{{reason}}</p><meta content="{{retryAfter}}">{{other}}', answer);
+  assert.is(html, '<h1>web 503</h1><p>&#60;script&#62;alert(1)&#60;/script&#62;</p><meta content="3">{{other}}');
+});
+
 // --- notReadyAnswer -------------------------------------------------------------------------------
 
 test('notReadyAnswer: gone → 404 not_found', () => {
@@ -135,6 +146,7 @@ test('notReadyAnswer: starting → 503 with Retry-After', () => {
     status: 503,
     error: 'starting',
     container: 'web',
+    reason: 'restarting',
     retryAfter: 2,
     message: '"web" is starting (restarting). Try again in a moment.',
   });
@@ -142,13 +154,13 @@ test('notReadyAnswer: starting → 503 with Retry-After', () => {
 });
 
 test('notReadyAnswer: paused → 503 with a Retry-After of at least 10 s', () => {
-  assert.equal(notReadyAnswer('web', { kind: 'paused', reason: 'paused' }, 2), { status: 503, error: 'paused', container: 'web', retryAfter: 10, message: '"web" is paused.' });
+  assert.equal(notReadyAnswer('web', { kind: 'paused', reason: 'paused' }, 2), { status: 503, error: 'paused', container: 'web', reason: 'paused', retryAfter: 10, message: '"web" is paused.' });
   assert.is(notReadyAnswer('web', { kind: 'paused', reason: 'paused' }, 60).retryAfter, 60);
 });
 
 test('notReadyAnswer: failed → 502 with the reason, no Retry-After', () => {
   const answer = notReadyAnswer('web', { kind: 'failed', reason: 'exited with code 1' }, 2);
-  assert.equal(answer, { status: 502, error: 'failed', container: 'web', message: '"web" is not serving: exited with code 1.' });
+  assert.equal(answer, { status: 502, error: 'failed', container: 'web', reason: 'exited with code 1', message: '"web" is not serving: exited with code 1.' });
   assert.is(answer.retryAfter, undefined);
 });
 

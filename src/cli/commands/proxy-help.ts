@@ -24,6 +24,30 @@ get 401. The token (at least ${MIN_TOKEN_LENGTH} characters) comes from $${TOKEN
 --admin-token-file FILE, which wins; never from the command line, where \`ps\` shows it.
 Without a token --admin refuses to start. Make one with: openssl rand -hex 24
 
+Containers started by hand (as django_docker_engine's README does): label them and opt in,
+  docker run -d --name empty-server -l harpoon.route=true --publish 127.0.0.1::80 nginx
+  harpoon proxy --route-label harpoon.route=true      # then /docker/empty-server/
+The port is the harpoon.route.port label, else 80 if published, else the lowest published one.
+--unmanaged serves every container that publishes a port: a trusted single-user machine only.
+
+Authorization: --auth-url URL asks an auth service before each request (a GET with the
+client's headers and cookies plus X-Forwarded-Method/-Proto/-Host/-Uri/-For): 2xx allows (its
+X-Forwarded-User or Remote-User header names the user, sent on as X-Forwarded-User), 3xx
+redirects the client (to a login page), 401/403 are passed back with the service's page,
+anything else or no answer denies (500). --auth-header NAME=VALUE requires a header. Denied
+requests never reach a container and count as no activity.
+
+Logs (--logs-path docker-logs): GET /docker/<name>/docker-logs shows the container's log
+(?tail=N|all, default 200; ?follow=1 streams; ?format=json for JSON lines), also while it
+starts or after it failed; behind the same authorization.
+
+Pages: --wait-page FILE (503) and --page STATUS=FILE replace the proxy's HTML pages; in them
+{{name}}, {{reason}}, {{retryAfter}}, {{status}}, {{title}} and {{message}} are filled in.
+
+Limits: --headers-timeout (408 after it, default 60 s), --tunnel-idle-timeout (WebSockets silent
+both ways, default 600 s). Bodies are always re-framed; two Host headers get 400; header names
+with underscores are dropped, as nginx does.
+
 Output: one access-log line per request on stdout (METHOD PATH STATUS BYTES TIME CONTAINER),
 --json for JSON lines instead (the first one {"listening": URL, "port": N}), --quiet for none.
 SIGINT or SIGTERM closes gracefully (requests in flight get 2 s) and exits 0.

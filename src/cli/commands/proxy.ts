@@ -5,7 +5,7 @@
 // never from argv (which `ps` shows to every user of the machine).
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { DEFAULT_ADMIN_PATH, normalizeHostSuffix, normalizePrefix, startProxyServer, type AccessEvent, type ProxyServerOptions, type RunningProxy } from '../../index.ts';
+import { DEFAULT_ADMIN_PATH, forwardAuth, normalizeHostSuffix, normalizePrefix, requireHeaders, startProxyServer, type AccessEvent, type Authorize, type ProxyServerOptions, type RunningProxy } from '../../index.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { UsageError } from '../exit.ts';
 import { splitKeyValue } from './key-values.ts';
@@ -31,6 +31,15 @@ export interface ProxyFlags extends GlobalFlags {
   timeout?: string;
   admin?: boolean;
   adminTokenFile?: string;
+  authUrl?: string;
+  authHeader?: string[];
+  logsPath?: string;
+  waitPage?: string;
+  page?: string[];
+  routeLabel?: string[];
+  unmanaged?: boolean;
+  headersTimeout?: string;
+  tunnelIdleTimeout?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -66,11 +75,51 @@ function parseListen(value: string | undefined): string {
   return host;
 }
 
-function parseTimeout(value: string | undefined): number | undefined {
+function parseTimeout(value: string | undefined, flag = '--timeout', allowZero = false): number | undefined {
   if (value === undefined) return undefined;
   const n = value.trim() === '' ? NaN : Number(value);
-  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`--timeout "${value}" is not a number of seconds > 0`);
-  return Math.max(1, Math.round(n * 1000));
+  if (!(Number.isFinite(n) && (n > 0 || (allowZero && n === 0)))) throw new UsageError(`${flag} "${value}" is not a number of seconds ${allowZero ? '(0: never)' : '> 0'}`);
+  return n === 0 ? 0 : Math.max(1, Math.round(n * 1000));
+}
+
+/** An HTML page file for --wait-page / --page, read once at start. */
+function pageFile(path: string, flag: string, readFile: (path: string) => string): string {
+  try {
+    return readFile(path);
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** --page STATUS=FILE items as page templates by status. */
+function pages(items: string[], readFile: (path: string) => string): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const item of items) {
+    const [status, file] = splitKeyValue(item, '--page');
+    if (!/^[45]\d\d$/.test(status) || file === undefined) throw new UsageError(`--page "${item}": give STATUS=FILE with a 4xx or 5xx status, e.g. 404=notfound.html`);
+    out[Number(status)] = pageFile(file, `--page ${status}`, readFile);
+  }
+  return out;
+}
+
+/** --auth-url and --auth-header as authorization hooks (all must allow). */
+function authHooks(flags: ProxyFlags): Authorize[] {
+  const hooks: Authorize[] = [];
+  const headers: Record<string, string> = {};
+  for (const item of flags.authHeader ?? []) {
+    const [name, value] = splitKeyValue(item, '--auth-header');
+    if (!/^[A-Za-z0-9!#$%&'*+.^`|~-]+$/.test(name) || value === undefined || value === '') throw new UsageError(`--auth-header "${item}": give NAME=VALUE, e.g. X-Front-Secret=...`);
+    headers[name] = value;
+  }
+  if (Object.keys(headers).length) hooks.push(requireHeaders(headers));
+  if (flags.authUrl !== undefined) {
+    try {
+      hooks.push(forwardAuth(flags.authUrl));
+    } catch (err) {
+      throw new UsageError(`--auth-url: ${(err as Error).message}`);
+    }
+  }
+  return hooks;
 }
 
 /**
@@ -139,6 +188,13 @@ export function proxyConfigFromFlags(flags: ProxyFlags, context: ProxyConfigCont
 
   if (flags.adminTokenFile !== undefined && !flags.admin) throw new UsageError('--admin-token-file is the token for --admin: add --admin to turn the admin endpoint on');
   const admin = flags.admin ? { token: adminToken(flags, env, readFile) } : undefined;
+  const authorize = authHooks(flags);
+  const templates = pages(flags.page ?? [], readFile);
+  if (flags.waitPage !== undefined) templates[503] = pageFile(flags.waitPage, '--wait-page', readFile);
+  const routeLabels = flags.routeLabel?.length ? scopeLabels(flags.routeLabel, env) : undefined;
+  if (routeLabels && flags.unmanaged) throw new UsageError('--unmanaged routes every container with a published port already: --route-label adds nothing; give one or the other');
+  const headersTimeoutMs = parseTimeout(flags.headersTimeout, '--headers-timeout');
+  const tunnelIdleTimeoutMs = parseTimeout(flags.tunnelIdleTimeout, '--tunnel-idle-timeout', true);
 
   return {
     server: {
@@ -151,6 +207,13 @@ export function proxyConfigFromFlags(flags: ProxyFlags, context: ProxyConfigCont
       ...(flags.trustProxy ? { trustProxy: true } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(admin ? { admin } : {}),
+      ...(authorize.length ? { authorize } : {}),
+      ...(flags.logsPath !== undefined ? { logsPath: flags.logsPath } : {}),
+      ...(Object.keys(templates).length ? { pages: templates } : {}),
+      ...(routeLabels ? { routeLabels } : {}),
+      ...(flags.unmanaged ? { unmanaged: true } : {}),
+      ...(headersTimeoutMs !== undefined ? { headersTimeoutMs } : {}),
+      ...(tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs } : {}),
     },
     log: flags.quiet ? 'none' : flags.json ? 'json' : 'human',
     json: Boolean(flags.json),
@@ -174,6 +237,9 @@ export function listeningLine(config: ProxyConfig, url: string, port: number): s
   const notes: string[] = [];
   if (server.labels) notes.push(`only containers labelled ${Object.entries(server.labels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   if (server.admin) notes.push(`admin at ${DEFAULT_ADMIN_PATH}`);
+  if (server.routeLabels) notes.push(`and containers labelled ${Object.entries(server.routeLabels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (server.authorize) notes.push('authorization on');
+  if (server.logsPath) notes.push(`logs at <name>/${server.logsPath.replace(/^\/+/, '')}`);
   return `harpoon proxy: listening on ${url} — ${ways.join(' and ')}${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }
 
@@ -231,6 +297,9 @@ export async function proxy(flags: ProxyFlags): Promise<number> {
 
     if (config.json) out(JSON.stringify({ listening: running.url, port: running.port }));
     else process.stderr.write(`${listeningLine(config, running.url, running.port)}\n`);
+    if (config.server.unmanaged) {
+      process.stderr.write('harpoon proxy: --unmanaged: every container that publishes a port is served, whoever started it; use this on a trusted single-user machine only\n');
+    }
     if (!LOOPBACK.test(config.server.host)) {
       process.stderr.write(`harpoon proxy: listening on ${config.server.host}: whoever can reach it can reach every container it serves${config.server.labels ? '' : ' (narrow them with --label)'}\n`);
     }
