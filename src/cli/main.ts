@@ -193,6 +193,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('launched')
     .description('list the containers the launcher manages, with URL, state and last activity')
     .option('-l, --label <K=V>', 'only those with this label (repeatable)', collect, [])
+    .option('--history <name>', 'the last visits through the proxy to this container (time, method, path, status, remote, user)')
     .option('--json', 'print JSON')
     .action(function (this: Command, opts) {
       return action('launched', launched)({ ...globals(this), ...opts });

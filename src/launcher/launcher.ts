@@ -6,7 +6,7 @@ import type { Harpoon } from '../core/client.ts';
 import type { Container, Logs } from '../core/container/container.ts';
 import { ContainerNotFoundError, throwIfAborted } from '../core/errors.ts';
 import { managedLabels, type Labels } from '../core/labels.ts';
-import { FileActivityStore, type ActivityStore } from './activity.ts';
+import { FileActivityStore, type ActivityStore, type Visit } from './activity.ts';
 import { LaunchFailedError, LaunchTimeoutError, NotManagedError, NotReadyError } from './errors.ts';
 import { inputEntries, putInputs } from './input.ts';
 import { INPUT_MODE_LABEL, LAUNCHER_LABEL, launcherFilter, MEMORY_LABEL, PORT_LABEL, SESSION_LABEL } from './labels.ts';
@@ -271,6 +271,12 @@ export class Launcher {
   async touch(nameOrId: string): Promise<void> {
     const { info } = await this.#managed(nameOrId);
     await this.activity.touch(info.Id);
+  }
+
+  /** The container's last visits through the proxy, oldest first (empty for a store without history). */
+  async history(name: string, limit?: number): Promise<Visit[]> {
+    const { info } = await this.#managed(name);
+    return (await this.activity.history?.(info.Id, limit)) ?? [];
   }
 
   async logs(name: string, options: { tail?: number } = {}): Promise<Logs> {

@@ -10,7 +10,7 @@ import type { Duplex, Readable } from 'node:stream';
 import type { Harpoon } from '../core/client.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import type { Labels } from '../core/labels.ts';
-import { FileActivityStore, type ActivityStore } from '../launcher/activity.ts';
+import { FileActivityStore, type ActivityStore, type Visit } from '../launcher/activity.ts';
 import { checkAdminOptions, serveAdmin, type AdminOptions } from './admin.ts';
 import { followLogLines } from '../core/wait.ts';
 import { availability, notReadyAnswer, rejectUpgrade, sendAnswer, type Answer, type PageTemplates } from './answers.ts';
@@ -183,7 +183,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     const routing = route(this.#rules, req.headers.host, req.url ?? '/');
     if (routing.kind === 'none') {
       // The admin path is the proxy's own only where no container is routed (never on an app's host).
-      const adminBytes = this.#options.admin ? serveAdmin(req, res, this.#options.admin, () => this.routes.list()) : undefined;
+      const adminBytes = this.#options.admin ? await serveAdmin(req, res, this.#options.admin, { routes: () => this.routes.list(), history: (name) => this.history(name) }) : undefined;
       if (adminBytes !== undefined) {
         return this.#log(req, res.statusCode, started, { bytes: adminBytes, ...(res.statusCode === 200 ? {} : { error: res.statusCode === 401 ? 'unauthorized' : 'method_not_allowed' }) });
       }
@@ -277,6 +277,26 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     return `Nothing is served here. Containers are reached at ${ways.join(' or ')}.`;
   }
 
+  /** One visit for the container's history (requests that reached it, not the denied or answered here). */
+  #visit(route: Route, req: IncomingMessage, started: number, status: number, user: string | undefined, websocket = false): void {
+    this.#activity?.recordVisit?.(route.id, {
+      time: new Date(started).toISOString(),
+      method: req.method ?? '',
+      path: req.url ?? '',
+      status,
+      remote: (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
+      ...(user !== undefined ? { user } : {}),
+      ...(websocket ? { websocket: true } : {}),
+    });
+  }
+
+  /** A container's newest visits, oldest first (undefined: no such route, or a store without history). */
+  async history(name: string, limit?: number): Promise<Visit[] | undefined> {
+    const route = await this.routes.lookup(name);
+    if (!route || !this.#activity?.history) return undefined;
+    return this.#activity.history(route.id, limit);
+  }
+
   #touch(route: Route): void {
     route.lastActivity = new Date();
     route.requests++;
@@ -288,6 +308,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     res.once('close', () => {
       const error = exchange.error ?? (res.writableFinished ? undefined : 'connection closed before the response was complete');
       this.#log(req, res.statusCode, exchange.started, { match: exchange.match, bytes: exchange.bytes, ...(error ? { error } : {}), ...(exchange.user !== undefined ? { user: exchange.user } : {}) });
+      this.#visit(exchange.route, req, exchange.started, res.statusCode, exchange.user);
     });
     const trustProxy = Boolean(this.#options.trustProxy);
     const headers = upstreamHeaders(req, { trustProxy, publicPrefix: exchange.match.publicPrefix, framing, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) });
@@ -426,7 +447,10 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     // WebSocket traffic is activity too (the store throttles the writes).
     socket.on('data', () => this.#activity?.touch(route.id).catch(() => {}));
     let status = 101;
-    socket.once('close', () => this.#log(req, status, started, { match, websocket: true, bytes: (socket as Socket).bytesWritten ?? 0, ...(user !== undefined ? { user } : {}) }));
+    socket.once('close', () => {
+      this.#log(req, status, started, { match, websocket: true, bytes: (socket as Socket).bytesWritten ?? 0, ...(user !== undefined ? { user } : {}) });
+      this.#visit(route, req, started, status, user, true);
+    });
     const headers = upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: match.publicPrefix, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) }, true);
     if (user !== undefined) headers['x-forwarded-user'] = user;
     tunnel(req, socket, head, {
@@ -454,6 +478,7 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   /** Stop following events and close idle upstream connections. */
   async close(): Promise<void> {
     this.routes.close();
+    await (this.#activity as { flush?: () => Promise<void> } | undefined)?.flush?.();
     this.#agent.destroy();
   }
 }

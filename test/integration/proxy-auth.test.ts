@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
-import { FileActivityStore, forwardAuth, requireHeaders, startProxyServer, type AccessEvent, type ProxyServerOptions, type RunningProxy } from 'harpoon';
+import { FileActivityStore, forwardAuth, type Visit, requireHeaders, startProxyServer, type AccessEvent, type ProxyServerOptions, type RunningProxy } from 'harpoon';
+import { cliEnv, harpoonCli, showResult } from '../helpers/cli.ts';
 import { testLabels } from '../helpers/engine.ts';
 import { namer } from '../helpers/launcher.ts';
 import { echoed, ECHO_PORT, launchEcho, proxyTests, send, TEST_ECHO } from '../helpers/proxy.ts';
@@ -266,6 +267,49 @@ it('containers started by hand: routed with routeLabels (harpoon.route=true) or 
   } finally {
     await Promise.all([opted.remove({ force: true }), plain.remove({ force: true })]);
   }
+});
+
+it('history: the last visits (time, method, path, status, remote, user) in the activity store, bounded; on the admin endpoint, the launcher and `harpoon launched --history`', async () => {
+  const token = 'history-admin-token-0123456789';
+  await withProxy({ admin: { token }, authorize: (req) => (req.headers['x-user'] ? { action: 'allow', user: String(req.headers['x-user']) } : false) }, async (proxy) => {
+    const marker = `h${Date.now()}`;
+    assert.is((await send(proxy.url, `/docker/${alice}/echo/${marker}-1`, { headers: { 'x-user': 'alice' } })).status, 200);
+    assert.is((await send(proxy.url, `/docker/${alice}/echo/${marker}-2?x=1`, { method: 'POST', body: 'b', headers: { 'x-user': 'bob' } })).status, 200);
+    assert.is((await send(proxy.url, `/docker/${alice}/echo/${marker}-denied`)).status, 403);
+    const reply = await send(proxy.url, `/_harpoon/routes/${alice}/history`, { headers: { authorization: `Bearer ${token}` } });
+    assert.is(reply.status, 200);
+    const { name: named, visits } = JSON.parse(reply.body.toString()) as { name: string; visits: Visit[] };
+    assert.is(named, alice);
+    const mine = visits.filter((v) => v.path.includes(marker));
+    assert.equal(mine.map((v) => [v.method, v.path, v.status, v.remote, v.user]), [
+      ['GET', `/docker/${alice}/echo/${marker}-1`, 200, '127.0.0.1', 'alice'],
+      ['POST', `/docker/${alice}/echo/${marker}-2?x=1`, 200, '127.0.0.1', 'bob'],
+    ], 'the denied request is not a visit');
+    assert.ok(!Number.isNaN(Date.parse(mine[0]!.time)));
+    assert.is((await send(proxy.url, `/_harpoon/routes/no-such-app/history`, { headers: { authorization: `Bearer ${token}` } })).status, 404);
+  });
+  // Written to disk, so other processes see it: the launcher, and the CLI.
+  const fromLauncher = await fixture.launcher.history(alice);
+  assert.ok(fromLauncher.some((v) => v.user === 'bob'));
+  const cli = await harpoonCli(['launched', '--history', alice, '--json'], { env: cliEnv({ HARPOON_STATE_DIR: fixture.stateDir }) });
+  assert.is(cli.code, 0, showResult(cli));
+  assert.ok((JSON.parse(cli.stdout) as Visit[]).some((v) => v.user === 'bob' && v.method === 'POST'));
+  const table = await harpoonCli(['launched', '--history', alice], { env: cliEnv({ HARPOON_STATE_DIR: fixture.stateDir }) });
+  assert.match(table.stdout, /^TIME\s+METHOD\s+PATH\s+STATUS\s+REMOTE\s+USER\n/);
+  assert.match(table.stdout, /POST\s+\/docker\/\S+-2\?x=1\s+200\s+127\.0\.0\.1\s+bob/);
+});
+
+it('history is bounded: a store keeps the newest maxVisits', async () => {
+  const store = new FileActivityStore(`${fixture.stateDir}/bounded`, { maxVisits: 5 });
+  const id = (await fixture.launcher.get(alice))!.id;
+  for (let i = 0; i < 40; i++) {
+    store.recordVisit(id, { time: new Date().toISOString(), method: 'GET', path: `/v${i}`, status: 200, remote: '127.0.0.1' });
+    if (i % 7 === 0) await store.flush();
+  }
+  await store.flush();
+  assert.equal((await store.history(id)).map((v) => v.path), ['/v35', '/v36', '/v37', '/v38', '/v39']);
+  await store.forget(id);
+  assert.equal(await store.history(id), []);
 });
 
 test.run();

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { availability, DEFAULT_ADMIN_PATH, type Availability, type Route } from 'harpoon';
 import { checkAdminOptions, routeSummary, serveAdmin, type AdminOptions } from '../../src/proxy/admin.ts';
+import type { Visit } from '../../src/launcher/activity.ts';
 import { fillPage, notReadyAnswer, rejectUpgrade, sendAnswer, type Answer } from '../../src/proxy/answers.ts';
 
 function makeRoute(overrides: Partial<Route> = {}): Route {
@@ -376,11 +377,26 @@ const table = (): Route[] => [
 ];
 
 /** A server that serves the admin endpoint, and says 'next' for anything else. */
+const visits: Record<string, Visit[]> = { api: [{ time: '2025-05-06T07:08:09.010Z', method: 'GET', path: '/docker/api/', status: 200, remote: '127.0.0.1', user: 'ann' }] };
+
 async function adminOnce(options: Parameters<typeof request>[1], adminOptions: AdminOptions = admin, routes: () => Route[] = table): Promise<Reply> {
   return once((req, res) => {
-    if (serveAdmin(req, res, adminOptions, routes) === undefined) res.end('next');
+    void serveAdmin(req, res, adminOptions, { routes, history: async (name) => visits[name] ?? (name === 'web' ? [] : undefined) }).then((bytes) => {
+      if (bytes === undefined) res.end('next');
+    });
   }, options);
 }
+
+test('admin: a container\'s history at <path>/<name>/history; 404 for names not served', async () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const api = await adminOnce({ path: '/_harpoon/routes/api/history', headers: auth });
+  assert.is(api.status, 200);
+  assert.equal(JSON.parse(api.body), { name: 'api', visits: visits.api });
+  assert.equal(JSON.parse((await adminOnce({ path: '/_harpoon/routes/web/history?limit=0', headers: auth })).body), { name: 'web', visits: [] });
+  assert.is((await adminOnce({ path: '/_harpoon/routes/nope/history', headers: auth })).status, 404);
+  assert.is((await adminOnce({ path: '/_harpoon/routes/%E0%A4%A/history', headers: auth })).status, 404);
+  assert.is((await adminOnce({ path: '/_harpoon/routes/api/history' })).status, 401, 'behind the token too');
+});
 
 test('checkAdminOptions: a token of at least 16 characters', () => {
   checkAdminOptions({ token: 'x'.repeat(16) });

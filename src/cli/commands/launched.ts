@@ -1,5 +1,5 @@
 // harpoon launched [--json]: the containers the launcher manages, with URL, state and last activity.
-import { Launcher, type LaunchedInfo } from '../../index.ts';
+import { Launcher, type LaunchedInfo, type Visit } from '../../index.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { parseKeyValues } from './key-values.ts';
 
@@ -17,8 +17,20 @@ export function launchedTable(rows: LaunchedInfo[], now = Date.now()): string {
   return table.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('   ')).join('\n') + '\n';
 }
 
-export async function launched(flags: GlobalFlags & { json?: boolean; label: string[] }): Promise<number> {
+/** `--history NAME`: one line a visit, oldest first. */
+export function historyTable(visits: Visit[]): string {
+  const table = [['TIME', 'METHOD', 'PATH', 'STATUS', 'REMOTE', 'USER'], ...visits.map((v) => [v.time, v.websocket ? `${v.method} (ws)` : v.method, v.path, String(v.status), v.remote, v.user ?? '-'])];
+  const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
+  return table.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('   ')).join('\n') + '\n';
+}
+
+export async function launched(flags: GlobalFlags & { json?: boolean; label: string[]; history?: string }): Promise<number> {
   const client = await connect(flags);
+  if (flags.history !== undefined) {
+    const visits = await new Launcher(client, { reap: false }).history(flags.history);
+    process.stdout.write(flags.json ? `${JSON.stringify(visits, null, 2)}\n` : historyTable(visits));
+    return 0;
+  }
   const rows = (await new Launcher(client, { reap: false }).list(parseKeyValues(flags.label, '--label'))).sort((a, b) => a.name.localeCompare(b.name));
   if (flags.json) {
     const out = rows.map((r) => ({ id: r.id, name: r.name, url: r.url ?? null, state: r.state, image: r.image, lastActivity: r.lastActivity.toISOString(), memoryReservationMb: r.memoryReservationMb ?? null, labels: r.labels }));
