@@ -1,5 +1,5 @@
-// The commands a unit gets without writing them (FORMAT.md, "Derived commands"), computed from
-// its start unit when units/<unit>/<command>.yaml does not exist. "Start order" is the order the
+// The commands a unit gets without writing them (docs/units-format.md, "Derived commands"),
+// computed from its start unit when units/<unit>/<command>.yaml does not exist. "Start order" is the order the
 // containers are started in: dependencies first, otherwise as start.yaml's orders first name them,
 // then as the composition lists them. Generated orders point at the container's definition in
 // the start file, so --dry-run can say where each one comes from.
