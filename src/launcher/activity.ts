@@ -7,6 +7,7 @@ import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** Where launched containers' last activity is recorded and read. */
 export interface ActivityStore {
   /** Record activity for a container (by id) now, or at `at`. */
   touch(containerId: string, at?: Date): Promise<void>;
@@ -24,6 +25,7 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const ID = /^[0-9a-f]{12,64}$/;
 
+/** The activity record as one empty file per container, its mtime the last activity; shared between processes. */
 export class FileActivityStore implements ActivityStore {
   readonly dir: string;
   /** Touches closer together than this are skipped: the proxy may call on every request. */
