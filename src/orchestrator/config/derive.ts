@@ -8,9 +8,12 @@ import type { ContainerSpec, Order, OrderArgs, OrderCommand, Source, Unit } from
 import { DEFAULT_BACKUP_DIR, DEFAULT_STOP_TIMEOUT } from './orders-schema.ts';
 import { dependenciesOf } from './schema.ts';
 
+/** The commands a unit gets from its start.yaml without writing them. */
 export const DERIVED_COMMANDS = ['build', 'create', 'stop', 'cleanup', 'purge', 'backup', 'restore', 'restart', 'test'] as const;
+/** One of DERIVED_COMMANDS. */
 export type DerivedCommand = (typeof DERIVED_COMMANDS)[number];
 
+/** Whether a command can be derived from a unit's start.yaml. */
 export function isDerivable(command: string): command is DerivedCommand {
   return (DERIVED_COMMANDS as readonly string[]).includes(command);
 }
