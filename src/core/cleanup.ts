@@ -4,6 +4,7 @@
 import type { Engine } from './engine.ts';
 import { imageLabels, labelFilters, managedLabels, type Labels } from './labels.ts';
 
+/** What carries harpoon's labels on an engine: containers, images, volumes and networks. */
 export interface ManagedResources {
   containers: Array<{ id: string; name: string; image: string; state: string }>;
   images: Array<{ id: string; tags: string[]; created: number }>;
@@ -11,6 +12,7 @@ export interface ManagedResources {
   networks: Array<{ id: string; name: string }>;
 }
 
+/** Everything on the engine carrying harpoon's labels (and these labels, if given). */
 export async function listManaged(engine: Engine, labels: Labels = {}): Promise<ManagedResources> {
   const filters = JSON.stringify({ label: labelFilters(managedLabels(labels)) });
   const imageFilters = JSON.stringify({ label: labelFilters(imageLabels(labels)) });

@@ -50,6 +50,7 @@ export interface EngineInfo {
   [field: string]: unknown;
 }
 
+/** The engine's version, as `docker version` reports the server's. */
 export interface EngineVersion {
   Version: string;
   ApiVersion: string;
@@ -59,6 +60,7 @@ export interface EngineVersion {
   [field: string]: unknown;
 }
 
+/** A client for one Docker engine: connect, build, run, containers, volumes, networks, images, cleanup. */
 export class Harpoon {
   readonly engine: Engine;
 
@@ -89,10 +91,12 @@ export class Harpoon {
     return this.engine.describe();
   }
 
+  /** The engine's information, as `docker info` reports it. */
   info(): Promise<EngineInfo> {
     return this.engine.call((d) => d.info() as Promise<EngineInfo>, { action: 'Reading engine info' });
   }
 
+  /** The engine's version, as `docker version` reports the server's. */
   version(): Promise<EngineVersion> {
     return this.engine.call(async (d) => (await d.version()) as unknown as EngineVersion, { action: 'Reading engine version' });
   }
@@ -102,6 +106,7 @@ export class Harpoon {
     return buildImage(this.engine, options);
   }
 
+  /** Create a container (not started); returns its handle. */
   createContainer(options: ContainerOptions): Promise<Container> {
     return createContainer(this.engine, options);
   }
@@ -138,6 +143,7 @@ export class Harpoon {
     return createVolume(this.engine, options);
   }
 
+  /** A volume by name (ResourceNotFoundError if there is none); its labels tell whether it is harpoon's. */
   inspectVolume(name: string): Promise<VolumeInfo> {
     return inspectVolume(this.engine, name);
   }
@@ -152,6 +158,7 @@ export class Harpoon {
     return createNetwork(this.engine, options);
   }
 
+  /** A network by name (ResourceNotFoundError if there is none); its labels tell whether it is harpoon's. */
   inspectNetwork(name: string): Promise<NetworkInfo> {
     return inspectNetwork(this.engine, name);
   }
@@ -161,6 +168,7 @@ export class Harpoon {
     return removeNetwork(this.engine, name, options);
   }
 
+  /** Whether the engine has this image (a name or id). */
   async imageExists(ref: string): Promise<boolean> {
     try {
       await this.inspectImage(ref);
@@ -171,10 +179,12 @@ export class Harpoon {
     }
   }
 
+  /** The engine's full description of an image; ImageNotFoundError if there is none. */
   inspectImage(ref: string): Promise<Docker.ImageInspectInfo> {
     return this.engine.call((d) => d.getImage(ref).inspect(), { image: ref, action: 'Inspecting the image' });
   }
 
+  /** Remove an image (`docker rmi`; with `force`, even if it is in use). */
   async removeImage(ref: string, options: { force?: boolean } = {}): Promise<void> {
     await this.engine.call((d) => d.getImage(ref).remove({ force: Boolean(options.force) }), { image: ref, action: 'Removing the image' });
   }

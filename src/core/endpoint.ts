@@ -7,8 +7,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from './errors.ts';
 
+/** The engine's socket when nothing else says where it is. */
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
+/** TLS certificates for a tcp:// engine, and whether to verify the engine's. */
 export interface TlsMaterial {
   ca?: Buffer;
   cert?: Buffer;
@@ -17,11 +19,13 @@ export interface TlsMaterial {
   verify: boolean;
 }
 
+/** Where an engine is (unix socket, tcp with optional TLS, or ssh), and what chose it (`source`). */
 export type Endpoint =
   | { kind: 'unix'; url: string; socketPath: string; source: string }
   | { kind: 'tcp'; url: string; host: string; port: number; tls?: TlsMaterial; source: string }
   | { kind: 'ssh'; url: string; host: string; port: number; username?: string; source: string };
 
+/** An explicit engine: a host URL or a docker context name, which win over the environment. */
 export interface EndpointOptions {
   /** An engine URL (unix://, tcp://, ssh://): wins over everything. */
   host?: string;
@@ -31,12 +35,15 @@ export interface EndpointOptions {
   tls?: TlsMaterial;
 }
 
+/** What endpoint resolution reads: the environment, the home directory, and files. */
 export interface ResolveEnv {
   env: Record<string, string | undefined>;
   home: string;
+  /** Read a file, or undefined when it cannot be read. */
   readFile: (path: string) => Buffer | undefined;
 }
 
+/** The process's own environment, home directory and files, for resolveEndpoint. */
 export function systemResolveEnv(): ResolveEnv {
   return {
     env: process.env,
@@ -56,6 +63,7 @@ export function systemResolveEnvFor(env: Record<string, string | undefined>): Re
   return { ...systemResolveEnv(), env };
 }
 
+/** Find the engine as the docker CLI does: options, DOCKER_HOST, DOCKER_CONTEXT, config.json, the default socket. */
 export function resolveEndpoint(options: EndpointOptions = {}, sys: ResolveEnv = systemResolveEnv()): Endpoint {
   const { env } = sys;
   const configDir = env.DOCKER_CONFIG || join(sys.home, '.docker');

@@ -11,6 +11,7 @@ import { engineMessage, rawRequest, rawStreamRequest, rawUpgrade, readBody, type
 /** The newest Engine API version this library speaks. */
 export const CLIENT_API_VERSION = '1.47';
 
+/** How to connect: an explicit host or context, an API version cap, an abort signal. */
 export interface ConnectOptions extends EndpointOptions {
   /** Cap the API version (default CLIENT_API_VERSION); the lower of this and the engine's is used. */
   apiVersion?: string;
@@ -25,6 +26,7 @@ export function compareVersions(a: string, b: string): number {
   return a1 - b1 || a2 - b2;
 }
 
+/** One connection to an engine: its endpoint, the negotiated API version, and dockerode on both. */
 export class Engine {
   readonly endpoint: Endpoint;
   readonly apiVersion: string;
@@ -54,6 +56,7 @@ export class Engine {
     return new Engine(endpoint, compareVersions(engineVersion, ours) < 0 ? engineVersion : ours);
   }
 
+  /** The endpoint, why it was chosen, and the API version, in one line. */
   describe(): string {
     return `${describeEndpoint(this.endpoint)}; API ${this.apiVersion}`;
   }

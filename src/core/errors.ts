@@ -2,6 +2,7 @@
 // so callers can branch on `err.code` (or `instanceof`) instead of parsing messages.
 import type { Endpoint } from './endpoint.ts';
 
+/** The stable codes of HarpoonError, one per kind of failure. */
 export type HarpoonErrorCode =
   | 'ENGINE_UNREACHABLE'
   | 'ENGINE_ERROR'
@@ -33,6 +34,7 @@ export type HarpoonErrorCode =
   | 'RESOURCE_NOT_FOUND'
   | 'FOREIGN_RESOURCE';
 
+/** The base of every error harpoon throws, with a stable `code` to branch on. */
 export class HarpoonError extends Error {
   readonly code: HarpoonErrorCode;
   constructor(code: HarpoonErrorCode, message: string, options?: { cause?: unknown }) {
@@ -66,6 +68,7 @@ export class EngineError extends HarpoonError {
   }
 }
 
+/** The engine has no image of this name or id. */
 export class ImageNotFoundError extends HarpoonError {
   readonly image: string;
   constructor(image: string, detail?: string) {
@@ -74,6 +77,7 @@ export class ImageNotFoundError extends HarpoonError {
   }
 }
 
+/** No container has this id or name. */
 export class ContainerNotFoundError extends HarpoonError {
   readonly container: string;
   constructor(container: string) {
@@ -82,6 +86,7 @@ export class ContainerNotFoundError extends HarpoonError {
   }
 }
 
+/** The container name is already in use. */
 export class NameConflictError extends HarpoonError {
   readonly containerName: string;
   constructor(containerName: string, detail: string) {
@@ -90,6 +95,7 @@ export class NameConflictError extends HarpoonError {
   }
 }
 
+/** One Dockerfile step as the engine counts them ("Step 2/5 : RUN make"). */
 export interface BuildStep {
   /** 1-based step number, as the engine counts them ("Step 2/5"). */
   number: number;
@@ -97,6 +103,7 @@ export interface BuildStep {
   instruction: string;
 }
 
+/** A build failed: the failing step or Dockerfile line, the engine's message, and the log. */
 export class BuildError extends HarpoonError {
   /** The step that failed, when the engine got as far as running steps. */
   readonly step: BuildStep | undefined;
@@ -145,18 +152,21 @@ export class CommandNotExecutableError extends HarpoonError {
   }
 }
 
+/** An operation did not finish within its time limit. */
 export class TimeoutError extends HarpoonError {
   constructor(what: string, ms: number) {
     super('TIMEOUT', `${what} did not finish within ${ms} ms.`);
   }
 }
 
+/** An operation was stopped by its AbortSignal. */
 export class AbortedError extends HarpoonError {
   constructor(what: string, reason?: unknown) {
     super('ABORTED', `${what} was aborted${reason instanceof Error ? `: ${reason.message}` : ''}.`, { cause: reason });
   }
 }
 
+/** An argument is invalid; `field` names it. */
 export class InvalidInputError extends HarpoonError {
   readonly field: string;
   constructor(field: string, message: string) {

@@ -5,10 +5,14 @@
 // their own, IMAGE_LABEL (harpoon.image=true), and never MANAGED_LABEL: the engine copies an
 // image's labels into every container made from it, by any tool, and a container that the
 // docker CLI made from a harpoon-built image is not harpoon's.
+/** The label key of every container, volume and network harpoon creates (`harpoon=true`). */
 export const MANAGED_LABEL = 'harpoon';
+/** The value of MANAGED_LABEL and IMAGE_LABEL. */
 export const MANAGED_VALUE = 'true';
+/** The label key of every image harpoon builds (`harpoon.image=true`). */
 export const IMAGE_LABEL = 'harpoon.image';
 
+/** Docker labels: key to value. */
 export type Labels = Record<string, string>;
 
 /** Labels for a container, volume or network harpoon creates. */

@@ -29,6 +29,7 @@ export interface NetworkInfo {
   [field: string]: unknown;
 }
 
+/** A volume to create: name, labels, driver and its options. */
 export interface VolumeOptions {
   name: string;
   /** Labels; the managed `harpoon` label is always added. */
@@ -39,6 +40,7 @@ export interface VolumeOptions {
   signal?: AbortSignal;
 }
 
+/** A network to create: name, labels, internal, driver. */
 export interface NetworkOptions {
   name: string;
   /** Labels; the managed `harpoon` label is always added. */
@@ -60,6 +62,7 @@ async function getJson<T>(engine: Engine, path: string, action: string, signal?:
 
 const notFound = (err: unknown) => err instanceof EngineError && err.statusCode === 404;
 
+/** A volume by name; ResourceNotFoundError if there is none. */
 export async function inspectVolume(engine: Engine, name: string, signal?: AbortSignal): Promise<VolumeInfo> {
   try {
     const info = await getJson<VolumeInfo>(engine, `/volumes/${encodeURIComponent(name)}`, `Inspecting the volume ${name}`, signal);
@@ -128,6 +131,7 @@ async function findNetwork(engine: Engine, name: string, signal?: AbortSignal): 
   return match ? { ...match, Labels: match.Labels ?? {} } : undefined;
 }
 
+/** A network by name; ResourceNotFoundError if there is none. */
 export async function inspectNetwork(engine: Engine, name: string, signal?: AbortSignal): Promise<NetworkInfo> {
   const network = await findNetwork(engine, name, signal);
   if (!network) throw new ResourceNotFoundError('network', name);

@@ -2,6 +2,7 @@
 //   const build = client.build({...});
 //   for await (const event of build) render(event);
 //   const { imageId } = await build;
+/** A long operation that reports progress: await it for the result, or iterate it for events. */
 export class ProgressTask<E, R> implements PromiseLike<R>, AsyncIterable<E> {
   readonly #result: Promise<R>;
   readonly #events: E[] = [];
@@ -27,6 +28,7 @@ export class ProgressTask<E, R> implements PromiseLike<R>, AsyncIterable<E> {
     return this.#result.then(onFulfilled, onRejected);
   }
 
+  /** Handle a failure, as a promise's `catch`. */
   catch<B = never>(onRejected: (reason: unknown) => B | PromiseLike<B>): Promise<R | B> {
     return this.#result.catch(onRejected);
   }

@@ -9,6 +9,7 @@ import { appendFile, mkdir, readFile, rename, rm, stat, utimes, writeFile } from
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** Where launched containers' last activity is recorded and read. */
 export interface ActivityStore {
   /** Record activity for a container (by id) now, or at `at`. */
   touch(containerId: string, at?: Date): Promise<void>;
@@ -44,6 +45,7 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const ID = /^[0-9a-f]{12,64}$/;
 
+/** The activity record as one empty file per container, its mtime the last activity; shared between processes. */
 export class FileActivityStore implements ActivityStore {
   readonly dir: string;
   /** Touches closer together than this are skipped: the proxy may call on every request. */

@@ -4,9 +4,13 @@
 import { MANAGED_LABEL, type Labels } from '../core/labels.ts';
 import { InvalidInputError } from '../core/errors.ts';
 
+/** The label every container the launcher starts carries (`harpoon.launcher=true`); every listing filters on it. */
 export const LAUNCHER_LABEL = 'harpoon.launcher';
+/** The label holding the app's port inside the container. */
 export const PORT_LABEL = 'harpoon.launcher.port';
+/** The label holding a launched container's memory reservation in MB, which eviction sums. */
 export const MEMORY_LABEL = 'harpoon.launcher.mem_reservation_mb';
+/** The label holding a launched container's input mode (file, env, url). */
 export const INPUT_MODE_LABEL = 'harpoon.launcher.input';
 /** The launching process's session: the crash reaper removes containers by this. */
 export const SESSION_LABEL = 'harpoon.launcher.session';

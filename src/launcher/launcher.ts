@@ -15,6 +15,7 @@ import { CheckFailed, describeCheck, runCheck } from './readiness.ts';
 import { SessionReaper } from './reaper.ts';
 import { normalizeSpec, type LaunchSpec, type NormalizedSpec } from './spec.ts';
 
+/** A launcher's options: crash reaping, the activity store, labels for every container, a memory budget. */
 export interface LauncherOptions {
   /**
    * Remove this process's containers when it ends, however it ends (default true). Services
@@ -60,6 +61,7 @@ export interface LaunchedInfo extends Omit<Launched, 'url' | 'hostPort'> {
 
 const LOG_TAIL_LINES = 40;
 
+/** Web-app containers from a spec: launched, waited for, found and removed by name, label, inactivity or memory. */
 export class Launcher {
   readonly client: Harpoon;
   readonly activity: ActivityStore;
@@ -279,11 +281,13 @@ export class Launcher {
     return (await this.activity.history?.(info.Id, limit)) ?? [];
   }
 
+  /** A launched container's logs, by name (`tail`: the last lines only). */
   async logs(name: string, options: { tail?: number } = {}): Promise<Logs> {
     const { container } = await this.#managed(name);
     return container.logs(options);
   }
 
+  /** Stop a launched container, by name; it stays until removed or purged. */
   async stop(name: string, options: { timeoutSeconds?: number } = {}): Promise<void> {
     const { container } = await this.#managed(name);
     await container.stop(options);

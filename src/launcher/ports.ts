@@ -2,11 +2,13 @@
 // IPv6 when publishing on all interfaces); django_docker_engine asserted exactly one and broke.
 import type { Endpoint } from '../core/endpoint.ts';
 
+/** One binding of a published port, as the engine reports it. */
 export interface PortBinding {
   HostIp?: string;
   HostPort?: string;
 }
 
+/** The address a published port is reached on: host IP and port. */
 export interface PublishedPort {
   hostIp: string;
   hostPort: number;

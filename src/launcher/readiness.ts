@@ -8,6 +8,7 @@ import type { Engine } from '../core/engine.ts';
 import { InvalidInputError } from '../core/errors.ts';
 import { followLogLines, httpGet, poll } from '../core/wait.ts';
 
+/** One readiness check of a launch: HTTP, a port listening inside the container, a log line, or healthy. */
 export type ReadyCheck =
   /** An HTTP GET on the published port: `status` (default 200, or "any" for any answer), and `body` if given. */
   | { kind: 'http'; path: string; status?: number | 'any'; body?: RegExp | ((body: string) => boolean) }
@@ -20,9 +21,13 @@ export type ReadyCheck =
 
 /** Builders for readiness checks; pass several (an array) to wait for all of them. */
 export const waitFor = {
+  /** An HTTP GET of `path` on the published port answers `status` (default 200), with a matching `body` if given. */
   http: (path = '/', options: { status?: number | 'any'; body?: RegExp | ((body: string) => boolean) } = {}): ReadyCheck => ({ kind: 'http', path, ...options }),
+  /** A TCP port (default: the container port) listens inside the container. */
   port: (port?: number): ReadyCheck => (port === undefined ? { kind: 'port' } : { kind: 'port', port }),
+  /** A log line matches `pattern`, `times` times (default 1). */
   log: (pattern: RegExp | string, times = 1): ReadyCheck => ({ kind: 'log', pattern: typeof pattern === 'string' ? new RegExp(pattern) : pattern, times }),
+  /** The engine's healthcheck reports healthy. */
   healthy: (): ReadyCheck => ({ kind: 'healthy' }),
 };
 
@@ -31,6 +36,7 @@ export function defaultReadyCheck(): ReadyCheck {
   return waitFor.http('/', { status: 'any' });
 }
 
+/** A check in words, for messages ("HTTP GET /health answering 200"). */
 export function describeCheck(check: ReadyCheck, containerPort: number): string {
   switch (check.kind) {
     case 'http':

@@ -9,10 +9,14 @@ import { InputTooLargeError, INPUT_JSON_ENV_LIMIT } from './errors.ts';
 import { checkCallerLabels } from './labels.ts';
 import { checkReadyChecks, defaultReadyCheck, type ReadyCheck } from './readiness.ts';
 
+/** How the JSON input reaches the app: a file, the INPUT_JSON variable, or a URL in INPUT_JSON_URL. */
 export type InputMode = 'file' | 'env' | 'url';
 
+/** Where the JSON input is written by default (input mode `file`). */
 export const DEFAULT_INPUT_PATH = '/tmp/input.json';
+/** Where extra input files land by default. */
 export const DEFAULT_FILES_DIR = '/tmp/input-files';
+/** How long a launch waits for readiness by default: 60 s. */
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
 
 /** An extra file put into the container before it starts. */
@@ -27,6 +31,7 @@ export interface InputFile {
   mode?: number;
 }
 
+/** A container healthcheck, as a Dockerfile's HEALTHCHECK, with times in milliseconds. */
 export interface HealthcheckSpec {
   /** As in a Dockerfile's HEALTHCHECK: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/"] or ["CMD-SHELL", "..."]. */
   test: string[];
@@ -36,6 +41,7 @@ export interface HealthcheckSpec {
   startPeriodMs?: number;
 }
 
+/** What to launch: image, name, ports, input, files, resources, readiness checks. */
 export interface LaunchSpec {
   image: string;
   /** Container name; default harpoon-<random>. Names are unique per engine. */
@@ -114,6 +120,7 @@ export interface NormalizedSpec {
 // Docker's rule for container names.
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** A fresh container name, `harpoon-<random hex>`. */
 export function generateName(): string {
   return `harpoon-${randomBytes(4).toString('hex')}`;
 }
@@ -153,6 +160,7 @@ function inputBytes(spec: LaunchSpec): Buffer | undefined {
   return Buffer.from(text, 'utf8');
 }
 
+/** Check a LaunchSpec and fill in its defaults; InvalidInputError names a bad field. */
 export function normalizeSpec(spec: LaunchSpec): NormalizedSpec {
   if (!spec || typeof spec.image !== 'string' || !spec.image) throw new InvalidInputError('image', 'an image name or id is required');
   const name = spec.name ?? generateName();

@@ -1,4 +1,4 @@
-// The orchestrator: YAML units of containers with orders. See FORMAT.md and the README.
+// The orchestrator: YAML units of containers with orders. See docs/units-format.md and docs/orchestrator.md.
 export * from './model.ts';
 export { openUnit, explainUnit, runUnit, type UnitOptions, type LoadedUnit, type RunUnitOptions } from './units.ts';
 export { runPlan, UnitRunError, type RunEvent, type RunResult as UnitRunResult, type StepResult, type RunPlanOptions } from './run.ts';

@@ -32,6 +32,7 @@ export interface VolumeSpec {
   kind: 'volume' | 'bind';
 }
 
+/** A published port: host address (127.0.0.1 unless written), host port, container port, protocol. */
 export interface PortSpec {
   /** Host address; 127.0.0.1 unless written. */
   hostIp: string;
@@ -82,6 +83,7 @@ export interface StartupSpec {
   timeoutSeconds: number;
 }
 
+/** A check that a running container answers HTTP with a status (and a body). */
 export interface DaemonCheck {
   kind: 'daemon';
   name: string;
@@ -96,6 +98,7 @@ export interface DaemonCheck {
   source: Source;
 }
 
+/** A check that a container runs to an exit code (and prints a matching log). */
 export interface JobCheck {
   kind: 'job';
   name: string;
@@ -106,8 +109,10 @@ export interface JobCheck {
   source: Source;
 }
 
+/** A check of a container: a daemon (HTTP) check or a job (exit code) check. */
 export type Check = DaemonCheck | JobCheck;
 
+/** One container of a unit, as written: build, creation, startup, checks, ordering. */
 export interface ContainerSpec {
   /** The name in the unit file. */
   name: string;
@@ -127,8 +132,10 @@ export interface ContainerSpec {
   importedFrom?: string;
 }
 
+/** Where an execute order runs: in the running container, a temporary one, a file-system helper, or the host. */
 export type ExecuteType = 'file_system' | 'temporary' | 'in_running' | 'host';
 
+/** The orders a unit file may give: build, create, start, stop, backup, restore, remove, execute, … */
 export type OrderCommand =
   | 'build'
   | 'create'
@@ -156,6 +163,7 @@ export interface Order {
   source: Source;
 }
 
+/** An order's arguments, by order (see docs/units-format.md). */
 export interface OrderArgs {
   // build
   noCache?: boolean;
@@ -195,6 +203,7 @@ export interface OrderArgs {
   check?: string;
 }
 
+/** A loaded unit command: its containers and orders, and where it came from. */
 export interface Unit {
   name: string;
   /** The command file it came from, e.g. units/web/start.yaml, or the start file for a derived one. */
@@ -218,5 +227,7 @@ export interface Substitution {
 
 /** The labels every orchestrated container, volume and network carries (with harpoon=true). */
 export const UNIT_LABEL = 'harpoon.unit';
+/** The label holding a container's name in its unit file. */
 export const UNIT_CONTAINER_LABEL = 'harpoon.unit.container';
+/** The label holding a container's config hash, which decides whether it is recreated. */
 export const CONFIG_HASH_LABEL = 'harpoon.unit.config-hash';

@@ -10,6 +10,7 @@ import { OrderError } from './errors.ts';
 import { ORDERS } from './orders/index.ts';
 import type { Plan, Step } from './plan/plan.ts';
 
+/** Progress of a run: a step started, printed, done, failed or not run, or a check's result. */
 export type RunEvent =
   | { type: 'step-start'; step: Step }
   | { type: 'step-output'; step: Step; text: string }
@@ -18,6 +19,7 @@ export type RunEvent =
   | { type: 'step-not-run'; step: Step; because: string }
   | { type: 'check'; step: Step; result: CheckResult };
 
+/** How one step ended: done (with its outcome), failed (with its error), or not run. */
 export interface StepResult {
   step: number;
   status: 'done' | 'failed' | 'not-run';
@@ -26,15 +28,18 @@ export interface StepResult {
   ms?: number;
 }
 
+/** What a run did: each step's result, and every check's. */
 export interface RunResult {
   steps: StepResult[];
   checks: CheckResult[];
 }
 
+/** How to run a plan: the client, the config directory, an abort signal, events, interactivity. */
 export interface RunPlanOptions {
   client: Harpoon;
   confDir: string;
   signal?: AbortSignal;
+  /** Called with every event of the run. */
   onEvent?: (event: RunEvent) => void;
   /** A terminal is there for interactive execute orders (default: stdin and stdout are TTYs). */
   interactive?: boolean;
@@ -51,6 +56,7 @@ export class UnitRunError extends OrderError {
   }
 }
 
+/** Carry out a plan, independent steps side by side; the first failure stops it with a UnitRunError. */
 export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunResult> {
   const emit = options.onEvent ?? (() => {});
   const controller = new AbortController();

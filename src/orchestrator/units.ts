@@ -9,6 +9,7 @@ import { planRun, type Plan } from './plan/plan.ts';
 import { parseTarget } from './plan/target.ts';
 import { runPlan, type RunEvent, type RunResult } from './run.ts';
 
+/** Where a unit comes from: the config directory, the environment file, variable values. */
 export interface UnitOptions {
   /** The config directory; default $HARPOON_CONF, ~/.harpoon, /etc/harpoon. */
   confDir?: string;
@@ -20,6 +21,7 @@ export interface UnitOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A unit opened for a run: its config directory (and why), the unit, its variables, its plan. */
 export interface LoadedUnit {
   confDir: string;
   /** Why this config directory: "-c", "$HARPOON_CONF", "~/.harpoon", "/etc/harpoon". */
@@ -29,6 +31,7 @@ export interface LoadedUnit {
   plan: Plan;
 }
 
+/** Load `UNIT/COMMAND[:variant…]` from a config directory: parsed, validated and planned. */
 export function openUnit(target: string, options: UnitOptions = {}): LoadedUnit {
   const env = options.env ?? process.env;
   const { unit: unitName, command, variants } = parseTarget(target);
@@ -49,8 +52,10 @@ export function explainUnit(client: Harpoon, loaded: LoadedUnit): Promise<Explai
   return explainPlan(client, loaded.plan);
 }
 
+/** openUnit's options, plus events, an abort signal and interactivity for the run. */
 export interface RunUnitOptions extends UnitOptions {
   signal?: AbortSignal;
+  /** Called with every event of the run. */
   onEvent?: (event: RunEvent) => void;
   interactive?: boolean;
 }

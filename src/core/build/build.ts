@@ -8,6 +8,7 @@ import { ProgressTask } from '../task.ts';
 import { createBuildContext, type ContextSpec } from './context.ts';
 import { JsonLinesParser, toBuildEvents, type BuildEvent } from './progress.ts';
 
+/** What to build (the context: lines, files, a directory) and how: tags, build args, labels, target, cache. */
 export interface BuildOptions extends ContextSpec {
   /** Name(s) to tag the image with, e.g. "hello:latest". */
   tags?: string | string[];
@@ -30,6 +31,7 @@ export interface BuildOptions extends ContextSpec {
   signal?: AbortSignal;
 }
 
+/** A finished build: the image id, its tags, and every output line. */
 export interface BuildResult {
   imageId: string;
   tags: string[];
@@ -37,8 +39,10 @@ export interface BuildResult {
   log: string[];
 }
 
+/** A running build: await it for the BuildResult, or iterate it for BuildEvents. */
 export type BuildTask = ProgressTask<BuildEvent, BuildResult>;
 
+/** Build an image on this engine (`client.build` calls it); rejects with BuildError on failure. */
 export function buildImage(engine: Engine, options: BuildOptions): BuildTask {
   return new ProgressTask<BuildEvent, BuildResult>((emit) => runBuild(engine, options, emit), options.onProgress);
 }

@@ -4,8 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { InvalidInputError } from '../errors.ts';
 import type { InMemoryFile } from './context.ts';
 
+/** Where busyboxBase() looks for the host's static busybox by default. */
 export const HOST_BUSYBOX = '/bin/busybox';
 
+/** Dockerfile lines and in-memory files for an image made from nothing but a static busybox. */
 export interface BusyboxBase {
   /** Dockerfile lines; append your own (COPY, ENV, CMD, ...) after them. */
   dockerfile: string[];

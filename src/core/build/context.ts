@@ -14,12 +14,14 @@ export const CONTEXT_MTIME = new Date('2000-01-01T00:00:00Z');
 /** Name of an in-memory Dockerfile sent next to a context directory (kept out of COPY via .dockerignore). */
 export const SIDE_DOCKERFILE = '.harpoon.Dockerfile';
 
+/** A file of the build context held in memory, with its permission bits. */
 export interface InMemoryFile {
   content: string | Buffer;
   /** Permission bits, e.g. 0o755 for a script. Default 0o644. */
   mode?: number;
 }
 
+/** The build context: Dockerfile lines, in-memory files, and/or a directory (with its .dockerignore). */
 export interface ContextSpec {
   /** Dockerfile lines (or one string). Omit to use the context directory's own Dockerfile. */
   dockerfile?: string | string[];
@@ -51,6 +53,7 @@ export function contextPath(field: string, path: string): string {
   return clean;
 }
 
+/** The tar stream the engine builds from, made from a ContextSpec. */
 export function createBuildContext(spec: ContextSpec): BuildContext {
   if (spec.dockerfile === undefined && spec.directory === undefined) {
     throw new InvalidInputError('dockerfile', 'give Dockerfile lines, a context directory with a Dockerfile, or both');

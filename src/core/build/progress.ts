@@ -15,6 +15,7 @@ export interface ProgressMessage {
   errorDetail?: { message?: string; code?: number };
 }
 
+/** One progress event of a build: a step begun, an output line, layer progress, the image, an error. */
 export type BuildEvent =
   /** The builder began a Dockerfile step ("Step 2/5 : RUN make"). */
   | { type: 'step'; step: BuildStep }

@@ -11,6 +11,7 @@ import { InvalidInputError } from '../errors.ts';
 import { IMAGE_LABEL, imageLabels, MANAGED_LABEL, MANAGED_VALUE } from '../labels.ts';
 import { readBody } from '../transport.ts';
 
+/** How to commit a container: the repository and tag, message, author, Dockerfile changes, pause. */
 export interface CommitOptions {
   /** Repository to tag the image with (e.g. "myapp"); untagged without it. */
   repository?: string;
@@ -26,6 +27,7 @@ export interface CommitOptions {
   signal?: AbortSignal;
 }
 
+/** `docker commit`: a new image from a container, labelled as harpoon's; returns the image id. */
 export async function commitContainer(engine: Engine, container: string, options: CommitOptions = {}): Promise<string> {
   if (!container) throw new InvalidInputError('container', 'a container id or name is required');
   if (options.tag && !options.repository) throw new InvalidInputError('tag', 'a tag needs a repository');

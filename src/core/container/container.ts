@@ -7,6 +7,7 @@ import { managedLabels, type Labels } from '../labels.ts';
 import { readBody, readBodyBuffer } from '../transport.ts';
 import { FrameParser } from './demux.ts';
 
+/** How to create a container: image, command, environment, name, TTY, labels, host config. */
 export interface ContainerOptions {
   image: string;
   /** Command (replaces the image's CMD). */
@@ -35,18 +36,21 @@ export interface ContainerOptions {
   signal?: AbortSignal;
 }
 
+/** How a container exited: its exit code, and the engine's error about the wait, if any. */
 export interface ExitStatus {
   exitCode: number;
   /** The engine's own error about the wait, if any. */
   error?: string;
 }
 
+/** What a command run in the container with `exec` returned: exit code and output. */
 export interface ExecResult {
   exitCode: number;
   stdout: string;
   stderr: string;
 }
 
+/** A container's logs, stdout and stderr apart. */
 export interface Logs {
   stdout: string;
   stderr: string;
@@ -98,12 +102,14 @@ export async function createContainer(engine: Engine, options: ContainerOptions)
   return new Container(engine, created.Id, options.name);
 }
 
+/** Options for putting a tar archive into the container's file system. */
 export interface PutArchiveOptions {
   signal?: AbortSignal;
   /** Fail rather than replace a directory with a non-directory (or the reverse). */
   noOverwriteDirNonDir?: boolean;
 }
 
+/** A handle on one container: start, wait, logs, exec, attach, stop, remove, archives… (no I/O until called). */
 export class Container {
   #id: string;
   #name: string | undefined;
@@ -128,10 +134,12 @@ export class Container {
     return { container: this.name ?? this.id, action };
   }
 
+  /** The engine's full description of the container (`docker inspect`). */
   inspect(): Promise<Docker.ContainerInspectInfo> {
     return this.#engine.call((d) => d.getContainer(this.id).inspect(), this.#ctx('Inspecting the container'));
   }
 
+  /** Start the container. */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     const res = await this.#engine.request(
       { method: 'POST', path: `/containers/${this.id}/start`, ...(options.signal ? { signal: options.signal } : {}) },
@@ -167,6 +175,7 @@ export class Container {
     return (await (await this.registerWait('not-running', options)).exit).exitCode;
   }
 
+  /** Stop the container (SIGTERM, then SIGKILL after `timeoutSeconds`); already stopped is fine. */
   async stop(options: { timeoutSeconds?: number } = {}): Promise<void> {
     await this.#engine.call((d) => d.getContainer(this.id).stop(options.timeoutSeconds !== undefined ? { t: options.timeoutSeconds } : {}), this.#ctx('Stopping the container')).catch((err) => {
       // 304: already stopped.
@@ -174,6 +183,7 @@ export class Container {
     });
   }
 
+  /** Send the container a signal (default SIGKILL). */
   async kill(signal = 'SIGKILL'): Promise<void> {
     await this.#engine.call((d) => d.getContainer(this.id).kill({ signal }), this.#ctx('Killing the container'));
   }
@@ -188,10 +198,12 @@ export class Container {
     }
   }
 
+  /** Freeze every process of the container (`docker pause`). */
   async pause(): Promise<void> {
     await this.#engine.call((d) => d.getContainer(this.id).pause(), this.#ctx('Pausing the container'));
   }
 
+  /** Resume a paused container. */
   async unpause(): Promise<void> {
     await this.#engine.call((d) => d.getContainer(this.id).unpause(), this.#ctx('Unpausing the container'));
   }
@@ -251,6 +263,7 @@ export class Container {
     }
   }
 
+  /** Set the size of the container's TTY. */
   async resize(size: { rows: number; cols: number }): Promise<void> {
     const res = await this.#engine.request({ method: 'POST', path: `/containers/${this.id}/resize?h=${size.rows}&w=${size.cols}` }, this.#ctx('Resizing the TTY'));
     res.resume();

@@ -17,6 +17,7 @@ const HEADER = 8;
 export class FrameParser {
   #buffer: Buffer = Buffer.alloc(0);
 
+  /** Feed one chunk; returns the frames it completes. */
   push(chunk: Buffer): Frame[] {
     this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
     const frames: Frame[] = [];

@@ -11,8 +11,10 @@ import { demux } from './demux.ts';
 import { DEFAULT_DETACH_KEYS, DetachFilter, parseDetachKeys } from './detach.ts';
 import { LocalTerminal, type TerminalSize } from './terminal.ts';
 
+/** Where a run's output goes: a stream, this process's ('inherit'), captured, or dropped. */
 export type OutputTarget = Writable | 'inherit' | 'capture' | 'ignore';
 
+/** A `docker run`: the container's options plus input, output, terminal, removal, exit handling, timeout. */
 export interface RunOptions extends ContainerOptions {
   /** Remove the container on every way out (default true, like `docker run --rm`). */
   remove?: boolean;
@@ -39,6 +41,7 @@ export interface RunOptions extends ContainerOptions {
   onStart?: (container: Container) => void;
 }
 
+/** How a run ended: the container id, its exit code, captured output, and whether the user detached. */
 export interface RunResult {
   containerId: string;
   exitCode: number;
@@ -94,6 +97,7 @@ async function resizeWithRetry(container: Container, size: TerminalSize): Promis
   }
 }
 
+/** `docker run`: create, attach, start, wait, remove (`client.run` calls it). */
 export async function runContainer(engine: Engine, options: RunOptions): Promise<RunResult> {
   const remove = options.remove ?? true;
   const tty = Boolean(options.tty);

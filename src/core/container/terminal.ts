@@ -2,11 +2,13 @@
 // way out, and its size for the container's TTY.
 import type { ReadStream, WriteStream } from 'node:tty';
 
+/** A terminal size in rows and columns. */
 export interface TerminalSize {
   rows: number;
   cols: number;
 }
 
+/** The local terminal of an interactive run: raw mode in, its mode back on every way out, its size. */
 export class LocalTerminal {
   readonly input: ReadStream;
   readonly output: WriteStream;
@@ -38,6 +40,7 @@ export class LocalTerminal {
     process.removeListener('exit', this.restore);
   };
 
+  /** The terminal's size, or undefined when the output is not a terminal. */
   size(): TerminalSize | undefined {
     const { rows, columns } = this.output;
     return rows && columns ? { rows, cols: columns } : undefined;

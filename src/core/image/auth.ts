@@ -16,6 +16,7 @@ import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY, normalizeRegistry } from './reference.
 
 export const MASK = '****';
 
+/** The fields of registry credentials: registry, user, password or identity token, and their source. */
 export interface CredentialFields {
   username?: string | undefined;
   password?: string | undefined;
@@ -27,6 +28,7 @@ export interface CredentialFields {
   source?: string;
 }
 
+/** Credentials for one registry that never show their secret (not in strings, JSON or inspect). */
 export class RegistryCredentials {
   readonly username: string | undefined;
   readonly registry: string;
@@ -60,14 +62,17 @@ export class RegistryCredentials {
     return out;
   }
 
+  /** The registry, the user and the source, never the secret. */
   toString(): string {
     return `credentials for ${this.registry}${this.username ? ` (user ${this.username})` : ''} from ${this.source}`;
   }
 
+  /** The credentials as JSON, the password masked. */
   toJSON(): object {
     return { registry: this.registry, username: this.username, source: this.source, password: MASK };
   }
 
+  /** What util.inspect shows: everything but the secret. */
   [inspect.custom](): string {
     return `RegistryCredentials { registry: '${this.registry}', username: ${this.username === undefined ? 'undefined' : `'${this.username}'`}, source: '${this.source}', password: '${MASK}' }`;
   }
@@ -84,6 +89,7 @@ export interface HelperAnswer {
   Secret?: string;
 }
 
+/** Where registryCredentials() looks: the environment, the docker config directory, a helper runner. */
 export interface CredentialLookup {
   /** Environment to read DOCKER_CONFIG, HOME, PATH and HARPOON_REGISTRY_* from (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -99,10 +105,12 @@ interface DockerConfig {
   credHelpers?: Record<string, string>;
 }
 
+/** The docker config directory: $DOCKER_CONFIG, else ~/.docker. */
 export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
 }
 
+/** The `source` of credentials taken from HARPOON_REGISTRY_USER and HARPOON_REGISTRY_PASSWORD. */
 export const ENV_CREDENTIALS_SOURCE = 'HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD';
 
 /**

@@ -10,6 +10,7 @@ import { AbortedError, throwIfAborted } from '../errors.ts';
 import { ProgressTask } from '../task.ts';
 import { LoadError } from './errors.ts';
 
+/** One progress event of `docker load`: layer progress, an image loaded, output, an error. */
 export type LoadEvent =
   /** The engine registering one layer of the archive (bytes of that layer). */
   | { type: 'progress'; id: string | undefined; status: string; current: number | undefined; total: number | undefined }
@@ -20,23 +21,28 @@ export type LoadEvent =
   /** The engine refused the archive; the task rejects with a LoadError right after. */
   | { type: 'error'; message: string };
 
+/** One image a load brought in: its id and names. */
 export interface LoadedImage {
   id: string;
   /** The names the archive gave it (none for an archive saved by id). */
   tags: string[];
 }
 
+/** What a load brought in: the images, and every output line. */
 export interface LoadResult {
   images: LoadedImage[];
   /** Every line of output. */
   log: string[];
 }
 
+/** Options of `docker load`: a progress callback and an abort signal. */
 export interface LoadOptions {
+  /** Called with every progress event (the task is also async-iterable). */
   onProgress?: (event: LoadEvent) => void;
   signal?: AbortSignal;
 }
 
+/** A running load: await it for the LoadResult, or iterate it for LoadEvents. */
 export type LoadTask = ProgressTask<LoadEvent, LoadResult>;
 
 /** Load an image archive (a tar stream, e.g. from saveImages, or a Buffer); await it for the images loaded. */

@@ -11,6 +11,7 @@ import { encodeRegistryAuth, registryCredentials, type CredentialLookup, type Re
 import { PushError, RegistryAuthError } from './errors.ts';
 import { parseReference, refPath } from './reference.ts';
 
+/** One progress event of `docker push`: a status line, layer progress, the digest, an error. */
 export type PushEvent =
   /** A line about the whole push ("The push refers to repository [...]"). */
   | { type: 'status'; text: string }
@@ -21,6 +22,7 @@ export type PushEvent =
   /** The engine reported a failure; the task rejects with a typed error right after. */
   | { type: 'error'; message: string };
 
+/** Options of `docker push`: credentials (or where to find them), progress, an abort signal. */
 export interface PushOptions {
   /**
    * Credentials to send. Left out: found for the image's registry by registryCredentials
@@ -29,10 +31,12 @@ export interface PushOptions {
   credentials?: RegistryCredentials | null;
   /** Where to look for credentials when `credentials` is left out. */
   credentialLookup?: CredentialLookup;
+  /** Called with every progress event (the task is also async-iterable). */
   onProgress?: (event: PushEvent) => void;
   signal?: AbortSignal;
 }
 
+/** A finished push: the repository, tag, manifest digest and size, and where credentials came from. */
 export interface PushResult {
   /** The repository pushed, e.g. "127.0.0.1:5000/app". */
   repository: string;
@@ -47,6 +51,7 @@ export interface PushResult {
   credentialsSource: string | undefined;
 }
 
+/** A running push: await it for the PushResult, or iterate it for PushEvents. */
 export type PushTask = ProgressTask<PushEvent, PushResult>;
 
 /** Push `ref` ("[registry/]repo[:tag]", tag "latest" if left out); await it for the digest, or iterate it for progress. */

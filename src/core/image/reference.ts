@@ -3,10 +3,12 @@
 // or is "localhost"); otherwise the image lives on Docker Hub.
 import { InvalidInputError } from '../errors.ts';
 
+/** Docker Hub's registry host, for references without one. */
 export const DOCKER_HUB = 'docker.io';
 /** The key Docker Hub's credentials are stored under (docker config, credential helpers). */
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 
+/** An image reference taken apart: registry, repository, tag, digest. */
 export interface ImageReference {
   /** The registry host ("127.0.0.1:5000", "ghcr.io"), or "docker.io". */
   registry: string;
@@ -20,6 +22,7 @@ export interface ImageReference {
 // rejected before it reaches a URL.
 const ALLOWED = /^[A-Za-z0-9._\-/:@+]+$/;
 
+/** Take `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]` apart as the docker CLI does; `field` names it in errors. */
 export function parseReference(ref: string, field = 'image'): ImageReference {
   if (!ref || !ALLOWED.test(ref)) throw new InvalidInputError(field, `"${ref}" is not an image reference ([REGISTRY/]NAME[:TAG][@DIGEST])`);
   let rest = ref;

@@ -6,6 +6,7 @@ import type { Engine } from '../engine.ts';
 import { InvalidInputError } from '../errors.ts';
 import { parseReference } from './reference.ts';
 
+/** Options of `docker save`: an abort signal. */
 export interface SaveOptions {
   /** Aborting destroys the stream (an AbortError on it), or rejects if it has not begun. */
   signal?: AbortSignal;

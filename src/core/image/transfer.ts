@@ -16,6 +16,7 @@ import { parseReference } from './reference.ts';
 import { saveImages } from './save.ts';
 import { tagImage } from './tag.ts';
 
+/** One progress event of a transfer: start, skipped, bytes moved, the destination's load, tagged, verified. */
 export type TransferEvent =
   /** Bytes are about to flow; `total` is the image's size on the source, an estimate of the archive's. */
   | { type: 'start'; imageId: string; total: number }
@@ -30,7 +31,9 @@ export type TransferEvent =
   /** The image on the destination has the source's id. */
   | { type: 'verified'; imageId: string };
 
+/** Options of a transfer: progress callback and interval, an abort signal. */
 export interface TransferOptions {
+  /** Called with every progress event (the task is also async-iterable). */
   onProgress?: (event: TransferEvent) => void;
   /** Aborting stops both requests; the destination then loads nothing (it unpacks the whole archive first). */
   signal?: AbortSignal;
@@ -38,6 +41,7 @@ export interface TransferOptions {
   progressInterval?: number;
 }
 
+/** A finished transfer: the image id, whether anything was sent, bytes, names added, duration. */
 export interface TransferResult {
   ref: string;
   imageId: string;
@@ -50,6 +54,7 @@ export interface TransferResult {
   durationMs: number;
 }
 
+/** A running transfer: await it for the TransferResult, or iterate it for TransferEvents. */
 export type TransferTask = ProgressTask<TransferEvent, TransferResult>;
 
 /** Copy `ref` (a name or id) from one engine to another; await it, or iterate it for progress. */

@@ -50,6 +50,7 @@ export function hashInput(unit: Unit, spec: ContainerSpec): unknown {
   });
 }
 
+/** The hash of a container's normalized creation options, stored as its `harpoon.unit.config-hash` label. */
 export function configHash(unit: Unit, spec: ContainerSpec): string {
   const digest = createHash('sha256').update(JSON.stringify(hashInput(unit, spec) ?? {})).digest('hex');
   return `${HASH_VERSION}-${digest.slice(0, 16)}`;

@@ -13,8 +13,10 @@ import { AbortedError, throwIfAborted } from '../../core/errors.ts';
 import { BackupError } from './errors.ts';
 import { normalizePaths, repack, toStored } from './tar.ts';
 
+/** Progress of a backup or restore: a path begun, or bytes moved. */
 export type BackupEvent = { type: 'path'; path: string } | { type: 'bytes'; bytes: number };
 
+/** A backup: the archive to write, the paths (default: the container's mounts), pausing, progress. */
 export interface BackupOptions {
   /** The archive to write (its directory is created); the manifest goes to `<file>.manifest.json`. */
   file: string;
@@ -23,6 +25,7 @@ export interface BackupOptions {
   /** Pause a running container while it is read (default true); it is unpaused on every way out. */
   pause?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /** Called with every progress event. */
   onProgress?: ((event: BackupEvent) => void) | undefined;
 }
 
@@ -45,6 +48,7 @@ export interface BackupManifest {
   files: Record<string, string>;
 }
 
+/** A finished backup: the archive and manifest files, the archive's size, the files archived. */
 export interface BackupResult {
   file: string;
   manifest: string;
@@ -54,8 +58,10 @@ export interface BackupResult {
   files: number;
 }
 
+/** The manifest written beside an archive: `<file>.manifest.json`. */
 export const manifestPath = (file: string) => `${file}.manifest.json`;
 
+/** A container's volumes (or given paths) into one tar file on this machine, with a sha256 manifest. */
 export async function backupContainer(client: Harpoon, container: string, options: BackupOptions): Promise<BackupResult> {
   const file = resolve(options.file);
   const info = await client.container(container).inspect();

@@ -16,6 +16,7 @@ import { manifestPath, type BackupEvent, type BackupManifest } from './backup.ts
 import { BackupError } from './errors.ts';
 import { fromStored, normalizePaths, repack } from './tar.ts';
 
+/** A restore: the archive (its manifest beside it), merge or empty first, helper labels, progress. */
 export interface RestoreOptions {
   /** The archive written by backupContainer (its manifest beside it). */
   file: string;
@@ -24,9 +25,11 @@ export interface RestoreOptions {
   /** Labels for the temporary helper container (a stopped target is emptied through one); harpoon's is always added. */
   labels?: Labels | undefined;
   signal?: AbortSignal | undefined;
+  /** Called with every progress event. */
   onProgress?: ((event: BackupEvent) => void) | undefined;
 }
 
+/** A finished restore: the paths and the number of files written. */
 export interface RestoreResult {
   paths: string[];
   /** Regular files written. */
@@ -36,6 +39,7 @@ export interface RestoreResult {
 /** Empties each directory argument, keeping the directory; a missing path or a file is left alone. */
 const EMPTY_SCRIPT = 'for p; do if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" -mindepth 1 -maxdepth 1 -exec rm -rf {} + || exit 1; fi; done';
 
+/** A backup archive back into a container's paths, checked against its manifest before anything is touched. */
 export async function restoreContainer(client: Harpoon, container: string, options: RestoreOptions): Promise<RestoreResult> {
   const file = resolve(options.file);
   const signal = options.signal;

@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError } from '../../core/errors.ts';
 
+/** What one check reported: its name, container, kind, pass or fail, time, and a message. */
 export interface CheckResult {
   /** The check's name in the unit file. */
   name: string;

@@ -11,6 +11,7 @@ import { compileRegex, lastLines, pause } from './result.ts';
 
 const TAIL_LINES = 20;
 
+/** Why a started container did not count as started (the unit file's `startup:`). */
 export type StartupFailure =
   /** It stopped while waiting for a log line or health. */
   | 'exited'

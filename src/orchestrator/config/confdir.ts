@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigDirError } from './errors.ts';
 
+/** The config directory chosen, and why. */
 export interface ConfigDirChoice {
   /** Absolute path of the config directory. */
   dir: string;
@@ -12,6 +13,7 @@ export interface ConfigDirChoice {
   reason: string;
 }
 
+/** What chooses the config directory: the `-c` flag, the environment, the home directory. */
 export interface ConfigDirInput {
   /** The `-c DIR` flag. */
   flag?: string;
@@ -23,6 +25,7 @@ export interface ConfigDirInput {
   cwd?: string;
 }
 
+/** The system-wide config directory, the last one tried. */
 export const SYSTEM_CONFIG_DIR = '/etc/harpoon';
 
 function isDir(path: string): boolean {
@@ -33,6 +36,7 @@ function isDir(path: string): boolean {
   }
 }
 
+/** The config directory: `-c DIR`, else $HARPOON_CONF, else ~/.harpoon, else /etc/harpoon. */
 export function resolveConfigDir(input: ConfigDirInput): ConfigDirChoice {
   const cwd = input.cwd ?? process.cwd();
   const explicit: [string | undefined, string][] = [

@@ -1,5 +1,5 @@
-// The commands a unit gets without writing them (FORMAT.md, "Derived commands"), computed from
-// its start unit when units/<unit>/<command>.yaml does not exist. "Start order" is the order the
+// The commands a unit gets without writing them (docs/units-format.md, "Derived commands"),
+// computed from its start unit when units/<unit>/<command>.yaml does not exist. "Start order" is the order the
 // containers are started in: dependencies first, otherwise as start.yaml's orders first name them,
 // then as the composition lists them. Generated orders point at the container's definition in
 // the start file, so --dry-run can say where each one comes from.
@@ -8,9 +8,12 @@ import type { ContainerSpec, Order, OrderArgs, OrderCommand, Source, Unit } from
 import { DEFAULT_BACKUP_DIR, DEFAULT_STOP_TIMEOUT } from './orders-schema.ts';
 import { dependenciesOf } from './schema.ts';
 
+/** The commands a unit gets from its start.yaml without writing them. */
 export const DERIVED_COMMANDS = ['build', 'create', 'stop', 'cleanup', 'purge', 'backup', 'restore', 'restart', 'test'] as const;
+/** One of DERIVED_COMMANDS. */
 export type DerivedCommand = (typeof DERIVED_COMMANDS)[number];
 
+/** Whether a command can be derived from a unit's start.yaml. */
 export function isDerivable(command: string): command is DerivedCommand {
   return (DERIVED_COMMANDS as readonly string[]).includes(command);
 }

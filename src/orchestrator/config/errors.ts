@@ -3,6 +3,7 @@
 // the user can go straight there, and lists what would have been accepted when there is a list.
 import { HarpoonError } from '../../core/errors.ts';
 
+/** Where a config problem was written: file, line, key path (or flag). */
 export interface ConfigPlace {
   /** Relative to the config directory, e.g. `units/site/start.yaml`; undefined for flags. */
   file?: string;

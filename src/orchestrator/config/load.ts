@@ -15,6 +15,7 @@ import { entries, fail, kindOf, parseYamlFile, rootVal, type Val, type YamlFile 
 
 export const UNITS_DIR = 'units';
 
+/** What loadUnit() reads: the config directory, the unit and command, the variables' sources. */
 export interface LoadUnitInput {
   confDir: string;
   unit: string;
@@ -33,6 +34,7 @@ export interface LoadedUnit {
   substitutions: Substitution[];
 }
 
+/** One unit of a config directory: its written and its derivable commands. */
 export interface UnitListing {
   name: string;
   /** Commands written as units/<name>/<command>.yaml, sorted. */
@@ -41,6 +43,7 @@ export interface UnitListing {
   derived: string[];
 }
 
+/** The file of a written command, relative to the config directory. */
 export const commandFile = (unit: string, command: string) => `${UNITS_DIR}/${unit}/${command}.yaml`;
 
 function isFile(path: string): boolean {
@@ -68,6 +71,7 @@ function writtenCommands(confDir: string, unit: string): string[] {
     .sort();
 }
 
+/** Every unit of a config directory, with its commands. */
 export function listUnits(confDir: string): UnitListing[] {
   return unitNames(confDir).map((name) => {
     const commands = writtenCommands(confDir, name);
@@ -168,6 +172,7 @@ function loadWritten(files: UnitFiles, unit: string, command: string): LoadedCom
   return { unit: { name: unit, command: file, containers, orders, derived: false, source: { file, line: 1 } }, written };
 }
 
+/** A unit's command, read, substituted, parsed and checked: the written file, else the derived command. */
 export function loadUnit(input: LoadUnitInput): LoadedUnit {
   const { confDir, unit, command } = input;
   const units = unitNames(confDir);

@@ -24,6 +24,7 @@ export const ORDER_ARGS: Readonly<Record<OrderCommand, readonly string[]>> = {
   push: ['tag'],
   check: ['check'],
 };
+/** Every order a unit file may give. */
 export const ORDER_COMMANDS = Object.keys(ORDER_ARGS) as OrderCommand[];
 export const CONTAINER_EXECUTE_TYPES: readonly ExecuteType[] = ['in_running', 'temporary', 'file_system'];
 export const HOST = 'host';

@@ -1,4 +1,4 @@
-// The composition document (document 1 of a command file) checked against FORMAT.md and turned
+// The composition document (document 1 of a command file) checked against docs/units-format.md and turned
 // into ContainerSpecs. Two steps, so imports can merge between them: readComposition() reads each
 // container's sections as located values (Definition → Sections), toContainerSpec() checks and
 // converts them. Every error is a UnitConfigError at the file, line and key where the bad value

@@ -13,6 +13,7 @@ import type { Variables } from './variables.ts';
 const SECRET = /PASSWORD|SECRET|TOKEN|KEY|CREDENTIAL/i;
 const EXPRESSION = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::([-?])([^]*))?$/;
 
+/** Whether a variable's value is masked: its name holds PASSWORD, SECRET, TOKEN, KEY or CREDENTIAL. */
 export function isSecretName(name: string): boolean {
   return SECRET.test(name);
 }
@@ -20,6 +21,7 @@ export function isSecretName(name: string): boolean {
 /** Every variable use of one load, merged by (name, value, origin). */
 export class SubstitutionLog {
   readonly #byKey = new Map<string, Substitution>();
+  /** Record one use of a variable: its value, where the value came from, where it was used. */
   record(name: string, value: string, from: string, usedAt: Source): void {
     const key = `${name}\0${from}\0${value}`;
     let entry = this.#byKey.get(key);

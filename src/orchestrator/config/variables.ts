@@ -10,13 +10,16 @@ export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const ENVIRONMENTS_DIR = 'environments';
 
+/** A variable's value and where it was set. */
 export interface VariableValue {
   value: string;
   /** "--set", "environments/prod.yaml line 3", "process environment". */
   from: string;
 }
 
+/** Variable look-up over all sources, first match wins. */
 export interface Variables {
+  /** The value of a variable and its origin, or undefined when no source sets it. */
   lookup(name: string): VariableValue | undefined;
   /** The environment file in use (relative), if any. */
   environmentFile: string | undefined;
@@ -24,6 +27,7 @@ export interface Variables {
   describeSources(name: string): string;
 }
 
+/** The sources of variables: the config directory, `-E`, `--set` values, the process environment. */
 export interface VariableInput {
   confDir: string;
   /** `-E NAME`; undefined = `default` when environments/default.yaml exists. */
@@ -80,6 +84,7 @@ export function readEnvironmentFile(confDir: string, file: string): Map<string, 
   return out;
 }
 
+/** The variables of a run: `--set`, then the environment file, then the process environment. */
 export function loadVariables(input: VariableInput): Variables {
   const set = parseSetFlags(input.set ?? []);
   const available = listEnvironments(input.confDir);

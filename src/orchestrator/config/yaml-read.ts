@@ -1,6 +1,6 @@
 // Reading parsed YAML with its line numbers: every value is carried with its file, line and key
 // path, so any reader that rejects it can say exactly where (UnitConfigError). The readers accept
-// the shapes FORMAT.md allows and nothing else.
+// the shapes docs/units-format.md allows and nothing else.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { closest, UnitConfigError } from './errors.ts';
 

@@ -5,6 +5,7 @@ import { containerState, decideCreate } from '../apply/state.ts';
 import type { Order, Unit } from '../model.ts';
 import type { Plan } from './plan.ts';
 
+/** One step of a dry run: the order, what it waits for, and what it would do and why. */
 export interface ExplainedStep {
   number: number;
   order: string;
@@ -15,6 +16,7 @@ export interface ExplainedStep {
   action: string;
 }
 
+/** What each step of a plan would do and why, read from the engine as it is now; changes nothing. */
 export async function explainPlan(client: Harpoon | undefined, plan: Plan): Promise<ExplainedStep[]> {
   return Promise.all(
     plan.steps.map(async (step) => ({

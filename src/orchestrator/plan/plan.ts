@@ -5,6 +5,7 @@
 import type { Order, Unit } from '../model.ts';
 import { dependencyClosure, relation } from './dependencies.ts';
 
+/** One order of a plan, with the earlier steps it waits for and why. */
 export interface Step {
   /** 1-based, in file order. */
   number: number;
@@ -13,6 +14,7 @@ export interface Step {
   waitsFor: Array<{ step: number; why: string }>;
 }
 
+/** A run's plan: the steps left after variant filtering, and the orders skipped. */
 export interface Plan {
   unit: Unit;
   variants: string[];
@@ -32,10 +34,12 @@ export function selectOrders(orders: Order[], variants: string[]): { kept: Order
   return { kept, skipped };
 }
 
+/** An order in words: "start web", "execute on host". */
 export function describeOrder(order: Order): string {
   return order.container === undefined ? `${order.command} on host` : `${order.command} ${order.container}`;
 }
 
+/** The plan of a unit for these variants: which orders run, and what each waits for. */
 export function planRun(unit: Unit, variants: string[] = []): Plan {
   const { kept, skipped } = selectOrders(unit.orders, variants);
   const closure = dependencyClosure(unit);

@@ -1,6 +1,7 @@
 // `UNIT/COMMAND[:variant…]`, the argument of `harpoon unit run`.
 import { InvalidInputError } from '../../core/errors.ts';
 
+/** `UNIT/COMMAND[:variant…]` taken apart. */
 export interface RunTarget {
   unit: string;
   command: string;
@@ -9,6 +10,7 @@ export interface RunTarget {
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** Read `UNIT/COMMAND[:variant…]`, the argument of `harpoon unit run`. */
 export function parseTarget(text: string): RunTarget {
   const [path = '', ...variants] = text.split(':');
   const slash = path.indexOf('/');
