@@ -101,6 +101,8 @@ live('06 reaches two apps through the proxy by path and by host, and shows the p
   assert.match(run.stdout, new RegExp(`By path: GET /docker/lesson06-first-${LESSON_ID}/input\\.json -> 200 \\{"which":"first"\\}`));
   assert.match(run.stdout, new RegExp(`By host: GET http://lesson06-second-${LESSON_ID}\\.docker\\.localhost:\\d+/input\\.json -> 200 \\{"which":"second"\\}`));
   assert.match(run.stdout, /Slow starter: 503 Retry-After: 2 .*is starting/);
+  assert.match(run.stdout, new RegExp(`Denied: GET /docker/lesson06-first-${LESSON_ID}/input\\.json as ben -> 403 ben may not use lesson06-first-`));
+  assert.match(run.stdout, new RegExp(`Wait page: 503 <!doctype html><title>Starting lesson06-slow-${LESSON_ID}</title><p>lesson06-slow-${LESSON_ID} is starting \\(.+\\)\\. This page reloads in 2 s\\.</p>`));
   assert.match(run.stdout, /Slow starter: 200, ready: <h1>harpoon web app<\/h1>/);
   assert.match(run.stdout, /Unknown: 404 No container named "no-such-app" is served here\./);
   assert.match(run.stdout, /Stopped: 502 .*exited with code/);
