@@ -301,6 +301,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--unmanaged', 'route every container that publishes a port (a trusted single-user machine only)')
     .option('--headers-timeout <seconds>', 'a client must send its headers within this long, else 408 (default 60)')
     .option('--tunnel-idle-timeout <seconds>', 'close a WebSocket silent both ways for this long (default 600; 0: never)')
+    .option('--workers <n>', 'processes serving the port, as nginx\'s workers (default: one per core)')
     .option('--json', 'access log as JSON lines on stdout; first line {"listening": URL, "port": N}')
     .option('-q, --quiet', 'no access log')
     .addHelpText('after', PROXY_HELP)

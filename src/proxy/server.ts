@@ -100,6 +100,8 @@ export async function startProxyServer(client: Harpoon, options: ProxyServerOpti
         }, CLOSE_GRACE_MS);
         await drained;
         clearTimeout(cut);
+        // WebSockets are not requests that finish: once the requests have, they are cut too.
+        for (const socket of upgraded) socket.destroy();
         await proxy.close();
       })()),
   };

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { waitFor, type Harpoon, type Launcher } from 'harpoon';
@@ -60,8 +61,9 @@ class ProxyProcess {
   /** With --json: the port from the first stdout line. */
   async jsonPort(): Promise<number> {
     const first = await this.until('first stdout line', () => (this.stdout.includes('\n') ? this.stdout.slice(0, this.stdout.indexOf('\n')) : undefined));
-    const parsed = JSON.parse(first) as { listening: string; port: number };
-    assert.equal(Object.keys(parsed).sort(), ['listening', 'port']);
+    const parsed = JSON.parse(first) as { listening: string; port: number; workers?: number };
+    // One process: {listening, port}; several (--workers, default one per core): and workers.
+    assert.equal(Object.keys(parsed).sort(), parsed.workers === undefined ? ['listening', 'port'] : ['listening', 'port', 'workers']);
     assert.is(parsed.listening, `http://127.0.0.1:${parsed.port}`);
     assert.ok(parsed.port > 0);
     return parsed.port;
@@ -220,10 +222,44 @@ it('outside the --label scope: a launched container of another case, and a manag
   }
 });
 
+it('--workers 2: two processes share the port, each following the engine; one killed is replaced, and SIGTERM stops them all', async () => {
+  const pool = new ProxyProcess(['--port', '0', '--json', '--workers', '2', '-l', `${CASE_KEY}=${SCOPE[CASE_KEY]}`]);
+  try {
+    const poolPort = await pool.jsonPort();
+    const children = (): number[] => {
+      const pids: number[] = [];
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+          if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pool.child.pid) pids.push(Number(entry));
+        } catch {
+          // gone meanwhile
+        }
+      }
+      return pids;
+    };
+    assert.is(children().length, 2, 'two workers under the primary');
+    for (let i = 0; i < 10; i++) assert.is((await get(poolPort, `/docker/${inScope}/input.json`)).status, 200);
+    const [victim] = children();
+    process.kill(victim!, 'SIGKILL');
+    assert.ok(await eventually(async () => children().length === 2 && !children().includes(victim!), 15_000, 100), 'the dead worker is replaced');
+    for (let i = 0; i < 10; i++) assert.is((await get(poolPort, `/docker/${inScope}/input.json`)).status, 200, 'served throughout');
+    const workers = children();
+    const exit = await pool.stop('SIGTERM');
+    assert.is(exit.code, 0, pool.show());
+    assert.ok(workers.every((pid) => !existsSync(`/proc/${pid}`)), 'no worker outlives the primary');
+    assert.not.ok(await accepts(poolPort));
+  } finally {
+    if (pool.child.exitCode === null) await pool.stop('SIGKILL');
+  }
+});
+
 it('--admin with HARPOON_PROXY_TOKEN: 401 without or with a wrong token, 200 and the scoped route table with it; human log; SIGINT exits 0', async () => {
-  const admin = new ProxyProcess(['--port', '0', '--admin', '-l', `${CASE_KEY}=${SCOPE[CASE_KEY]}`], { ...process.env, HARPOON_PROXY_TOKEN: TOKEN });
+  // One worker: the route table's request counts are per process.
+  const admin = new ProxyProcess(['--port', '0', '--workers', '1', '--admin', '-l', `${CASE_KEY}=${SCOPE[CASE_KEY]}`], { ...process.env, HARPOON_PROXY_TOKEN: TOKEN });
   const adminPort = await admin.stderrPort();
-  assert.match(admin.stderr, new RegExp(`harpoon proxy: listening on http://127\\.0\\.0\\.1:${adminPort} — /docker/<name>/ \\(only containers labelled ${CASE_KEY}=${SCOPE[CASE_KEY]}; admin at /_harpoon/routes\\)\\n`));
+  assert.match(admin.stderr, new RegExp(`harpoon proxy: listening on http://127\\.0\\.0\\.1:${adminPort} — /docker/<name>/ \\(only containers labelled ${CASE_KEY}=${SCOPE[CASE_KEY]}; admin at /_harpoon/routes(; \\d+ workers)?\\)\\n`));
   assert.not.match(admin.stderr, new RegExp(TOKEN), 'the token is never printed');
 
   const none = await get(adminPort, '/_harpoon/routes');

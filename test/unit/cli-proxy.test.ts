@@ -1,5 +1,6 @@
 // The proxy command without an engine: flags into startProxyServer options, the admin
 // token's sources, the access-log and start-up lines.
+import { availableParallelism } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ function usage(fn: () => unknown): UsageError {
 test('no flags: 127.0.0.1:8000, path routing under /docker (stripped), human log, no admin', () => {
   assert.equal(config(), {
     server: { port: 8000, host: '127.0.0.1', pathPrefix: '/docker', stripPrefix: true },
+    workers: availableParallelism(),
     log: 'human',
     json: false,
   });
@@ -169,14 +171,14 @@ test('accessLine: METHOD PATH STATUS BYTES TIME CONTAINER, plus websocket and (e
 
 test('listeningLine: adapts to the routing, the label scope and the admin endpoint', () => {
   const url = 'http://127.0.0.1:8000';
-  assert.is(listeningLine(config(), url, 8000), 'harpoon proxy: listening on http://127.0.0.1:8000 — /docker/<name>/');
+  assert.is(listeningLine(config({ workers: '1' }), url, 8000), 'harpoon proxy: listening on http://127.0.0.1:8000 — /docker/<name>/');
   assert.is(
-    listeningLine(config({ hostSuffix: '.docker.localhost' }), url, 8000),
+    listeningLine(config({ hostSuffix: '.docker.localhost', workers: '1' }), url, 8000),
     'harpoon proxy: listening on http://127.0.0.1:8000 — /docker/<name>/ and http://<name>.docker.localhost:8000/',
   );
-  assert.is(listeningLine(config({ hostSuffix: '.docker.localhost', path: false }), 'http://127.0.0.1:80', 80), 'harpoon proxy: listening on http://127.0.0.1:80 — http://<name>.docker.localhost/');
+  assert.is(listeningLine(config({ hostSuffix: '.docker.localhost', path: false, workers: '1' }), 'http://127.0.0.1:80', 80), 'harpoon proxy: listening on http://127.0.0.1:80 — http://<name>.docker.localhost/');
   assert.is(
-    listeningLine(config({ label: ['team=data'], admin: true }, { HARPOON_PROXY_TOKEN: TOKEN }), url, 8000),
+    listeningLine(config({ label: ['team=data'], admin: true, workers: '1' }, { HARPOON_PROXY_TOKEN: TOKEN }), url, 8000),
     'harpoon proxy: listening on http://127.0.0.1:8000 — /docker/<name>/ (only containers labelled team=data; admin at /_harpoon/routes)',
   );
   assert.not.match(listeningLine(config({ admin: true }, { HARPOON_PROXY_TOKEN: TOKEN }), url, 8000), TOKEN);
@@ -213,7 +215,15 @@ test('--auth-url, --auth-header, --logs-path, pages, --route-label, --unmanaged 
   assert.match(usage(() => config({ waitPage: '/missing.html' }, {}, read)).message, /^--wait-page: cannot read \/missing.html: ENOENT/);
   assert.match(usage(() => config({ unmanaged: true, routeLabel: ['a=b'] })).message, /give one or the other/);
   assert.match(usage(() => config({ tunnelIdleTimeout: '-1' })).message, /--tunnel-idle-timeout "-1"/);
-  assert.match(listeningLine(config({ routeLabel: ['harpoon.route=true'], logsPath: 'logs', authHeader: ['A=b'] }), 'http://127.0.0.1:8000', 8000), /containers labelled harpoon.route=true; authorization on; logs at <name>\/logs/);
+  assert.match(listeningLine(config({ routeLabel: ['harpoon.route=true'], logsPath: 'logs', authHeader: ['A=b'], workers: '1' }), 'http://127.0.0.1:8000', 8000), /containers labelled harpoon.route=true; authorization on; logs at <name>\/logs/);
+});
+
+test('--workers: 1-64 processes, default one per core; the listening line says how many', () => {
+  assert.is(config({ workers: '1' }).workers, 1);
+  assert.is(config({ workers: '4' }).workers, 4);
+  for (const bad of ['0', '65', 'x', '1.5', '']) assert.match(usage(() => config({ workers: bad })).message, /^--workers ".*" is not a number of processes/, bad);
+  assert.match(listeningLine(config({ workers: '3' }), 'http://127.0.0.1:8000', 8000), /\(3 workers\)$/);
+  assert.not.match(listeningLine(config({ workers: '1' }), 'http://127.0.0.1:8000', 8000), /workers/);
 });
 
 test.run();

@@ -48,6 +48,9 @@ Limits: --headers-timeout (408 after it, default 60 s), --tunnel-idle-timeout (W
 both ways, default 600 s). Bodies are always re-framed; two Host headers get 400; header names
 with underscores are dropped, as nginx does.
 
+Workers: one process per core by default (--workers N), sharing the port; each follows the
+engine's events itself; a worker that dies is replaced. The admin table counts per worker.
+
 Output: one access-log line per request on stdout (METHOD PATH STATUS BYTES TIME CONTAINER),
 --json for JSON lines instead (the first one {"listening": URL, "port": N}), --quiet for none.
 SIGINT or SIGTERM closes gracefully (requests in flight get 2 s) and exits 0.

@@ -5,6 +5,8 @@
 // never from argv (which `ps` shows to every user of the machine).
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { isProxyWorker, leavePool, reportListening, startWorkerPool, type WorkerPool } from '../../proxy/workers.ts';
 import { DEFAULT_ADMIN_PATH, forwardAuth, normalizeHostSuffix, normalizePrefix, requireHeaders, startProxyServer, type AccessEvent, type Authorize, type ProxyServerOptions, type RunningProxy } from '../../index.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { UsageError } from '../exit.ts';
@@ -40,6 +42,7 @@ export interface ProxyFlags extends GlobalFlags {
   unmanaged?: boolean;
   headersTimeout?: string;
   tunnelIdleTimeout?: string;
+  workers?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -48,6 +51,8 @@ export type AccessLogFormat = 'human' | 'json' | 'none';
 
 export interface ProxyConfig {
   server: ProxyServerOptions & { port: number; host: string };
+  /** Processes serving the port (node:cluster workers when more than one). */
+  workers: number;
   log: AccessLogFormat;
   /** Print the listening line as JSON on stdout (else as text on stderr). */
   json: boolean;
@@ -80,6 +85,14 @@ function parseTimeout(value: string | undefined, flag = '--timeout', allowZero =
   const n = value.trim() === '' ? NaN : Number(value);
   if (!(Number.isFinite(n) && (n > 0 || (allowZero && n === 0)))) throw new UsageError(`${flag} "${value}" is not a number of seconds ${allowZero ? '(0: never)' : '> 0'}`);
   return n === 0 ? 0 : Math.max(1, Math.round(n * 1000));
+}
+
+/** --workers N: 1..64; default one per core (as nginx's `worker_processes auto`). */
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return Math.max(1, Math.min(64, availableParallelism()));
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(Number.isInteger(n) && n >= 1 && n <= 64)) throw new UsageError(`--workers "${value}" is not a number of processes (1-64)`);
+  return n;
 }
 
 /** An HTML page file for --wait-page / --page, read once at start. */
@@ -215,6 +228,7 @@ export function proxyConfigFromFlags(flags: ProxyFlags, context: ProxyConfigCont
       ...(headersTimeoutMs !== undefined ? { headersTimeoutMs } : {}),
       ...(tunnelIdleTimeoutMs !== undefined ? { tunnelIdleTimeoutMs } : {}),
     },
+    workers: parseWorkers(flags.workers),
     log: flags.quiet ? 'none' : flags.json ? 'json' : 'human',
     json: Boolean(flags.json),
   };
@@ -240,6 +254,7 @@ export function listeningLine(config: ProxyConfig, url: string, port: number): s
   if (server.routeLabels) notes.push(`and containers labelled ${Object.entries(server.routeLabels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   if (server.authorize) notes.push('authorization on');
   if (server.logsPath) notes.push(`logs at <name>/${server.logsPath.replace(/^\/+/, '')}`);
+  if (config.workers > 1) notes.push(`${config.workers} workers`);
   return `harpoon proxy: listening on ${url} — ${ways.join(' and ')}${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }
 
@@ -282,13 +297,34 @@ export async function proxy(flags: ProxyFlags): Promise<number> {
   };
 
   let running: RunningProxy | undefined;
+  let pool: WorkerPool | undefined;
+  const worker = isProxyWorker();
   try {
     const client = await connect(flags);
     if (received) return 0;
+    if (config.workers > 1 && !worker) {
+      // The primary: the workers connect, listen and log; it reports where, and supervises.
+      try {
+        pool = await startWorkerPool(config.workers);
+      } catch (err) {
+        throw new UsageError(`the proxy workers did not start: ${(err as Error).message}`);
+      }
+      if (config.json) out(JSON.stringify({ listening: pool.url, port: pool.port, workers: config.workers }));
+      else process.stderr.write(`${listeningLine(config, pool.url, pool.port)}\n`);
+      if (config.server.unmanaged) process.stderr.write('harpoon proxy: --unmanaged: every container that publishes a port is served, whoever started it; use this on a trusted single-user machine only\n');
+      await stopped;
+      return 0;
+    }
     try {
       running = await startProxyServer(client, config.server);
     } catch (err) {
       throw listenError(err, config);
+    }
+    if (worker) {
+      reportListening(running, () => signalled!('SIGTERM'));
+      if (config.log !== 'none') running.proxy.on('access', (event) => out(config.log === 'json' ? JSON.stringify(event) : accessLine(event)));
+      await stopped;
+      return 0;
     }
     const { proxy: harpoonProxy } = running;
     if (config.log !== 'none') harpoonProxy.on('access', (event) => out(config.log === 'json' ? JSON.stringify(event) : accessLine(event)));
@@ -307,6 +343,7 @@ export async function proxy(flags: ProxyFlags): Promise<number> {
     await stopped;
     return 0;
   } finally {
+    await pool?.stop();
     if (running) {
       // Graceful: requests in flight get a moment to finish, then every connection goes.
       await running.close();
@@ -314,5 +351,7 @@ export async function proxy(flags: ProxyFlags): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.stdout.off('error', onStdoutError);
+    // A worker's channel to the primary would keep it alive.
+    if (worker) leavePool();
   }
 }
