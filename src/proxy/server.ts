@@ -52,6 +52,13 @@ export async function startProxyServer(client: Harpoon, options: ProxyServerOpti
     },
     proxy.handle,
   );
+  // A connection that never sends a byte is outside Node's headers timeout (it starts with the
+  // first byte): give it the same deadline, as nginx's client_header_timeout (Node destroys a
+  // socket that times out with nobody listening), and lift it once a request has arrived: an
+  // app slower than that is waited for (timeoutMs), and between requests keepAliveTimeoutMs rules.
+  server.on('connection', (socket) => socket.setTimeout(headersTimeoutMs));
+  server.prependListener('request', (req) => req.socket.setTimeout(0));
+  server.prependListener('upgrade', (req) => req.socket.setTimeout(0));
   // Upgraded (WebSocket) connections leave the HTTP server's bookkeeping: close() must end them itself.
   const upgraded = new Set<Duplex>();
   server.on('upgrade', (req, socket, head) => {

@@ -2,15 +2,18 @@
 // app (a keep-alive Node server that logs every request line it parses), so a body that
 // reached it unframed would show up in its log as a second request: request smuggling into
 // the shared upstream pool. Also: duplicate Host, odd transfer codings, underscore headers,
-// h2c upgrades, slow and oversized requests, bare-LF upstream answers, silent WebSockets.
+// h2c upgrades, slow and oversized requests, bare-LF upstream answers, silent WebSockets,
+// a thousand idle connections, and a container removed mid-response.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
+import http from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { startProxyServer } from 'harpoon';
 import { testLabels } from '../helpers/engine.ts';
+import { eventually } from '../helpers/integration.ts';
 import { namer } from '../helpers/launcher.ts';
 import { echoed, launchEcho, proxyTests, send } from '../helpers/proxy.ts';
 
@@ -220,6 +223,70 @@ it('a WebSocket whose peers fall silent is closed after the idle timeout; a talk
   } finally {
     await short.close();
   }
+});
+
+it('1,000 idle connections and a slowloris are timed out, and do not starve a normal client', async () => {
+  const strict = await startProxyServer(fixture.client, { port: 0, labels: testLabels, activity: false, headersTimeoutMs: 2_000 });
+  const sockets: Socket[] = [];
+  try {
+    const closedAt: number[] = [];
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = connect(strict.port, '127.0.0.1', () => resolve());
+          socket.on('error', () => {});
+          socket.on('close', () => closedAt.push(Date.now() - started));
+          socket.once('error', reject);
+          sockets.push(socket);
+        }),
+      ),
+    );
+    // A slowloris among them: a header line every 300 ms, never the end of the headers.
+    const loris = connect(strict.port, '127.0.0.1', () => loris.write(`GET /docker/${app}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n`));
+    let lorisReply = '';
+    loris.on('data', (chunk) => (lorisReply += chunk.toString()));
+    loris.on('error', () => {});
+    const drip = setInterval(() => loris.writable && loris.write('X-Drip: 1\r\n'), 300);
+    const lorisClosed = new Promise<void>((resolve) => loris.once('close', () => resolve()));
+    const t0 = Date.now();
+    const normal = await send(strict.url, `/docker/${app}/`);
+    assert.is(normal.status, 200);
+    assert.ok(Date.now() - t0 < 2_000, `a normal request is served at once beside 1,001 idle ones (${Date.now() - t0} ms)`);
+    await lorisClosed;
+    clearInterval(drip);
+    assert.match(lorisReply, /^HTTP\/1\.1 408 /);
+    assert.ok(await eventually(async () => closedAt.length === 1000, 10_000, 100), `${closedAt.length} of 1000 idle connections closed by the proxy`);
+    assert.ok(Math.max(...closedAt) < 8_000, `all within the headers timeout and a check interval (${Math.max(...closedAt)} ms)`);
+    // The deadline is for the client's headers only: an app slower than it is still waited for.
+    const slow = await send(strict.url, `/docker/${app}/slow?ms=3000`);
+    assert.equal([slow.status, slow.body.toString()], [200, 'slow done']);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await strict.close();
+  }
+});
+
+it('a container removed mid-response: the client sees a cut response, and the proxy keeps no socket to it', async () => {
+  const victim = await launchEcho(fixture.launcher, name('victim'));
+  const { status, cut } = await new Promise<{ status: number; cut: boolean }>((resolve, reject) => {
+    const req = http.get(`${fixture.proxy.url}/docker/${victim.name}/slow-bytes`, (res) => {
+      let removing = false;
+      res.on('data', () => {
+        if (removing) return;
+        removing = true;
+        void fixture.client.container(victim.name).remove({ force: true });
+      });
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, cut: true }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, cut: !res.complete }));
+    });
+    req.on('error', reject);
+  });
+  assert.is(status, 200);
+  assert.ok(cut, 'the response is cut, not passed off as complete');
+  assert.ok(await eventually(async () => fixture.proxy.proxy.upstreamSockets().active === 0, 10_000, 100), JSON.stringify(fixture.proxy.proxy.upstreamSockets()));
+  const after = await send(fixture.proxy.url, `/docker/${victim.name}/`);
+  assert.is(after.status, 404, 'and the route is gone');
 });
 
 test.run();
