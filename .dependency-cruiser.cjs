@@ -14,7 +14,8 @@ module.exports = {
     },
     {
       name: 'only-cli-imports-cli',
-      comment: 'src/cli is the top layer (commands and rendering): a library module must not need it. Move shared code down.',
+      comment:
+        'src/cli is the top layer (commands and rendering): a library module must not need it. Move shared code down.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/cli/' },
       to: { path: '^src/cli/' },
@@ -49,7 +50,8 @@ module.exports = {
     },
     {
       name: 'nothing-imports-the-root-index',
-      comment: 'src/index.ts re-exports every module for users; a library module importing it would depend on all the others.',
+      comment:
+        'src/index.ts re-exports every module for users; a library module importing it would depend on all the others.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/cli/' },
       to: { path: '^src/index\\.ts$' },

@@ -44,7 +44,12 @@ export async function listManaged(engine: Engine, labels: Labels = {}): Promise<
     ]),
   );
   return {
-    containers: containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), image: c.Image, state: c.State })),
+    containers: containers.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
+      state: c.State,
+    })),
     images: childrenFirst(
       images.map((i) => ({
         id: i.Id,
@@ -68,7 +73,8 @@ export function childrenFirst(images: ManagedImage[]): ManagedImage[] {
   const children = new Map<string, number>();
   for (const i of images) if (i.parent && ids.has(i.parent)) children.set(i.parent, (children.get(i.parent) ?? 0) + 1);
   const byId = new Map(images.map((i) => [i.id, i]));
-  const newestFirst = (a: ManagedImage, b: ManagedImage) => b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const newestFirst = (a: ManagedImage, b: ManagedImage) =>
+    b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   let ready = images.filter((i) => !children.get(i.id)).sort(newestFirst);
   const ordered: ManagedImage[] = [];
   while (ready.length) {
@@ -128,7 +134,11 @@ async function removeContainer(engine: Engine, id: string): Promise<void> {
   try {
     await container.wait({ condition: 'removed', abortSignal: signal });
   } catch (err) {
-    if (signal.aborted) throw new TimeoutError(`Waiting for the removal of container ${id.slice(0, 12)} (started elsewhere)`, REMOVAL_WAIT_MS);
+    if (signal.aborted)
+      throw new TimeoutError(
+        `Waiting for the removal of container ${id.slice(0, 12)} (started elsewhere)`,
+        REMOVAL_WAIT_MS,
+      );
     if (statusOf(err) !== 404) throw engine.error(err, ctx);
   }
   // "removed" also fires when that other removal failed: then remove it ourselves, once.
@@ -161,7 +171,8 @@ async function removeImage(engine: Engine, image: ManagedImage): Promise<ImageIn
       return undefined;
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      if (statusOf(err) !== 409) throw engine.error(err, { image: image.id, action: `Removing managed image ${image.tags[0] ?? image.id}` });
+      if (statusOf(err) !== 409)
+        throw engine.error(err, { image: image.id, action: `Removing managed image ${image.tags[0] ?? image.id}` });
       const holders = await holdersOf(engine, image.id);
       // Nothing holds it any more (it was let go meanwhile): one more try, then report what the engine said.
       if (holders.containers.length || holders.children.length || attempt > 0) {
@@ -177,7 +188,11 @@ async function holdersOf(engine: Engine, id: string): Promise<{ containers: stri
     Promise.all([d.listContainers({ filters: JSON.stringify({ ancestor: [id] }) }), d.listImages({ all: true })]),
   );
   return {
-    containers: containers.filter((c) => c.ImageID === id).map((c) => `${(c.Names[0] ?? '').replace(/^\//, '')} (${c.Id.slice(0, 12)})`),
-    children: images.filter((i) => i.ParentId === id).map((i) => (i.RepoTags ?? []).find((t) => t !== '<none>:<none>') ?? i.Id.slice(7, 19)),
+    containers: containers
+      .filter((c) => c.ImageID === id)
+      .map((c) => `${(c.Names[0] ?? '').replace(/^\//, '')} (${c.Id.slice(0, 12)})`),
+    children: images
+      .filter((i) => i.ParentId === id)
+      .map((i) => (i.RepoTags ?? []).find((t) => t !== '<none>:<none>') ?? i.Id.slice(7, 19)),
   };
 }

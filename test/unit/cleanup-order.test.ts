@@ -9,7 +9,8 @@ const order = (images: ManagedImage[]) => childrenFirst(images).map((i) => i.id)
 
 test('a chain in one second goes child first, whatever order it is listed in', () => {
   const chain = [image('p', 100), image('c', 100, 'p'), image('g', 100, 'c')];
-  for (const listed of [chain, [...chain].reverse(), [chain[1]!, chain[0]!, chain[2]!]]) assert.equal(order(listed), ['g', 'c', 'p']);
+  for (const listed of [chain, [...chain].reverse(), [chain[1]!, chain[0]!, chain[2]!]])
+    assert.equal(order(listed), ['g', 'c', 'p']);
 });
 
 test('the parent chain wins over Created (a child stamped earlier than its parent)', () => {

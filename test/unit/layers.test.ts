@@ -16,10 +16,17 @@ const options = await extractDepcruiseOptions(join(root, '.dependency-cruiser.cj
 
 async function violations(baseDir: string, cruiseOptions: ICruiseOptions, tsConfigFile?: string) {
   const tsConfig = tsConfigFile ? extractTSConfig(tsConfigFile) : undefined;
-  const { output } = await cruise(['src'], { ...cruiseOptions, baseDir, validate: true }, undefined, tsConfig ? { tsConfig } : undefined);
+  const { output } = await cruise(
+    ['src'],
+    { ...cruiseOptions, baseDir, validate: true },
+    undefined,
+    tsConfig ? { tsConfig } : undefined,
+  );
   const result = output as ICruiseResult;
   const lines = result.summary.violations.map((v) =>
-    v.cycle?.length ? `${v.rule.name}: ${v.from} → ${v.cycle.map((c) => c.name).join(' → ')}` : `${v.rule.name}: ${v.from} → ${v.to}`,
+    v.cycle?.length
+      ? `${v.rule.name}: ${v.from} → ${v.cycle.map((c) => c.name).join(' → ')}`
+      : `${v.rule.name}: ${v.from} → ${v.to}`,
   );
   return { lines, modules: result.summary.totalCruised };
 }
@@ -27,7 +34,11 @@ async function violations(baseDir: string, cruiseOptions: ICruiseOptions, tsConf
 test('src/ keeps the layer rule: no import runs back up, no cycles', async () => {
   const { lines, modules } = await violations(root, options, join(root, 'tsconfig.json'));
   assert.ok(modules > 100, `cruised ${modules} modules: the config's paths no longer match src/?`);
-  assert.equal(lines, [], `${lines.length} import(s) break the layer rule (see .dependency-cruiser.cjs):\n  ${lines.join('\n  ')}\n`);
+  assert.equal(
+    lines,
+    [],
+    `${lines.length} import(s) break the layer rule (see .dependency-cruiser.cjs):\n  ${lines.join('\n  ')}\n`,
+  );
 });
 
 test('the rules catch each kind of bad import (a throw-away tree of them)', async () => {
@@ -52,10 +63,14 @@ test('the rules catch each kind of bad import (a throw-away tree of them)', asyn
     const fired = new Set(lines.map((l) => l.split(':')[0]));
     const rules = (options.ruleSet?.forbidden ?? []).map((r) => r.name ?? '(unnamed)');
     assert.ok(rules.length >= 8, `rules: ${rules}`);
-    for (const rule of rules) assert.ok(fired.has(rule), `rule ${rule} did not fire; reported:\n  ${lines.join('\n  ')}`);
+    for (const rule of rules)
+      assert.ok(fired.has(rule), `rule ${rule} did not fire; reported:\n  ${lines.join('\n  ')}`);
     assert.ok(lines.includes('core-imports-no-module: src/core/a.ts → src/launcher/b.ts'), lines.join('\n'));
     assert.ok(lines.includes('only-cli-imports-cli: src/project/e.ts → src/cli/f.ts'), lines.join('\n'));
-    assert.not.ok(lines.some((l) => l.startsWith('only-cli-imports-cli: src/cli/')), 'cli may import anything');
+    assert.not.ok(
+      lines.some((l) => l.startsWith('only-cli-imports-cli: src/cli/')),
+      'cli may import anything',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
