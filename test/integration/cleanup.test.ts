@@ -196,6 +196,30 @@ it('removeManaged leaves an image a foreign container runs, names it in an Image
   assert.equal(await client.listManaged(set), { containers: [], images: [], volumes: [], networks: [] });
 });
 
+// A child image outside the set (built FROM a managed image, its labels set to another set): the
+// engine never lets a parent go before its child, so removeManaged reports it and keeps the chain.
+it('removeManaged leaves the chain under a child image of another set, naming the child in an ImageInUseError', async (client) => {
+  const set = { ...testLabels, [SET]: `parent-${RUN_ID}` };
+  const other = { ...testLabels, [SET]: `child-${RUN_ID}` };
+  const parentTag = `harpoon-test-chain:${RUN_ID}-parent`;
+  const childTag = `harpoon-test-chain:${RUN_ID}-child`;
+  const { imageId: parent } = await client.build({ dockerfile: [`FROM ${base}`, 'ENV CHAIN=parent'], labels: set, tags: parentTag });
+  await client.build({ dockerfile: [`FROM ${parentTag}`, 'ENV CHAIN=child'], labels: other, tags: childTag });
+
+  const err = await rejection(client.removeManaged(set));
+  assert.instance(err, ImageInUseError);
+  const inUse = err as ImageInUseError;
+  assert.is(inUse.images.length, 1, inUse.message);
+  assert.equal(inUse.images[0]!.children, [childTag], inUse.message);
+  assert.match(inUse.message, childTag);
+  assert.ok(await client.imageExists(parent), 'the parent stays under its child');
+  assert.ok(await client.imageExists(childTag));
+
+  await client.removeManaged(other);
+  await client.removeManaged(set);
+  for (const labels of [set, other]) assert.equal((await client.listManaged(labels)).images, []);
+});
+
 it('after cleanupRun nothing with this run\'s test label is left', async (client) => {
   // Leave things behind on purpose: a running container, a stopped one, a built image.
   const running = await client.createContainer({ image: base, cmd: ['sleep', '60'], labels: testLabels });
