@@ -24,6 +24,7 @@ export type HarpoonErrorCode =
   | 'REGISTRY_AUTH_FAILED'
   | 'CREDENTIALS_ERROR'
   | 'IMAGE_MISMATCH'
+  | 'IMAGE_IN_USE'
   // The orchestrator's (src/orchestrator/).
   | 'UNIT_CONFIG'
   | 'ORDER_FAILED'
@@ -205,6 +206,41 @@ export class ForeignResourceError extends HarpoonError {
     super('FOREIGN_RESOURCE', `A ${kind} named "${resourceName}" already exists and was not created by harpoon (no harpoon label); it is left alone. Choose another name or remove it yourself.`);
     this.kind = kind;
     this.resourceName = resourceName;
+  }
+}
+
+/** One managed image that removeManaged had to leave, and what holds it. */
+export interface ImageInUse {
+  image: string;
+  tags: string[];
+  /** Running containers of this image that are not in the set removed ("name (short id)"). */
+  containers: string[];
+  /** Child images (tag or short id) that are not in the set removed. */
+  children: string[];
+  /** The engine's own message. */
+  detail: string;
+}
+
+/**
+ * removeManaged removed everything else, but these images are still used by something outside
+ * the set (without harpoon's label or the labels asked for), which it never touches.
+ */
+export class ImageInUseError extends HarpoonError {
+  readonly images: ImageInUse[];
+  constructor(images: ImageInUse[]) {
+    const lines = images.map((i) => {
+      const holders = [
+        i.containers.length ? `running container(s) ${i.containers.join(', ')}` : '',
+        i.children.length ? `child image(s) ${i.children.join(', ')}` : '',
+      ].filter(Boolean);
+      return `  ${i.tags[0] ?? i.image.slice(7, 19)}: used by ${holders.join(' and ') || `something the engine names: ${i.detail}`}`;
+    });
+    super(
+      'IMAGE_IN_USE',
+      `Could not remove ${images.length} managed image(s), held by what is not in the set being removed (left alone):\n${lines.join('\n')}\n` +
+        'Everything else was removed. Stop and remove those containers and images yourself (or create them with these labels), then call removeManaged again.',
+    );
+    this.images = images;
   }
 }
 

@@ -50,35 +50,17 @@ export async function rejection(promise: PromiseLike<unknown>): Promise<unknown>
 }
 
 /**
- * cleanupRun, made safe to rely on in `test.after`: if harpoon's removeManaged fails (it
- * removes images newest-first by a Created time counted in whole seconds, so a parent and
- * a child built in the same second can come in the wrong order: HTTP 409 "image has
- * dependent child images"), sweep what this run left, children before parents, then
- * check that nothing with this run's label remains. Throws only if something is left.
+ * cleanupRun, then check that nothing with this run's label remains (containers and images,
+ * intermediate ones included): a leftover or a failing removeManaged fails the file.
  */
-export async function cleanupRunFully(client: Harpoon, cleanupRun: (client: Harpoon) => Promise<void>): Promise<void> {
-  try {
-    await cleanupRun(client);
-  } catch (err) {
-    console.warn(`cleanupRun failed (known removeManaged ordering bug?): ${(err as Error).message.split('\n')[0]}; sweeping instead`);
-  }
-  for (const c of await runContainers(client)) {
-    await client.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
-  }
-  await sweepImages(client, { [TEST_LABEL]: RUN_ID });
-  const left = { containers: await runContainers(client), images: await runImages(client) };
+export async function cleanupRunFully(client: Harpoon): Promise<void> {
+  await cleanupRun(client);
+  const left = {
+    containers: await runContainers(client),
+    images: await client.docker.listImages({ all: true, filters: JSON.stringify({ label: [`${TEST_LABEL}=${RUN_ID}`] }) }),
+  };
   if (left.containers.length || left.images.length) {
     throw new Error(`this run left resources on the engine: ${JSON.stringify(left)}`);
-  }
-}
-
-/** Force-remove every image carrying these labels, retrying so that children go before parents. */
-export async function sweepImages(client: Harpoon, labels: Record<string, string>): Promise<void> {
-  const filters = JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
-  for (let round = 0; round < 20; round++) {
-    const images = await client.docker.listImages({ filters });
-    if (images.length === 0) return;
-    for (const image of images) await client.docker.getImage(image.Id).remove({ force: true }).catch(() => {});
   }
 }
 
@@ -111,7 +93,7 @@ export async function engineTests(options: EngineTestsOptions = {}): Promise<(na
   }
   test.after(async () => {
     await options.after?.(client);
-    if (client && options.cleanup !== false) await cleanupRunFully(client, cleanupRun);
+    if (client && options.cleanup !== false) await cleanupRunFully(client);
   });
   return (name, body) =>
     (client ? test : test.skip)(name, async () => {

@@ -8,7 +8,6 @@ import * as assert from 'uvu/assert';
 import { HOST_BUSYBOX, type Container, type Harpoon } from 'harpoon';
 import { runUnit, UnitRunError, type RunEvent, type RunUnitOptions } from '../../src/orchestrator/index.ts';
 import { RUN_ID } from './engine.ts';
-import { sweepImages } from './integration.ts';
 
 /** The Dockerfile lines of images/base (FROM scratch + busybox), for `build.dockerfile`. */
 export const BASE_LINES = ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]'];
@@ -73,15 +72,9 @@ export function outcomes(r: Recorded): Map<number, string> {
   return new Map(r.events.flatMap((e) => (e.type === 'step-done' ? [[e.step.number, e.outcome] as const] : [])));
 }
 
-/** Remove everything labelled harpoon.unit=<unit> (children before parents for images), then the config dir. */
+/** Remove everything labelled harpoon.unit=<unit>, then the config dir; throws if anything is left. */
 export async function dropUnit(client: Harpoon, unit: string, confDir?: string): Promise<void> {
-  try {
-    await client.removeManaged({ 'harpoon.unit': unit });
-  } catch {
-    // removeManaged can trip over image parent/child order; sweep the images and try again.
-    await sweepImages(client, { 'harpoon.unit': unit });
-    await client.removeManaged({ 'harpoon.unit': unit });
-  }
+  await client.removeManaged({ 'harpoon.unit': unit });
   const left = await client.listManaged({ 'harpoon.unit': unit });
   if (confDir) rmSync(confDir, { recursive: true, force: true });
   const count = left.containers.length + left.images.length + left.volumes.length + left.networks.length;

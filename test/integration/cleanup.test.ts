@@ -2,9 +2,9 @@
 // never touching anything without harpoon's label.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ContainerNotFoundError, managedLabels, MANAGED_LABEL, type Harpoon } from 'harpoon';
+import { ContainerNotFoundError, ImageInUseError, managedLabels, MANAGED_LABEL, type Harpoon } from 'harpoon';
 import { buildBusybox, cleanupRun, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
-import { containerExists, engineTests, rejection, runContainers, runImages, sweepImages } from '../helpers/integration.ts';
+import { containerExists, engineTests, rejection, runContainers, runImages } from '../helpers/integration.ts';
 
 let base = '';
 const it = await engineTests({
@@ -19,20 +19,7 @@ const setB = { ...testLabels, [SET]: `B-${RUN_ID}` };
 
 const ids = (items: Array<{ id: string }>) => items.map((i) => i.id).sort();
 
-
-/**
- * Resolves once the wall clock is in a later second than the image's creation: the engine
- * lists images by a Created time in whole seconds, and removeManaged orders by it (see the
- * skipped BUG test below), so a child built in the same second as its parent is avoided here.
- */
-async function afterCreationSecond(client: Harpoon, image: string): Promise<void> {
-  const created = Date.parse((await client.inspectImage(image)).Created);
-  const wait = Math.floor(created / 1000) * 1000 + 1000 - Date.now() + 20;
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-}
-
 it('removeManaged(labels) removes exactly that set; other sets and foreign containers survive', async (client) => {
-  await afterCreationSecond(client, base);
   const a1 = await client.createContainer({ image: base, cmd: ['sleep', '60'], labels: setA });
   const a2 = await client.createContainer({ image: base, cmd: ['sleep', '60'], labels: setA });
   await a1.start(); // a running one must go too (forced)
@@ -125,38 +112,116 @@ it('removeManaged on an empty set is a no-op', async (client) => {
   assert.equal(await client.removeManaged(none), { containers: [], images: [], volumes: [], networks: [] });
 });
 
-// Regression (was a bug): src/core/cleanup.ts removeManaged ordered images "newest first" by the engine's Created,
-// which is whole seconds; a child image built within the same second as its parent may be
-// listed (and removed) after it, and the engine refuses the parent with HTTP 409 "conflict:
-// unable to delete … (cannot be forced) - image has dependent child images". removeManaged
-// then rejects and leaves the rest (the child, and later images) in place. Seen while writing
-// these tests: cleanupRun failed after build.test.ts built FROM the base in the base's second.
-// Un-skip once removeManaged orders images by their parent chain (or retries 409s).
-it('removeManaged removes a parent and a child image built in the same second', async (client) => {
-  const attempts = 8;
-  const failures: string[] = [];
+/**
+ * Builds a parent FROM the base and a child FROM the parent's tag, both within one wall-clock
+ * second (Created, as the engine lists it, is whole seconds): starts at the top of a second and
+ * tries again, up to `attempts` times, if the builds straddled one. ENV steps only, so each build
+ * is a few commits with no container run.
+ */
+async function parentAndChildInOneSecond(client: Harpoon, set: Record<string, string>, attempts = 5) {
   for (let i = 0; i < attempts; i++) {
-    const set = { ...testLabels, [SET]: `tie-${i}-${RUN_ID}` };
-    const parentTag = `harpoon-test-tie:${RUN_ID}-${i}`;
-    try {
-      await client.build({ dockerfile: [`FROM ${base}`, `RUN echo parent ${i} > /p`], labels: set, tags: parentTag });
-      await client.build({ dockerfile: [`FROM ${parentTag}`, 'RUN echo child > /c'], labels: set });
-      try {
-        await client.removeManaged(set);
-      } catch (err) {
-        failures.push(`attempt ${i}: ${(err as Error).message}`);
-      }
-      assert.equal((await client.listManaged(set)).images, [], `attempt ${i}: images left (${failures.at(-1) ?? "no error"})`);
-    } finally {
-      await sweepImages(client, set);
-    }
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+    const parentTag = `harpoon-test-tie:${RUN_ID}-parent-${i}`;
+    const childTag = `harpoon-test-tie:${RUN_ID}-child-${i}`;
+    const parent = await client.build({ dockerfile: [`FROM ${base}`, `ENV TIE=parent-${i}`], labels: set, tags: parentTag });
+    const child = await client.build({ dockerfile: [`FROM ${parentTag}`, 'ENV TIE=child'], labels: set, tags: childTag });
+    const listed = await client.listManaged(set);
+    const created = (id: string) => listed.images.find((image) => image.id === id)?.created;
+    if (created(parent.imageId) === created(child.imageId)) return { parent: parent.imageId, child: child.imageId, childTag, listed };
+    await client.removeManaged(set);
   }
-  assert.equal(failures, []);
+  throw new Error(`no parent and child built within one second in ${attempts} attempts (engine too slow?)`);
+}
+
+// Regression (was a bug): removeManaged ordered images "newest first" by Created, whole seconds, so
+// a parent and child built in one second came in either order and the engine refused the parent
+// (HTTP 409 "image has dependent child images"); test helpers swept instead. Now images go by the
+// parent chain, and containers (a running one holds its image even against force) go first.
+it('removeManaged removes a parent and child image built in one second, with a running container of the child', async (client) => {
+  const set = { ...testLabels, [SET]: `tie-${RUN_ID}` };
+  const { parent, child, childTag, listed } = await parentAndChildInOneSecond(client, set);
+  assert.is((await client.inspectImage(childTag)).Parent !== '', true, 'the classic builder records the parent chain');
+  const order = listed.images.map((i) => i.id);
+  assert.ok(order.indexOf(child) < order.indexOf(parent), 'listManaged lists the child before its parent');
+  // Every listed image (intermediate ones too, all of the same second) before its parent, by the engine's own Parent.
+  const parents = await Promise.all(listed.images.map(async (image) => (await client.inspectImage(image.id)).Parent));
+  listed.images.forEach((image, i) => {
+    if (order.includes(parents[i]!)) assert.ok(i < order.indexOf(parents[i]!), `${image.id} is listed before its parent ${parents[i]}`);
+  });
+  assert.equal(listed.images.map((i) => i.parent), parents.map((p) => p || undefined), 'listManaged gives each image its parent');
+  const running = await client.createContainer({ image: childTag, cmd: ['sleep', '60'], labels: set });
+  await running.start();
+
+  const removed = await client.removeManaged(set);
+  assert.equal(ids(removed.containers), [running.id]);
+  assert.ok(removed.images.some((i) => i.id === parent) && removed.images.some((i) => i.id === child));
+  assert.equal(await client.listManaged(set), { containers: [], images: [], volumes: [], networks: [] });
+  const everything = await client.docker.listImages({ all: true, filters: JSON.stringify({ label: [`${SET}=${set[SET]}`] }) });
+  assert.equal(everything, [], 'no image (intermediate ones included) with these labels is left');
+  assert.not.ok(await containerExists(client, running.id));
+});
+
+// A container harpoon did not make (no harpoon label), running from a managed image: removeManaged
+// must not touch it, and must say so with a typed error instead of a bare 409 or a retry loop.
+it('removeManaged leaves an image a foreign container runs, names it in an ImageInUseError, removes the rest', async (client) => {
+  const set = { ...testLabels, [SET]: `held-${RUN_ID}` };
+  const heldTag = `harpoon-test-held:${RUN_ID}`;
+  const { imageId: held } = await client.build({ dockerfile: [`FROM ${base}`, 'ENV HELD=1'], labels: set, tags: heldTag });
+  const { imageId: free } = await client.build({ dockerfile: [`FROM ${base}`, 'ENV FREE=1'], labels: set });
+  const mine = await client.createContainer({ image: heldTag, cmd: ['sleep', '60'], labels: set });
+  await mine.start();
+  const foreign = await client.docker.createContainer({ Image: heldTag, Cmd: ['sleep', '60'], Labels: { 'harpoon.test.foreign': RUN_ID } });
+  try {
+    await foreign.start();
+    const started = Date.now();
+    const err = await rejection(client.removeManaged(set));
+    assert.instance(err, ImageInUseError);
+    const inUse = err as ImageInUseError;
+    assert.is(inUse.code, 'IMAGE_IN_USE');
+    assert.equal(inUse.images.map((i) => i.image), [held]);
+    assert.ok(inUse.images[0]!.tags.includes(heldTag));
+    assert.ok(inUse.images[0]!.containers.some((c) => c.includes(foreign.id.slice(0, 12))), inUse.message);
+    assert.match(inUse.message, heldTag);
+    assert.match(inUse.message, foreign.id.slice(0, 12));
+    assert.ok(Date.now() - started < 10_000, 'refused at once, not after retries');
+
+    assert.ok((await foreign.inspect()).State.Running, 'the foreign container is left running');
+    assert.ok(await client.imageExists(held), 'its image stays');
+    assert.not.ok(await client.imageExists(free), 'the free image went');
+    assert.not.ok(await containerExists(client, mine.id), 'the managed container went');
+  } finally {
+    await foreign.remove({ force: true });
+  }
+  await client.removeManaged(set);
+  assert.equal(await client.listManaged(set), { containers: [], images: [], volumes: [], networks: [] });
+});
+
+// A child image outside the set (built FROM a managed image, its labels set to another set): the
+// engine never lets a parent go before its child, so removeManaged reports it and keeps the chain.
+it('removeManaged leaves the chain under a child image of another set, naming the child in an ImageInUseError', async (client) => {
+  const set = { ...testLabels, [SET]: `parent-${RUN_ID}` };
+  const other = { ...testLabels, [SET]: `child-${RUN_ID}` };
+  const parentTag = `harpoon-test-chain:${RUN_ID}-parent`;
+  const childTag = `harpoon-test-chain:${RUN_ID}-child`;
+  const { imageId: parent } = await client.build({ dockerfile: [`FROM ${base}`, 'ENV CHAIN=parent'], labels: set, tags: parentTag });
+  await client.build({ dockerfile: [`FROM ${parentTag}`, 'ENV CHAIN=child'], labels: other, tags: childTag });
+
+  const err = await rejection(client.removeManaged(set));
+  assert.instance(err, ImageInUseError);
+  const inUse = err as ImageInUseError;
+  assert.is(inUse.images.length, 1, inUse.message);
+  assert.equal(inUse.images[0]!.children, [childTag], inUse.message);
+  assert.match(inUse.message, childTag);
+  assert.ok(await client.imageExists(parent), 'the parent stays under its child');
+  assert.ok(await client.imageExists(childTag));
+
+  await client.removeManaged(other);
+  await client.removeManaged(set);
+  for (const labels of [set, other]) assert.equal((await client.listManaged(labels)).images, []);
 });
 
 it('after cleanupRun nothing with this run\'s test label is left', async (client) => {
   // Leave things behind on purpose: a running container, a stopped one, a built image.
-  await afterCreationSecond(client, base);
   const running = await client.createContainer({ image: base, cmd: ['sleep', '60'], labels: testLabels });
   await running.start();
   await client.run({ image: base, cmd: ['true'], remove: false, labels: testLabels });

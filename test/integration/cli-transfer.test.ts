@@ -10,7 +10,7 @@ import type { Harpoon, TransferEvent } from 'harpoon';
 import { addDock } from '../../src/cli/docks/store.ts';
 import type { TransferOutput } from '../../src/cli/commands/transfer-image.ts';
 import { cliEnv, harpoonCli, showResult } from '../helpers/cli.ts';
-import { buildBusybox, cleanupRun, RUN_ID } from '../helpers/engine.ts';
+import { buildBusybox, RUN_ID } from '../helpers/engine.ts';
 import { buildDataImage, ENGINE2_HOST, imageIdOn, secondEngineOrSkip } from '../helpers/image.ts';
 import { cleanupRunFully, engineTests } from '../helpers/integration.ts';
 import { HARPOON, PtySession } from '../helpers/pty.ts';
@@ -30,7 +30,7 @@ const onEngine1 = await engineTests({
   },
   after: async () => {
     for (const session of sessions) session.kill();
-    if (client2) await cleanupRunFully(client2, cleanupRun);
+    if (client2) await cleanupRunFully(client2);
     rmSync(configDir, { recursive: true, force: true });
   },
 });

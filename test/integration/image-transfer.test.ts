@@ -16,7 +16,7 @@ import {
   type LoadEvent,
   type TransferEvent,
 } from 'harpoon';
-import { buildBusybox, cleanupRun, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
+import { buildBusybox, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
 import { cleanupRunFully, engineTests, rejection, runImages } from '../helpers/integration.ts';
 import { buildDataImage, imageIdOn, secondEngineOrSkip } from '../helpers/image.ts';
 
@@ -27,7 +27,7 @@ const onEngine1 = await engineTests({
     base = await buildBusybox(client);
   },
   after: async () => {
-    if (client2) await cleanupRunFully(client2, cleanupRun);
+    if (client2) await cleanupRunFully(client2);
   },
 });
 
