@@ -22,7 +22,7 @@ import { Harpoon, HOST_BUSYBOX } from 'harpoon';
 import { LESSON_ID, lessonLabels } from './whalesay.ts';
 
 const DOCK2 = process.env.HARPOON_ENGINE2_HOST ?? 'unix:///var/run/harpoon-dock2.sock';
-const BIN = join(import.meta.dirname, '..', 'src', 'cli', 'bin.js'); // the `harpoon` executable
+const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'bin.js'); // the `harpoon` executable (npm run build makes it)
 
 // The second engine first: without it there is nothing to transfer to.
 const client2 = await Harpoon.connect({ host: DOCK2 }).catch((err: Error) => {

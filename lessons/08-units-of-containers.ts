@@ -14,10 +14,11 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Harpoon, HOST_BUSYBOX, runUnit, type RunEvent } from 'harpoon';
+import { Harpoon, HOST_BUSYBOX, runUnit } from 'harpoon';
+import { type RunEvent } from '../src/orchestrator/run.ts';
 import { LESSON_ID } from './whalesay.ts';
 
-const BIN = join(import.meta.dirname, '..', 'src', 'cli', 'bin.js'); // the `harpoon` executable
+const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'bin.js'); // the `harpoon` executable (npm run build makes it)
 const UNIT = `lesson08-${LESSON_ID}`; // engine names are <unit>-<container>: lesson08-tutorial-web
 
 // --- The config directory: a unit file, an environment file and an image folder -----------------

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureBuilt } from './build.ts';
 
 const dir = join(import.meta.dirname, '..', 'lessons');
 const lessons = readdirSync(dir).filter((f) => /^\d\d-.*\.ts$/.test(f)).sort();
@@ -15,6 +16,8 @@ if (chosen.length === 0) {
   console.error(`no lesson ${wanted}; there are: ${lessons.join(', ')}`);
   process.exit(2);
 }
+// Lessons 07 and 08 run the `harpoon` executable as the package ships it: dist/cli/bin.js.
+ensureBuilt();
 for (const file of chosen) {
   const title = file.replace(/^(\d\d)-(.*)\.ts$/, (_, n: string, name: string) => `Lesson ${n}: ${name.replace(/-/g, ' ')}`);
   console.log(`\n=== ${title} ===\n`);

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureBuilt } from '../scripts/build.ts';
 
 const root = join(import.meta.dirname, '..');
 const filter = process.argv[2];
@@ -32,6 +33,9 @@ const count = (output: string, label: string): number | undefined => {
   const match = new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
   return match ? Number(match[1]) : undefined;
 };
+
+// The CLI's tests and the package test run dist/ (what the package ships): build it first.
+ensureBuilt();
 
 if (!filter) {
   console.log('# typecheck (tsc --noEmit)');

@@ -44,8 +44,11 @@ export class SessionReaper {
   }
 
   async #spawn(): Promise<void> {
-    const script = fileURLToPath(new URL('./reaper-process.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script], {
+    // From the package (dist/*.js) the reaper is plain JavaScript; from this repository's
+    // sources (run through tsx) it is TypeScript and needs tsx too.
+    const fromSource = import.meta.url.endsWith('.ts');
+    const script = fileURLToPath(new URL(fromSource ? './reaper-process.ts' : './reaper-process.js', import.meta.url));
+    const child = spawn(process.execPath, [...(fromSource ? ['--import', import.meta.resolve('tsx')] : []), script], {
       // Its own process group: a ctrl-C meant for the launcher must not take the reaper with it.
       detached: true,
       stdio: ['pipe', 'pipe', 'inherit'],

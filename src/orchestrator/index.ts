@@ -1,12 +1,16 @@
-// The orchestrator: YAML units of containers with orders. See docs/units-format.md and docs/orchestrator.md.
-export * from './model.ts';
+// The orchestrator's public surface (`harpoon/orchestrator`): YAML units of containers with
+// orders (docs/units-format.md, docs/orchestrator.md): open, explain and run one; the model
+// types a caller names; the labels it sets; its errors.
+export type * from './model.ts';
+export { UNIT_LABEL, UNIT_CONTAINER_LABEL, CONFIG_HASH_LABEL } from './model.ts';
 export { openUnit, explainUnit, runUnit, type UnitOptions, type LoadedUnit, type RunUnitOptions } from './units.ts';
-export { runPlan, UnitRunError, type RunEvent, type RunResult as UnitRunResult, type StepResult, type RunPlanOptions } from './run.ts';
-export { planRun, selectOrders, describeOrder, type Plan, type Step } from './plan/plan.ts';
-export { explainPlan, type ExplainedStep } from './plan/explain.ts';
-export { parseTarget, type RunTarget } from './plan/target.ts';
-export { configHash } from './apply/hash.ts';
+export { UnitRunError, type RunEvent, type RunResult as UnitRunResult, type StepResult } from './run.ts';
+export type { ExplainedStep } from './plan/explain.ts';
 export { OrderError } from './errors.ts';
-export * from './config/index.ts';
-export * from './checks/index.ts';
-export * from './backup/index.ts';
+export { listUnits, type UnitListing } from './config/load.ts';
+export { resolveConfigDir, type ConfigDirChoice, type ConfigDirInput } from './config/confdir.ts';
+export { UnitConfigError, UnitVariableError, ConfigDirError, type ConfigPlace } from './config/errors.ts';
+export type { CheckResult } from './checks/result.ts';
+export { StartupError } from './checks/startup.ts';
+export { BackupError } from './backup/errors.ts';
+export type { BackupManifest } from './backup/backup.ts';

@@ -1,11 +1,13 @@
-// Run the harpoon CLI as a real process, from any folder (src/cli/bin.js registers tsx from
-// its own location, so the working directory may be a project outside the repository).
+// Run the harpoon CLI as a real process, from any folder: dist/cli/bin.js, the executable as
+// the package ships it (plain JavaScript; built from src/ first when stale).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './pty.ts';
+import { ensureBuilt } from '../../scripts/build.ts';
 
-/** `node src/cli/bin.js`: works from any working directory. */
-export const HARPOON_BIN = [process.execPath, join(ROOT, 'src/cli/bin.js')];
+/** `node dist/cli/bin.js`: works from any working directory. */
+ensureBuilt();
+export const HARPOON_BIN = [process.execPath, join(ROOT, 'dist/cli/bin.js')];
 
 export interface CliResult {
   code: number | null;

@@ -1,11 +1,13 @@
 // Drive a program in a real pseudoterminal (node-pty), as a person at a terminal would.
 import { spawn, type IPty } from 'node-pty';
 import { join } from 'node:path';
+import { ensureBuilt } from '../../scripts/build.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
-/** The harpoon CLI as a command line: node with tsx, run from the project root. */
-export const HARPOON = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+/** The harpoon CLI as a command line: the executable as the package ships it (built from src/ first when stale). */
+ensureBuilt();
+export const HARPOON = [process.execPath, join(ROOT, 'dist/cli/bin.js')];
 
 export class PtySession {
   readonly pty: IPty;

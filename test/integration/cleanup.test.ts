@@ -2,7 +2,8 @@
 // never touching anything without harpoon's label.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ContainerNotFoundError, ImageInUseError, managedLabels, MANAGED_LABEL, type Harpoon } from 'harpoon';
+import { ContainerNotFoundError, ImageInUseError, MANAGED_LABEL, type Harpoon } from 'harpoon';
+import { managedLabels } from '../../src/core/labels.ts';
 import { buildBusybox, cleanupRun, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
 import { containerExists, engineTests, rejection, runContainers, runImages } from '../helpers/integration.ts';
 

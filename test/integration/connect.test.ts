@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EngineUnreachableError, Harpoon, systemResolveEnvFor } from 'harpoon';
+import { EngineUnreachableError, Harpoon } from 'harpoon';
+import { systemResolveEnvFor } from '../../src/core/endpoint.ts';
 import { engineTests } from '../helpers/integration.ts';
 import { HARPOON } from '../helpers/pty.ts';
 

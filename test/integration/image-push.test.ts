@@ -7,14 +7,8 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import {
-  ImageNotFoundError,
-  InvalidInputError,
-  RegistryAuthError,
-  registryCredentials,
-  type Harpoon,
-  type PushEvent,
-} from 'harpoon';
+import { ImageNotFoundError, InvalidInputError, RegistryAuthError, type Harpoon, type PushEvent } from 'harpoon';
+import { registryCredentials } from '../../src/core/image/auth.ts';
 import { buildBusybox, RUN_ID, testLabels } from '../helpers/engine.ts';
 import { engineTests, rejection } from '../helpers/integration.ts';
 import {

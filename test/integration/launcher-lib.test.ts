@@ -8,18 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  ContainerNotFoundError,
-  INPUT_JSON_ENV_LIMIT,
-  InputTooLargeError,
-  Launcher,
-  LaunchFailedError,
-  LaunchTimeoutError,
-  listensOn,
-  NotManagedError,
-  waitFor,
-  type Harpoon,
-} from 'harpoon';
+import { ContainerNotFoundError, InputTooLargeError, Launcher, LaunchFailedError, LaunchTimeoutError, NotManagedError, waitFor, type Harpoon } from 'harpoon';
+import { INPUT_JSON_ENV_LIMIT } from '../../src/launcher/errors.ts';
+import { listensOn } from '../../src/launcher/readiness.ts';
 import { RUN_ID, testLabels } from '../helpers/engine.ts';
 import { containerExists, rejection } from '../helpers/integration.ts';
 import { caseLabels, fetchBytes, launcherTests, namer, TEST_WEBAPP as WEBAPP } from '../helpers/launcher.ts';

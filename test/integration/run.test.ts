@@ -2,19 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import {
-  AbortedError,
-  CommandNotExecutableError,
-  CommandNotFoundError,
-  ContainerExitError,
-  ContainerNotFoundError,
-  exitCodeFor,
-  ImageNotFoundError,
-  MANAGED_LABEL,
-  NameConflictError,
-  TimeoutError,
-  type Harpoon,
-} from 'harpoon';
+import { AbortedError, CommandNotExecutableError, CommandNotFoundError, ContainerExitError, ContainerNotFoundError, ImageNotFoundError, MANAGED_LABEL, NameConflictError, TimeoutError, type Harpoon } from 'harpoon';
+import { exitCodeFor } from '../../src/core/errors.ts';
 import { buildBusybox, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
 import { engineTests, eventually, rejection, runContainers } from '../helpers/integration.ts';
 

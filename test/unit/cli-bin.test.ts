@@ -1,51 +1,42 @@
-// The `harpoon` executable runs a bundle of the CLI (esbuild, split per command), rebuilt when
-// the sources change, and falls back to tsx: both must behave the same.
+// The `harpoon` executable is dist/cli/bin.js, plain JavaScript compiled from src/ (no bundling,
+// no compiling and no writing anywhere at run time); the sources run through tsx give the same
+// answers, so what the tests exercise in dist/ is what the code says.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ensureBuilt } from '../../scripts/build.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'src', 'cli', 'bin.js');
-const harpoon = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
+ensureBuilt();
+const built = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+const fromSource = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
 
-function newestSource(): number {
-  let newest = statSync(join(ROOT, 'package.json')).mtimeMs;
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|js)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  walk(join(ROOT, 'src'));
-  return newest;
-}
-
-test('the bundle and tsx print the same help, errors and exit codes', () => {
+test('the built executable and the sources print the same help, errors and exit codes', () => {
   for (const args of [['--help'], ['help', 'unit'], ['unit', 'run', '--help'], ['nosuchcommand'], ['build', '--nosuchflag']]) {
-    const bundled = harpoon(args);
-    const fromSource = harpoon(args, { HARPOON_NO_BUNDLE: '1' });
-    assert.is(bundled.status, fromSource.status, args.join(' '));
-    assert.is(bundled.stdout, fromSource.stdout, args.join(' '));
-    assert.is(bundled.stderr, fromSource.stderr, args.join(' '));
+    const a = built(args);
+    const b = fromSource(args);
+    assert.is(a.status, b.status, args.join(' '));
+    assert.is(a.stdout, b.stdout, args.join(' '));
+    assert.is(a.stderr, b.stderr, args.join(' '));
   }
 });
 
-test('the bundle is kept under node_modules/.cache/harpoon/<newest source mtime>, per command chunks', () => {
-  assert.is(harpoon(['--help']).status, 0);
-  const dir = join(ROOT, 'node_modules', '.cache', 'harpoon', Math.floor(newestSource()).toString(36));
-  assert.ok(existsSync(join(dir, 'main.js')), `${dir}/main.js`);
-  const files = readdirSync(dir);
-  assert.ok(files.some((f) => f.startsWith('unit-')), `a chunk for the unit command in ${files.join(' ')}`);
-  assert.ok(files.length > 5, 'split into chunks');
+test('the executable is plain JavaScript with a shebang, and loads no TypeScript', () => {
+  const text = readFileSync(BIN, 'utf8');
+  assert.ok(text.startsWith('#!/usr/bin/env node\n'));
+  // Plain node, no loader, from another folder: a .ts import would fail with ERR_UNKNOWN_FILE_EXTENSION.
+  const run = spawnSync(process.execPath, [BIN, 'unit', '--help'], { cwd: '/', encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.is(run.status, 0, run.stderr);
+  assert.not.ok(existsSync(join(ROOT, 'node_modules', '.cache', 'harpoon')), 'no bundle cache is written');
 });
 
-test('--version needs neither the bundle nor tsx', () => {
-  const run = harpoon(['--version']);
+test('--version reads package.json only', () => {
+  const run = built(['--version']);
   assert.is(run.status, 0);
-  assert.match(run.stdout, /^\d+\.\d+\.\d+\n$/);
+  assert.is(run.stdout, `${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
 });
 
 test.run();

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract, type Header } from 'tar-stream';
-import { createBuildContext, InvalidInputError, type ContextSpec } from 'harpoon';
+import { InvalidInputError, type ContextSpec } from 'harpoon';
+import { createBuildContext } from '../../src/core/build/context.ts';
 import { CONTEXT_MTIME, SIDE_DOCKERFILE } from '../../src/core/build/context.ts';
 import { parseDockerignore } from '../../src/core/build/dockerignore.ts';
 

@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough, type Readable } from 'node:stream';
-import { demux, EngineError, FrameParser } from 'harpoon';
+import { EngineError } from 'harpoon';
+import { demux, FrameParser } from '../../src/core/container/demux.ts';
 import type { Frame, StreamType } from '../../src/core/container/demux.ts';
 
 const TYPE: Record<StreamType, number> = { stdin: 0, stdout: 1, stderr: 2, error: 3 };

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveEndpoint, systemResolveEnvFor, type Endpoint } from 'harpoon';
+import { resolveEndpoint, type Endpoint } from 'harpoon';
+import { systemResolveEnvFor } from '../../src/core/endpoint.ts';
 import {
   addDock,
   currentContext,

@@ -1,24 +1,8 @@
 // Mapping what dockerode throws to harpoon's typed errors, and the docker CLI's exit codes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  AbortedError,
-  BuildError,
-  CommandNotExecutableError,
-  CommandNotFoundError,
-  ContainerExitError,
-  ContainerNotFoundError,
-  EngineError,
-  EngineUnreachableError,
-  exitCodeFor,
-  HarpoonError,
-  ImageNotFoundError,
-  InvalidInputError,
-  NameConflictError,
-  TimeoutError,
-  throwIfAborted,
-  type Endpoint,
-} from 'harpoon';
+import { AbortedError, BuildError, CommandNotExecutableError, CommandNotFoundError, ContainerExitError, ContainerNotFoundError, EngineError, EngineUnreachableError, HarpoonError, ImageNotFoundError, InvalidInputError, NameConflictError, TimeoutError, type Endpoint } from 'harpoon';
+import { exitCodeFor, throwIfAborted } from '../../src/core/errors.ts';
 import { classifyStartFailure, engineMessageOf, toHarpoonError } from '../../src/core/engine-errors.ts';
 
 const endpoint: Endpoint = { kind: 'unix', url: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock', source: 'the default socket' };

@@ -6,17 +6,9 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import {
-  CredentialsError,
-  encodeRegistryAuth,
-  InvalidInputError,
-  normalizeRegistry,
-  parseReference,
-  RegistryCredentials,
-  registryCredentials,
-  runCredentialHelper,
-  type HelperAnswer,
-} from 'harpoon';
+import { CredentialsError, InvalidInputError, parseReference } from 'harpoon';
+import { encodeRegistryAuth, RegistryCredentials, registryCredentials, runCredentialHelper, type HelperAnswer } from '../../src/core/image/auth.ts';
+import { normalizeRegistry } from '../../src/core/image/reference.ts';
 import { toLoadEvents } from '../../src/core/image/load.ts';
 import { toPushEvents } from '../../src/core/image/push.ts';
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { IMAGE_LABEL, imageLabels, MANAGED_LABEL, managedLabels } from 'harpoon';
+import { IMAGE_LABEL, MANAGED_LABEL } from 'harpoon';
+import { imageLabels, managedLabels } from '../../src/core/labels.ts';
 
 test('managedLabels always carries the harpoon label, and it cannot be overridden', () => {
   const labels = managedLabels({ app: 'x', [MANAGED_LABEL]: 'false' });

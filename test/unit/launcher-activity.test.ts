@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultStateDir, FileActivityStore } from 'harpoon';
+import { FileActivityStore } from 'harpoon';
+import { defaultStateDir } from '../../src/launcher/activity.ts';
 
 const ID = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 const SHORT_ID = '3f2a9c1b7d4e';

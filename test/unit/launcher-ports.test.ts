@@ -1,7 +1,9 @@
 // Published ports: which binding the launcher uses, and the URL it hands out for each kind of endpoint.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { pickBinding, resolveEndpoint, urlHost, type Endpoint, type ResolveEnv } from 'harpoon';
+import { resolveEndpoint, type Endpoint } from 'harpoon';
+import { type ResolveEnv } from '../../src/core/endpoint.ts';
+import { pickBinding, urlHost } from '../../src/launcher/ports.ts';
 import { appUrl } from '../../src/launcher/ports.ts';
 
 const noFiles: ResolveEnv = { env: {}, home: '/home/ada', readFile: () => undefined };

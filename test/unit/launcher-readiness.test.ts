@@ -2,7 +2,8 @@
 // and reading /proc/net/tcp(6) for a listening port.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describeCheck, InvalidInputError, listensOn, parseWaitFlag, waitFor, type ReadyCheck } from 'harpoon';
+import { InvalidInputError, waitFor, type ReadyCheck } from 'harpoon';
+import { describeCheck, listensOn, parseWaitFlag } from '../../src/launcher/readiness.ts';
 import { checkReadyChecks, defaultReadyCheck } from '../../src/launcher/readiness.ts';
 
 function invalid(fn: () => unknown, field: string): InvalidInputError {

@@ -1,21 +1,10 @@
 // normalizeSpec: the launch spec's defaults and every check made before anything is created.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  normalizeSpec,
-  DEFAULT_FILES_DIR,
-  DEFAULT_INPUT_PATH,
-  DEFAULT_READY_TIMEOUT_MS,
-  INPUT_JSON_ENV_LIMIT,
-  ENV_STRING_LIMIT,
-  InputTooLargeError,
-  InvalidInputError,
-  LAUNCHER_LABEL,
-  MANAGED_LABEL,
-  SESSION_LABEL,
-  waitFor,
-  type LaunchSpec,
-} from 'harpoon';
+import { InputTooLargeError, InvalidInputError, MANAGED_LABEL, waitFor, type LaunchSpec } from 'harpoon';
+import { INPUT_JSON_ENV_LIMIT, ENV_STRING_LIMIT } from '../../src/launcher/errors.ts';
+import { LAUNCHER_LABEL, SESSION_LABEL } from '../../src/launcher/labels.ts';
+import { normalizeSpec, DEFAULT_FILES_DIR, DEFAULT_INPUT_PATH, DEFAULT_READY_TIMEOUT_MS } from '../../src/launcher/spec.ts';
 
 const IMAGE = 'nginx:alpine';
 

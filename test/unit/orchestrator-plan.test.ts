@@ -1,7 +1,11 @@
 // The plan: which orders wait for which and why, variant filtering, and the config hash.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { configHash, planRun, parseTarget, type ContainerSpec, type Order, type OrderCommand, type Unit } from '../../src/index.ts';
+import type { ContainerSpec } from '../../src/orchestrator/model.ts';
+import { configHash } from '../../src/orchestrator/apply/hash.ts';
+import { type Order, type OrderCommand, type Unit } from '../../src/orchestrator/model.ts';
+import { planRun } from '../../src/orchestrator/plan/plan.ts';
+import { parseTarget } from '../../src/orchestrator/plan/target.ts';
 
 function container(name: string, creation: Partial<ContainerSpec['creation']> = {}, after: string[] = []): ContainerSpec {
   return {

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { rewriteLocation, upstreamHeaders, withoutHopByHop } from 'harpoon';
+import { rewriteLocation, upstreamHeaders, withoutHopByHop } from '../../src/proxy/headers.ts';
 import { checkFraming, isWebSocketUpgrade, overflowStatus } from '../../src/proxy/framing.ts';
 import { clientHost, clientProto, type LocationContext } from '../../src/proxy/headers.ts';
 

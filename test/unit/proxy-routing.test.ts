@@ -2,7 +2,8 @@
 // (`/docker/<name>/<rest>`) or by host (`<name>.docker.localhost`), and the options' normalization.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isContainerName, normalizeHostSuffix, normalizePrefix, routeRequest, type RouteMatch, type Routing, type RoutingRules } from 'harpoon';
+import { route as routeRequest } from '../../src/proxy/routing.ts';
+import { isContainerName, normalizeHostSuffix, normalizePrefix, type RouteMatch, type Routing, type RoutingRules } from '../../src/proxy/routing.ts';
 import { hostName } from '../../src/proxy/routing.ts';
 
 const pathOnly: RoutingRules = { pathPrefix: '/docker', stripPrefix: true };

@@ -3,7 +3,8 @@
 // Exit codes as the docker CLI's `context` commands: 1 for a dock problem, 125 for bad flags.
 // --print-command, as on every other command: the equivalent docker command lines on stdout,
 // after the checks that need no change (a bad name or URL, a missing dock: exit 1), and nothing done.
-import { Harpoon, systemResolveEnvFor } from '../../index.ts';
+import { Harpoon } from '../../index.ts';
+import { systemResolveEnvFor } from '../../core/endpoint.ts';
 import { dockEnvironment, envScript, parseShell, unsetScript } from '../docks/env.ts';
 import {
   addDock,

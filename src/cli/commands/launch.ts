@@ -2,7 +2,9 @@
 // ready, print its URL. The container outlives the command (no reaper); remove it with
 // `harpoon purge`.
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError, Launcher, normalizeSpec, parseWaitFlag, type InputFile, type InputMode, type LaunchSpec } from '../../index.ts';
+import { InvalidInputError, Launcher, type LaunchSpec } from '../../index.ts';
+import { parseWaitFlag } from '../../launcher/readiness.ts';
+import { normalizeSpec, type InputFile, type InputMode } from '../../launcher/spec.ts';
 import { inputEntries } from '../../launcher/input.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { UsageError } from '../exit.ts';

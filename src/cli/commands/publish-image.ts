@@ -4,7 +4,8 @@
 // credHelpers) and travel only in the X-Registry-Auth header: never on a command line, never in
 // output (dockerutils printed the registry password and passed it on argv).
 // stdout: `repository@digest`, what pulls exactly this image back (or, with --json, the result).
-import { environmentCredentials, type PushResult } from '../../index.ts';
+import { type PushResult } from '../../index.ts';
+import { environmentCredentials } from '../../core/image/auth.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { engineChoice } from '../engine-choice.ts';
 import { dockerLoginFromEnv, dockerPush, dockerTag, formatCommand } from '../print-command.ts';

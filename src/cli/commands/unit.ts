@@ -6,25 +6,11 @@
 import { writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { stringify } from 'yaml';
-import {
-  describeOrder,
-  explainUnit,
-  junitXml,
-  listUnits,
-  openUnit,
-  parseTarget,
-  resolveConfigDir,
-  runPlan,
-  UnitConfigError,
-  UnitRunError,
-  type CheckResult,
-  type LoadedUnit,
-  type Plan,
-  type RunEvent,
-  type StepResult,
-  type Substitution,
-  type Unit,
-} from '../../orchestrator/index.ts';
+import { explainUnit, listUnits, openUnit, resolveConfigDir, UnitConfigError, UnitRunError, type CheckResult, type LoadedUnit, type RunEvent, type StepResult, type Substitution, type Unit } from '../../orchestrator/index.ts';
+import { junitXml } from '../../orchestrator/checks/junit.ts';
+import { describeOrder, type Plan } from '../../orchestrator/plan/plan.ts';
+import { parseTarget } from '../../orchestrator/plan/target.ts';
+import { runPlan } from '../../orchestrator/run.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { UsageError } from '../exit.ts';
 import { splitKeyValue } from './key-values.ts';

@@ -1,7 +1,8 @@
 // A dock named as a command's argument (transfer-image IMAGE DOCK): its docker context looked up
 // where the docker CLI keeps it, then a connection to its engine, with errors that name the dock
 // (the generic "cannot reach an engine" advice is about the local engine, not a dock).
-import { EngineUnreachableError, Harpoon, HarpoonError, systemResolveEnvFor } from '../../index.ts';
+import { EngineUnreachableError, Harpoon, HarpoonError } from '../../index.ts';
+import { systemResolveEnvFor } from '../../core/endpoint.ts';
 import { DEFAULT_CONTEXT, DockError, dockerConfigDir, getDock, maskUrl } from './store.ts';
 
 type Env = Record<string, string | undefined>;

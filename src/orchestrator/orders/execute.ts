@@ -119,7 +119,10 @@ async function executeOnHost(ctx: OrderContext, run: string[]): Promise<OrderOut
 
 /** A real pseudoterminal on this machine: programs that check isatty (shells, editors, sudo) behave as typed. */
 async function executeInPty(ctx: OrderContext, file: string, args: string[], cwd: string, env: Record<string, string>): Promise<OrderOutcome> {
-  const pty = await import('node-pty');
+  // node-pty is an optional dependency (a native addon built at install): say what to do without it.
+  const pty = await import('node-pty').catch((err: Error) => {
+    throw new OrderFailure(`an interactive host execute needs node-pty, which is not installed or not built here (${err.message.split('\n')[0]}): npm install node-pty (it compiles with python3, make and a C++ compiler)`);
+  });
   // The core's terminal handling, as for `harpoon run -it`: raw mode restored on every way out.
   const terminal = new LocalTerminal(process.stdin, process.stdout);
   const size = terminal.size() ?? { cols: 80, rows: 24 };
