@@ -2,7 +2,9 @@
 // the package ships it (plain JavaScript; built from src/ first when stale).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from './pty.ts';
+const ROOT = join(import.meta.dirname, '..', '..');
+/** The repository's root. */
+export const REPO_ROOT = ROOT;
 import { ensureBuilt } from '../../scripts/build.ts';
 
 /** `node dist/cli/bin.js`: works from any working directory. */

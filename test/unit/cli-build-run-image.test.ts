@@ -27,7 +27,7 @@ import {
   type ProjectConfig,
 } from '../../src/cli/project/index.ts';
 import { containerName, gpusArg, mountArg, planRun, portArg, type RunImageOptions } from '../../src/cli/run-plan.ts';
-import { HARPOON, ROOT as REPO } from '../helpers/pty.ts';
+import { HARPOON_BIN as HARPOON, REPO_ROOT as REPO } from '../helpers/cli.ts';
 import { fakeProject } from '../helpers/project.ts';
 
 const ROOT = '/src/Shop';

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HARPOON, ROOT } from '../helpers/pty.ts';
+import { HARPOON_BIN as HARPOON, REPO_ROOT as ROOT } from '../helpers/cli.ts';
 import { docksTable, dockerContextCreate, effectiveContext, type DockRow } from '../../src/cli/commands/dock.ts';
 import { listDocks } from '../../src/cli/docks/store.ts';
 
