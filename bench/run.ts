@@ -4,7 +4,7 @@
 // Progress and per-sample detail go to stderr. FILTER: substrings of comparison names
 // (run-true, run-true-cli, build-trivial, build-1gb-context, build-1gb-rss, launcher-ready,
 // launcher-concurrent, proxy-rps, proxy-p50, proxy-p99, proxy-share, proxy-cpu, transfer, cli-start,
-// cli-start-help, unit-start); any
+// cli-start-docker, cli-start-help, cli-start-info, unit-start); any
 // match runs. transfer also needs the second engine (scripts/engine2.sh) and cleans it up the same way;
 // unit-start needs docker-compose (scripts/bench-tools.sh).
 // Everything created on the engine carries harpoon=true (images: harpoon.image=true) and harpoon.bench=<run id>, and is
@@ -20,7 +20,10 @@ import { BENCH_LABEL, buildBusybox, HEADER, LOCAL_HOST, progress, stop, StoppedE
 import { runTrue } from './run-true.ts';
 import { transferBench } from './transfer.ts';
 import { unitStartBench } from './unit-start.ts';
+import { ensureBuilt } from '../scripts/build.ts';
 
+// unit-start runs the built executable (dist/cli/bin.js).
+ensureBuilt();
 const benches: Bench[] = [runTrue, buildTrivial, build1gb, launcherBench, proxyBench, transferBench, cliStartBench, unitStartBench];
 const allLines = benches.flatMap((b) => b.lines);
 

@@ -1,7 +1,7 @@
 // unit-start: a five-container unit started from nothing, two independent chains
 // (web -> app -> front by links, data -> worker by volumes_from; each container after the
 // previous one is started, no startup waits), in the same run:
-//   harpoon   node src/cli/bin.js -H unix:///var/run/docker.sock unit run -c bench/unit-start/conf bench/start
+//   harpoon   node dist/cli/bin.js -H unix:///var/run/docker.sock unit run -c bench/unit-start/conf bench/start
 //   anchor    docker-compose -p <project> -f bench/unit-start/docker-compose.yml up -d    (1.29, python)
 // each timed until all five containers are running (the harpoon command returns with them
 // running; the same check runs after both). After each iteration (untimed) the stack goes away:
@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_LABEL, cliEnv, formatMs, interleaved, LOCAL_HOST, median, progress, reportTimes, type Bench, type BenchContext, type Contestant } from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'src', 'cli', 'bin.js');
+const BIN = join(ROOT, 'dist', 'cli', 'bin.js'); // built by bench/run.ts when stale
 const FIXTURES = join(import.meta.dirname, 'unit-start');
 const CONF = join(FIXTURES, 'conf');
 const COMPOSE_FILE = join(FIXTURES, 'docker-compose.yml');
