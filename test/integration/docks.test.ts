@@ -157,7 +157,7 @@ live('dock use: `harpoon info --json` and the docker CLI go through the dock; us
 
 live('eval "$(harpoon dock env NAME)" in bash: harpoon info and docker info go through the dock; --unset undoes it', () => {
   const script = [
-    'h() { "$NODE" --import tsx "$MAIN" "$@"; }',
+    'h() { "$NODE" "$BIN" "$@"; }',
     'PS1="$ "',
     `eval "$(h dock env ${NAME})" || exit 9`,
     'printf "PS1=[%s]\\n" "$PS1"',
@@ -171,7 +171,7 @@ live('eval "$(harpoon dock env NAME)" in bash: harpoon info and docker info go t
   const run = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: cleanEnv({ HOME: home, NODE: HARPOON[0]!, MAIN: HARPOON[3]!, OUT: out }),
+    env: cleanEnv({ HOME: home, NODE: HARPOON[0]!, BIN: HARPOON[1]!, OUT: out }),
     timeout: 60_000,
   });
   assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
