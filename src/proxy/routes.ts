@@ -111,6 +111,9 @@ export class RouteTable extends EventEmitter {
     this.#retryMs = 250;
     const lines = createInterface({ input: res, crlfDelay: Infinity });
     lines.on('line', (line) => this.#onEvent(line));
+    // readline re-emits the stream's error (ECONNRESET when the engine stops): unhandled, it
+    // would take the whole proxy down. The close below reconnects.
+    lines.on('error', () => {});
     res.once('close', () => this.#onEventsClosed());
     res.once('error', () => {});
   }
