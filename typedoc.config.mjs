@@ -22,5 +22,7 @@ export default {
   excludePrivate: true,
   excludeInternal: true,
   sort: ['source-order'],
+  // No links to a hosted repository: the reference is made from a clone, for reading locally.
+  disableSources: true,
   validation: { notExported: false, invalidLink: true, notDocumented: false },
 };

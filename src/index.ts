@@ -1,6 +1,11 @@
 // harpoon: the public API. The core (a typed Docker client), and the main classes of each
 // module built on it. Each module has its own entry point with its whole public surface:
 // harpoon/launcher, harpoon/proxy, harpoon/orchestrator, harpoon/project.
+
+/**
+ * The core client (build, run, containers, images, cleanup, typed errors) and the main classes of each module.
+ * @module harpoon
+ */
 export * from './core/index.ts';
 
 // Modules on the core: what most programs reach for.

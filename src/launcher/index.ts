@@ -1,5 +1,10 @@
 // The launcher's public surface (`harpoon/launcher`): web-app containers from a spec (launcher.ts),
 // readiness checks, the activity record shared with the proxy, its labels and errors.
+
+/**
+ * Web-app containers from a spec: launch, readiness, activity, purge and eviction.
+ * @module harpoon/launcher
+ */
 export { Launcher, type LauncherOptions, type Launched, type LaunchedInfo } from './launcher.ts';
 export { DEFAULT_INPUT_PATH, DEFAULT_FILES_DIR, type LaunchSpec, type InputFile, type InputMode, type HealthcheckSpec } from './spec.ts';
 export { waitFor, type ReadyCheck } from './readiness.ts';

@@ -1,6 +1,11 @@
 // The orchestrator's public surface (`harpoon/orchestrator`): YAML units of containers with
 // orders (docs/units-format.md, docs/orchestrator.md): open, explain and run one; the model
 // types a caller names; the labels it sets; its errors.
+
+/**
+ * YAML units of containers with ordered commands: open, explain and run them.
+ * @module harpoon/orchestrator
+ */
 export type * from './model.ts';
 export { UNIT_LABEL, UNIT_CONTAINER_LABEL, CONFIG_HASH_LABEL } from './model.ts';
 export { openUnit, explainUnit, runUnit, type UnitOptions, type LoadedUnit, type RunUnitOptions } from './units.ts';

@@ -7,6 +7,7 @@ import type { Visit } from '../launcher/activity.ts';
 import type { Route } from './routes.ts';
 import { isContainerName } from './routing.ts';
 
+/** The admin endpoint's settings: its bearer token and path. */
 export interface AdminOptions {
   /** The bearer token clients must send: `Authorization: Bearer <token>`. At least 16 characters. */
   token: string;
@@ -14,6 +15,7 @@ export interface AdminOptions {
   path?: string;
 }
 
+/** Where the admin endpoint answers unless `AdminOptions.path` says otherwise. */
 export const DEFAULT_ADMIN_PATH = '/_harpoon/routes';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Route } from './routes.ts';
 
+/** What the proxy can do with a request for a route: pass it on, or why not. */
 export type Availability =
   | { kind: 'ready'; upstream: string }
   /** Will likely answer soon: created, restarting, health check starting, app not listening yet. */

@@ -9,6 +9,7 @@ import https from 'node:https';
 import { InvalidInputError } from '../core/errors.ts';
 import type { Route } from './routes.ts';
 
+/** What an authorization hook answers for one request. */
 export type AuthDecision =
   /** Pass the request on; `user` is sent upstream as X-Forwarded-User and logged. */
   | { action: 'allow'; user?: string }
@@ -45,6 +46,7 @@ export function requireHeaders(expected: Record<string, string>): Authorize {
   };
 }
 
+/** forwardAuth's settings: how long to wait for the auth service, and where it names the user. */
 export interface ForwardAuthOptions {
   /** Give up on the auth service after this long (ms, default 5 000): the request is denied (500). */
   timeoutMs?: number;

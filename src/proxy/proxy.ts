@@ -23,6 +23,7 @@ import { RouteTable, type Route } from './routes.ts';
 import { normalizeHostSuffix, normalizePrefix, route, type RouteMatch, type RoutingRules } from './routing.ts';
 import { socketResponse, tunnel, upgradeRequestBody } from './tunnel.ts';
 
+/** How HarpoonProxy routes, guards and answers (all optional). */
 export interface ProxyOptions {
   /** Path routing under this prefix (default '/docker'); false turns it off. */
   pathPrefix?: string | false;
@@ -73,6 +74,7 @@ export interface ProxyOptions {
   unmanaged?: boolean;
 }
 
+/** One request the proxy handled, as emitted on `access` (one per request or WebSocket). */
 export interface AccessEvent {
   time: Date;
   remote: string;
@@ -105,6 +107,7 @@ interface Exchange {
 
 const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH']);
 
+/** The reverse proxy to launched containers: mount `handle` and `handleUpgrade` on any Node HTTP server. */
 export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   readonly routes: RouteTable;
   readonly #rules: RoutingRules;

@@ -13,6 +13,7 @@ import { LAUNCHER_LABEL, launcherFilter, PORT_LABEL } from '../launcher/labels.t
 import { appUrl, pickBinding } from '../launcher/ports.ts';
 import { isContainerName } from './routing.ts';
 
+/** A routable container as the proxy knows it: where it is published, its state, its labels. */
 export interface Route {
   id: string;
   name: string;
@@ -42,6 +43,7 @@ export interface Route {
 /** The label that names the port of a container routed by label (else its published port). */
 export const ROUTE_PORT_LABEL = 'harpoon.route.port';
 
+/** Which containers a RouteTable routes. */
 export interface RouteTableOptions {
   /** Labels to require besides the launcher's own, e.g. to serve only one launcher's containers. */
   labels?: Labels;
@@ -60,6 +62,7 @@ export interface RouteTableOptions {
 
 const WATCHED = ['create', 'start', 'restart', 'die', 'stop', 'kill', 'pause', 'unpause', 'destroy', 'rename', 'health_status', 'oom'];
 
+/** Container name → route, kept current from the engine's events (`proxy.routes`). */
 export class RouteTable extends EventEmitter {
   readonly #client: Harpoon;
   readonly #options: RouteTableOptions;

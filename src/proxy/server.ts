@@ -9,6 +9,7 @@ import { InvalidInputError } from '../core/errors.ts';
 import { overflowStatus } from './framing.ts';
 import { HarpoonProxy, type ProxyOptions } from './proxy.ts';
 
+/** startProxyServer's options: the proxy's, plus where to listen and the client deadlines. */
 export interface ProxyServerOptions extends ProxyOptions {
   /** Port to listen on (default 8000; 0 picks a free one). */
   port?: number;
@@ -22,6 +23,7 @@ export interface ProxyServerOptions extends ProxyOptions {
   keepAliveTimeoutMs?: number;
 }
 
+/** A started proxy server: its address, the proxy, and how to close it. */
 export interface RunningProxy {
   proxy: HarpoonProxy;
   server: http.Server;
@@ -35,6 +37,7 @@ export interface RunningProxy {
 /** How long close() lets requests in flight finish before cutting every connection. */
 const CLOSE_GRACE_MS = 2_000;
 
+/** Start an HTTP server with the proxy as its only handler (on 127.0.0.1:8000 unless told otherwise). */
 export async function startProxyServer(client: Harpoon, options: ProxyServerOptions = {}): Promise<RunningProxy> {
   const { port = 8000, host = '127.0.0.1', headersTimeoutMs = 60_000, requestTimeoutMs = 300_000, keepAliveTimeoutMs = 5_000, ...proxyOptions } = options;
   for (const [key, value, min] of [['headersTimeoutMs', headersTimeoutMs, 1], ['requestTimeoutMs', requestTimeoutMs, 0], ['keepAliveTimeoutMs', keepAliveTimeoutMs, 1]] as const) {
