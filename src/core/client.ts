@@ -93,12 +93,12 @@ export class Harpoon {
 
   /** The engine's information, as `docker info` reports it. */
   info(): Promise<EngineInfo> {
-    return this.engine.call((d) => d.info() as Promise<EngineInfo>, { action: 'Reading engine info' });
+    return this.engine.json<EngineInfo>('/info', { action: 'Reading engine info' });
   }
 
   /** The engine's version, as `docker version` reports the server's. */
   version(): Promise<EngineVersion> {
-    return this.engine.call(async (d) => (await d.version()) as unknown as EngineVersion, { action: 'Reading engine version' });
+    return this.engine.json<EngineVersion>('/version', { action: 'Reading engine version' });
   }
 
   /** Build an image; await it for `{ imageId }`, or iterate it for progress events. */

@@ -1,12 +1,17 @@
 // A connection to one engine: the endpoint, the negotiated API version, dockerode for the
 // ordinary calls and the raw transport for streaming ones. Everything else builds on this.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type http from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex, Readable } from 'node:stream';
 import { describeEndpoint, resolveEndpoint, type Endpoint, type EndpointOptions, type ResolveEnv } from './endpoint.ts';
 import { toHarpoonError, type ErrorContext } from './engine-errors.ts';
 import { AbortedError, EngineUnreachableError } from './errors.ts';
 import { engineMessage, rawRequest, rawStreamRequest, rawUpgrade, readBody, type RawRequest } from './transport.ts';
+
+// dockerode is loaded on first use: importing it costs ~0.2 s (its BuildKit session pulls in
+// gRPC), which a command that only pings, or reads info over the raw transport, need not pay.
+const require = createRequire(import.meta.url);
 
 /** The newest Engine API version this library speaks. */
 export const CLIENT_API_VERSION = '1.47';
@@ -30,13 +35,30 @@ export function compareVersions(a: string, b: string): number {
 export class Engine {
   readonly endpoint: Endpoint;
   readonly apiVersion: string;
-  /** dockerode, pinned to the negotiated version: the low-level escape hatch. */
-  readonly docker: Docker;
+  #docker: Docker | undefined;
 
   private constructor(endpoint: Endpoint, apiVersion: string) {
     this.endpoint = endpoint;
     this.apiVersion = apiVersion;
-    this.docker = new Docker({ ...modemOptions(endpoint), version: `v${apiVersion}` } as Docker.DockerOptions);
+  }
+
+  /** dockerode, pinned to the negotiated version: the low-level escape hatch (made on first use). */
+  get docker(): Docker {
+    if (!this.#docker) {
+      const Dockerode = require('dockerode') as typeof Docker;
+      this.#docker = new Dockerode({ ...modemOptions(this.endpoint), version: `v${this.apiVersion}` } as Docker.DockerOptions);
+    }
+    return this.#docker;
+  }
+
+  /** GET a JSON document over the raw transport (no dockerode): info, version. */
+  async json<T>(path: string, ctx: Omit<ErrorContext, 'endpoint'> = {}): Promise<T> {
+    const res = await this.request({ method: 'GET', path }, ctx);
+    try {
+      return JSON.parse(await readBody(res)) as T;
+    } catch (err) {
+      throw this.error(err, ctx);
+    }
   }
 
   /** Resolve the endpoint, ping once, and settle on an API version. */

@@ -70,6 +70,7 @@ import pkg from 'harpoon/package.json' with { type: 'json' };
 const want = { root: ['Harpoon', 'busyboxBase', 'BuildError', 'Launcher', 'startProxyServer', 'runUnit', 'HarpoonError'], launcher: ['Launcher', 'waitFor', 'FileActivityStore'], proxy: ['HarpoonProxy', 'startProxyServer', 'forwardAuth'], orchestrator: ['openUnit', 'runUnit', 'UnitConfigError'] };
 const got = { root, launcher, proxy, orchestrator };
 for (const [entry, names] of Object.entries(want)) for (const name of names) if (got[entry][name] === undefined) throw new Error(entry + ' lacks ' + name);
+if (root.Launcher !== launcher.Launcher || root.HarpoonProxy !== proxy.HarpoonProxy || root.runUnit !== orchestrator.runUnit) throw new Error('the root and the subpaths hand out different objects');
 for (const internal of ['withoutHopByHop', 'FrameParser', 'xmlEscape', 'mergeByTimestamp', 'parseSetFlags']) if (internal in root) throw new Error('internal ' + internal + ' is exported');
 const client = await root.Harpoon.connect();
 const info = await client.info();
