@@ -6,8 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { shellWords } from '../../cli/project/shell-words.ts';
-import { ValueError } from '../../cli/project/errors.ts';
+import { shellWords } from '../../core/spec/shell-words.ts';
+import { ValueError } from '../../core/spec/value-error.ts';
 import type { BuildSpec, Check, ContainerSpec, CreationSpec, PortSpec, Source, StartupSpec, VolumeSpec } from '../model.ts';
 import { UnitConfigError } from './errors.ts';
 import { bool, entries, fail, int, isNull, items, kindOf, knownEntries, scalarText, str, strList, type Entry, type Val } from './yaml-read.ts';
