@@ -3,8 +3,8 @@
 // build` shows it (BuildProgress: steps and a status line on a terminal, plain lines otherwise).
 // With --json, one JSON object per line, each naming its image.
 import type { BuildEvent } from '../index.ts';
-import type { PlannedBuild } from './build-plan.ts';
-import { formatCommand } from './print-command.ts';
+import type { PlannedBuild } from '../project/build-plan.ts';
+import { formatCommand } from '../project/print-command.ts';
 import { formatDuration, shortId } from './progress-format.ts';
 import { BuildProgress, type ProgressMode } from './progress.ts';
 

@@ -2,7 +2,7 @@
 // `docker --context NAME`), a password in the URL masked.
 import type { GlobalFlags } from './connect.ts';
 import { maskUrl } from './docks/store.ts';
-import type { EngineChoice } from './print-command.ts';
+import type { EngineChoice } from '../project/print-command.ts';
 
 /** As connect() decides: --host wins over --context. */
 export function engineChoice(flags: GlobalFlags): EngineChoice | undefined {

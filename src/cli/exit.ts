@@ -3,6 +3,7 @@
 // otherwise the container's own code.
 import { exitCodeFor, HarpoonError } from '../core/errors.ts';
 import { DockError } from './docks/store.ts';
+import { ProjectOptionError } from '../project/errors.ts';
 
 export const EXIT_ENGINE = 125;
 
@@ -16,9 +17,10 @@ export class UsageError extends Error {
 }
 
 export function reportError(err: unknown, command: string): number {
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof ProjectOptionError) {
+    // A build/run option the project model refused is a flag problem to the CLI user.
     process.stderr.write(`harpoon ${command}: ${err.message}\nSee 'harpoon ${command} --help'.\n`);
-    return err.exitCode;
+    return err instanceof UsageError ? err.exitCode : EXIT_ENGINE;
   }
   if (err instanceof DockError) {
     // A dock named as an argument that does not exist: 1, as `docker --context NAME` for a missing context.

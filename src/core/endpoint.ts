@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { dockerConfigDir } from './docker-config-dir.ts';
 import { InvalidInputError } from './errors.ts';
 
 /** The engine's socket when nothing else says where it is. */
@@ -66,7 +67,7 @@ export function systemResolveEnvFor(env: Record<string, string | undefined>): Re
 /** Find the engine as the docker CLI does: options, DOCKER_HOST, DOCKER_CONTEXT, config.json, the default socket. */
 export function resolveEndpoint(options: EndpointOptions = {}, sys: ResolveEnv = systemResolveEnv()): Endpoint {
   const { env } = sys;
-  const configDir = env.DOCKER_CONFIG || join(sys.home, '.docker');
+  const configDir = dockerConfigDir(env, sys.home);
 
   if (options.host) return parseHost(options.host, 'the host option', options.tls ?? null, sys);
   if (options.context) return fromContext(options.context, 'the context option', configDir, sys);
@@ -154,7 +155,7 @@ function parseHost(raw: string, source: string, tls: TlsMaterial | null | 'from-
   let material = tls === 'from-env' ? null : tls;
   if (!material && tls !== 'from-env' && url.protocol === 'https:') material = { verify: true };
   if (tls === 'from-env' && (sys.env.DOCKER_TLS_VERIFY || sys.env.DOCKER_TLS || url.protocol === 'https:')) {
-    const dir = sys.env.DOCKER_CERT_PATH || sys.env.DOCKER_CONFIG || join(sys.home, '.docker');
+    const dir = sys.env.DOCKER_CERT_PATH || dockerConfigDir(sys.env, sys.home);
     material = {
       ca: sys.readFile(join(dir, 'ca.pem')),
       cert: sys.readFile(join(dir, 'cert.pem')),

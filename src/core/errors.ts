@@ -53,7 +53,7 @@ export class EngineUnreachableError extends HarpoonError {
     super(
       'ENGINE_UNREACHABLE',
       `Cannot reach a Docker engine at ${endpoint.url} (chosen from ${endpoint.source}): ${why}.\n` +
-        `Start one with \`npm run engine\` (bash scripts/engine.sh), or point DOCKER_HOST / DOCKER_CONTEXT at a running engine.`,
+        `Start a Docker engine (dockerd), or point DOCKER_HOST / DOCKER_CONTEXT at a running one.`,
       { cause },
     );
     this.endpoint = endpoint;

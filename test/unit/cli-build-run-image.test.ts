@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildEvent } from 'harpoon';
 import { BuildImageProgress } from '../../src/cli/build-image-progress.ts';
-import { buildCommandLines, planBuilds, planClean, pullDecision, type PlannedBuild } from '../../src/cli/build-plan.ts';
-import { runScript } from '../../src/cli/build-script.ts';
+import { buildCommandLines, planImageBuilds, planClean, pullDecision, type PlannedBuild } from '../../src/project/build-plan.ts';
+import { runScript } from '../../src/project/build-script.ts';
 import { docking } from '../../src/cli/docked.ts';
 import { addDock } from '../../src/cli/docks/store.ts';
-import { UsageError } from '../../src/cli/exit.ts';
-import { dockerRun, formatCommand, MASK } from '../../src/cli/print-command.ts';
+import { ProjectOptionError } from '../../src/project/errors.ts';
+import { dockerRun, formatCommand, MASK } from '../../src/project/print-command.ts';
 import type { ProgressMode } from '../../src/cli/progress.ts';
 import {
   buildCatalogue,
@@ -25,8 +25,8 @@ import {
   runSettings,
   type ImageCatalogue,
   type ProjectConfig,
-} from '../../src/cli/project/index.ts';
-import { containerName, gpusArg, mountArg, planRun, portArg, type RunImageOptions } from '../../src/cli/run-plan.ts';
+} from '../../src/project/model.ts';
+import { containerName, gpusArg, mountArg, runPlanFor, portArg, type RunImageOptions } from '../../src/project/run-plan.ts';
 import { HARPOON_BIN as HARPOON, REPO_ROOT as REPO } from '../helpers/cli.ts';
 import { fakeProject } from '../helpers/project.ts';
 
@@ -52,7 +52,7 @@ const CHAIN = {
   tool: 'FROM python:3.12-slim\n',
 };
 
-const plan = (l: Loaded, target: string, options = {}) => planBuilds(l.config, l.catalogue, ctx, target, options);
+const plan = (l: Loaded, target: string, options = {}) => planImageBuilds(l.config, l.catalogue, ctx, target, options);
 const names = (p: PlannedBuild[]) => p.map((b) => b.image);
 
 // --- build plan -------------------------------------------------------------------------------
@@ -84,9 +84,9 @@ test('-i and -t rename the image asked for (and its builder), never its bases; -
   assert.equal(forced.map((b) => b.reference), ['shop-zbase:ada', 'shop-mid:ada', 'registry.local:5000/team/app:rc1']);
   assert.is(forced[2]!.builder, 'registry.local:5000/team/app-builder:rc1');
   assert.ok(plan(l, 'all', { tag: 'v2' }).every((b) => b.reference.endsWith(':v2')));
-  assert.throws(() => plan(l, 'all', { imageName: 'x' }), (e: unknown) => e instanceof UsageError && /-i names one image/.test(e.message));
-  assert.throws(() => plan(l, 'app', { imageName: 'Bad Name' }), (e: unknown) => e instanceof UsageError && /-i "Bad Name" is not a valid image name/.test(e.message));
-  assert.throws(() => plan(l, 'app', { tag: '-x' }), (e: unknown) => e instanceof UsageError && /-t "-x" is not a valid tag/.test(e.message));
+  assert.throws(() => plan(l, 'all', { imageName: 'x' }), (e: unknown) => e instanceof ProjectOptionError && /-i names one image/.test(e.message));
+  assert.throws(() => plan(l, 'app', { imageName: 'Bad Name' }), (e: unknown) => e instanceof ProjectOptionError && /-i "Bad Name" is not a valid image name/.test(e.message));
+  assert.throws(() => plan(l, 'app', { tag: '-x' }), (e: unknown) => e instanceof ProjectOptionError && /-t "-x" is not a valid tag/.test(e.message));
 });
 
 test('unknown, synthetic and configuration-only images cannot be built; nothing to build is an error', () => {
@@ -94,7 +94,7 @@ test('unknown, synthetic and configuration-only images cannot be built; nothing 
   assert.throws(() => plan(l, 'nope'), (e: unknown) => e instanceof ProjectImageError && /no such image folder/.test(e.message));
   assert.throws(() => plan(l, 'shell'), (e: unknown) => e instanceof ProjectImageError && /synthetic image only runs docker\/app/.test(e.message));
   assert.throws(() => plan(l, 'redis'), (e: unknown) => e instanceof ProjectImageError && /configuration-only/.test(e.message));
-  assert.throws(() => plan(load({}), 'all'), (e: unknown) => e instanceof UsageError && /no image folder to build/.test(e.message));
+  assert.throws(() => plan(load({}), 'all'), (e: unknown) => e instanceof ProjectOptionError && /no image folder to build/.test(e.message));
 });
 
 test('build_args, scripts (argv, with their config line), no-cache', () => {
@@ -140,8 +140,8 @@ test('clean: dependents before their bases, each with its -builder image; -t app
   const refs = planClean(l.catalogue);
   assert.equal(refs, ['shop-app:ada', 'shop-app-builder:ada', 'shop-mid:ada', 'shop-zbase:ada', 'shop-tool:ada']);
   assert.ok(planClean(l.catalogue, { tag: 'rc1' }).every((r) => r.endsWith(':rc1')));
-  assert.throws(() => planClean(l.catalogue, { imageName: 'x' }), (e: unknown) => e instanceof UsageError);
-  assert.throws(() => planClean(l.catalogue, { force: true }), (e: unknown) => e instanceof UsageError && /clean only removes images/.test(e.message));
+  assert.throws(() => planClean(l.catalogue, { imageName: 'x' }), (e: unknown) => e instanceof ProjectOptionError);
+  assert.throws(() => planClean(l.catalogue, { force: true }), (e: unknown) => e instanceof ProjectOptionError && /clean only removes images/.test(e.message));
 });
 
 test('--print-command for builds: cd to the root, then scripts and docker builds (builder stage first), build args masked', () => {
@@ -170,7 +170,7 @@ const runCtx = (env: Record<string, string> = {}) => ({ env: { HOME: '/home/ada'
 function runPlan(lines: string[], options: RunImageOptions = {}, env: Record<string, string> = {}, image = 'dev') {
   const l = load({ dev: 'FROM scratch\n' }, lines);
   const settings = runSettings(l.config, image, { ...ctx, env: { ...ctx.env, ...env } });
-  return planRun(settings, l.catalogue.images.get(image)!, options, runCtx(env));
+  return runPlanFor(settings, l.catalogue.images.get(image)!, options, runCtx(env));
 }
 
 /** DEV with more [dev] keys (before its env section). */
@@ -222,7 +222,7 @@ test('-k: detached and kept, the configured -it stays (docker run -dit); interac
 test('-e a=b=c keeps b=c and wins over the config; a bare -e K takes this environment\'s value or is dropped', () => {
   const p = runPlan(DEV, { env: ['GREETING=a=b=c', 'FROM_HOST', 'UNSET_HERE', 'EMPTY='] }, { FROM_HOST: 'h' });
   assert.equal(p.request.env, { GREETING: 'a=b=c', DB_PASSWORD: 'pw', FROM_HOST: 'h', EMPTY: '' });
-  assert.throws(() => runPlan(DEV, { env: ['=x'] }), (e: unknown) => e instanceof UsageError && /-e "=x": the name before "=" is empty/.test(e.message));
+  assert.throws(() => runPlan(DEV, { env: ['=x'] }), (e: unknown) => e instanceof ProjectOptionError && /-e "=x": the name before "=" is empty/.test(e.message));
 });
 
 test('-c replaces cmd (split as a shell would, no $VAR replaced); -n replaces network; bad values are usage errors', () => {
@@ -230,9 +230,9 @@ test('-c replaces cmd (split as a shell would, no $VAR replaced); -n replaces ne
   assert.equal(p.request.cmd, ['sh', '-c', 'echo "$HOME" two']);
   assert.is(p.request.hostConfig.NetworkMode, 'host');
   assert.is(runPlan(dev('network = backend')).request.hostConfig.NetworkMode, 'backend');
-  assert.throws(() => runPlan(DEV, { command: '' }), (e: unknown) => e instanceof UsageError && /empty/.test(e.message));
-  assert.throws(() => runPlan(DEV, { command: '"open' }), (e: unknown) => e instanceof UsageError && /^-c: no closing quotation/.test(e.message));
-  assert.throws(() => runPlan(DEV, { network: '--net x' }), (e: unknown) => e instanceof UsageError && /not a network name/.test(e.message));
+  assert.throws(() => runPlan(DEV, { command: '' }), (e: unknown) => e instanceof ProjectOptionError && /empty/.test(e.message));
+  assert.throws(() => runPlan(DEV, { command: '"open' }), (e: unknown) => e instanceof ProjectOptionError && /^-c: no closing quotation/.test(e.message));
+  assert.throws(() => runPlan(DEV, { network: '--net x' }), (e: unknown) => e instanceof ProjectOptionError && /not a network name/.test(e.message));
 });
 
 test('-g: the config\'s gpu settings as a device request (never a runtime), and --gpus when printed', () => {
@@ -257,8 +257,8 @@ test('-a adds docker run flags to the config\'s args; --init=false there drops -
   const line = formatCommand(dockerRun(p.command));
   assert.not.match(line, /--init/);
   assert.match(line, / --privileged --shm-size 1073741824 shop-dev:ada /);
-  assert.throws(() => runPlan(DEV, { args: '--bogus' }), (e: unknown) => e instanceof UsageError && /^-a: unknown or unsupported flag --bogus/.test(e.message));
-  assert.throws(() => runPlan(DEV, { args: '--network x' }), (e: unknown) => e instanceof UsageError && /give the network with network=NAME/.test(e.message));
+  assert.throws(() => runPlan(DEV, { args: '--bogus' }), (e: unknown) => e instanceof ProjectOptionError && /^-a: unknown or unsupported flag --bogus/.test(e.message));
+  assert.throws(() => runPlan(DEV, { args: '--network x' }), (e: unknown) => e instanceof ProjectOptionError && /give the network with network=NAME/.test(e.message));
 });
 
 test('AWS credentials set here are passed on by name (printed bare, never their values), unless the config or -e sets them', () => {

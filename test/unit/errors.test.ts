@@ -75,7 +75,7 @@ test('409 without ctx.name, or another 409 → EngineError keeping the status co
 });
 
 for (const code of ['ECONNREFUSED', 'ENOENT']) {
-  test(`${code} (a code, no statusCode) → EngineUnreachableError naming the endpoint, its source and \`npm run engine\``, () => {
+  test(`${code} (a code, no statusCode) → EngineUnreachableError naming the endpoint, its source and what a package user does (start dockerd or set DOCKER_HOST)`, () => {
     const cause = sysError(code, `connect ${code} /var/run/docker.sock`);
     const err = toHarpoonError(cause, { endpoint });
     assert.instance(err, EngineUnreachableError);
@@ -84,7 +84,8 @@ for (const code of ['ECONNREFUSED', 'ENOENT']) {
     assert.is(err.cause, cause);
     assert.match(err.message, 'unix:///var/run/docker.sock');
     assert.match(err.message, 'the default socket');
-    assert.match(err.message, '`npm run engine`');
+    assert.match(err.message, /Start a Docker engine \(dockerd\), or point DOCKER_HOST/);
+    assert.not.match(err.message, /npm run/); // a script of this repository, not of the user's
     assert.match(err.message, code);
   });
 }

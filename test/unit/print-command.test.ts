@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dockerBuild, dockerPush, dockerRmi, dockerRun, dockerTag, dockerTransfer, formatCommand, MASK, maskValue, shellQuote } from '../../src/cli/print-command.ts';
+import { dockerBuild, dockerPush, dockerRmi, dockerRun, dockerTag, dockerTransfer, formatCommand, MASK, maskValue, shellQuote } from '../../src/project/print-command.ts';
 
 test('shellQuote leaves plain words alone and single-quotes the rest', () => {
   assert.is(shellQuote('harpoon-web:ada'), 'harpoon-web:ada');

@@ -11,7 +11,7 @@ import {
   containerRequest,
   imageSettings,
   loadProjectConfig,
-  openProject,
+  openProjectRoot,
   parseProjectConfig,
   ProjectConfigError,
   ProjectImageError,
@@ -20,7 +20,7 @@ import {
   buildSettings,
   type ProjectConfig,
   type ProjectContext,
-} from '../../src/cli/project/index.ts';
+} from '../../src/project/model.ts';
 import { fakeProject } from '../helpers/project.ts';
 
 const ROOT = '/work/Harpoon-Demo';
@@ -66,7 +66,7 @@ async function diskProject(files: Record<string, string>): Promise<string> {
 
 test('no docker/dockerutils.cfg → an empty config: one image per folder, default settings', async () => {
   const base = await diskProject({ 'proj/docker/app/Dockerfile': 'FROM alpine\n' });
-  const config = await loadProjectConfig(await openProject(join(base, 'proj')));
+  const config = await loadProjectConfig(await openProjectRoot(join(base, 'proj')));
   assert.is(config.exists, false);
   assert.equal([...config.images.keys()], ['app']);
   const s = imageSettings(config, 'app', ctx);
@@ -80,7 +80,7 @@ test('no docker/dockerutils.cfg → an empty config: one image per folder, defau
 
 test('the file on disk is read (and its errors name its absolute path)', async () => {
   const base = await diskProject({ 'proj/docker/app/Dockerfile': 'FROM alpine\n', 'proj/docker/dockerutils.cfg': '[app]\ntag = v1\nbogus = 1\n' });
-  const root = await openProject(join(base, 'proj'));
+  const root = await openProjectRoot(join(base, 'proj'));
   try {
     await loadProjectConfig(root);
     assert.unreachable('expected an error');

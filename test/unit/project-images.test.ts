@@ -12,13 +12,13 @@ import {
   ImageCycleError,
   loadCatalogue,
   loadProjectConfig,
-  openProject,
+  openProjectRoot,
   parseProjectConfig,
   ProjectImageError,
   repositoryOf,
   tagOf,
   type ImageCatalogue,
-} from '../../src/cli/project/index.ts';
+} from '../../src/project/model.ts';
 import { fakeProject } from '../helpers/project.ts';
 
 const ROOT = '/src/Shop';
@@ -255,7 +255,7 @@ test('loadCatalogue reads the Dockerfiles of a project on disk', async () => {
       await mkdir(dirname(join(base, path)), { recursive: true });
       await writeFile(join(base, path), content);
     }
-    const root = await openProject(join(base, 'Shop/docker/app'));
+    const root = await openProjectRoot(join(base, 'Shop/docker/app'));
     const c = await loadCatalogue(await loadProjectConfig(root), ctx);
     assert.equal(buildOrder(c, 'all'), ['lone', 'zbase', 'mid', 'app']);
     assert.is(c.images.get('app')!.dockerfile, join(base, 'Shop/docker/app/Dockerfile'));

@@ -2,7 +2,7 @@
 // (optionxform = str), with the line of every section and key kept for error messages.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { getValue, lookup, optionNames, parseIni, ProjectConfigError, type IniDocument } from '../../src/cli/project/index.ts';
+import { getValue, lookup, optionNames, parseIni, ProjectConfigError, type IniDocument } from '../../src/project/model.ts';
 
 const FILE = '/p/docker/dockerutils.cfg';
 const parse = (lines: string[]): IniDocument => parseIni(lines.join('\n'), FILE);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HarpoonError } from '../../src/core/errors.ts';
-import { findProjectRoot, openProject, ProjectNotFoundError } from '../../src/cli/project/index.ts';
+import { findProjectRoot, openProjectRoot, ProjectNotFoundError } from '../../src/project/model.ts';
 
 const temps: string[] = [];
 
@@ -68,7 +68,7 @@ test('no docker/ anywhere up to / → ProjectNotFoundError naming the folder sea
 
 test('project: root, name in lower case, folder name as is, docker/ and the config path', async () => {
   const base = await tree({ 'My-App/docker/dev/Dockerfile': 'FROM alpine\n' });
-  const project = await openProject(join(base, 'My-App'));
+  const project = await openProjectRoot(join(base, 'My-App'));
   assert.is(project.root, join(base, 'My-App'));
   assert.is(project.folderName, 'My-App');
   assert.is(project.name, 'my-app');
@@ -87,13 +87,13 @@ test('image folders: sub-folders of docker/ holding a Dockerfile, sorted; others
     'shared/gpu/Dockerfile': 'FROM alpine\n',
   });
   await symlink(join(base, 'shared/gpu'), join(base, 'p/docker/gpu'));
-  const project = await openProject(join(base, 'p'));
+  const project = await openProjectRoot(join(base, 'p'));
   assert.equal(project.imageFolders, ['base', 'gpu', 'web']);
 });
 
 test('an empty docker/ folder: a project with no images', async () => {
   const base = await tree({ 'p/docker/': '' });
-  const project = await openProject(join(base, 'p'));
+  const project = await openProjectRoot(join(base, 'p'));
   assert.equal(project.imageFolders, []);
 });
 

@@ -9,13 +9,13 @@
 // stdout: `REFERENCE ID` per image built (or, with --json, the result); progress on stderr.
 import { IMAGE_LABEL, ImageNotFoundError, MANAGED_VALUE, type Harpoon } from '../../index.ts';
 import { BuildImageProgress, type ScriptPhase } from '../build-image-progress.ts';
-import { buildCommandLines, buildStages, CLEAN, planBuilds, planClean, type BuildImageOptions, type PlannedBuild } from '../build-plan.ts';
-import { runScript } from '../build-script.ts';
+import { buildCommandLines, buildStages, CLEAN, planImageBuilds, planClean, type BuildImageOptions, type PlannedBuild } from '../../project/build-plan.ts';
+import { runScript } from '../../project/build-script.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { engineChoice } from '../engine-choice.ts';
-import { dockerRmi, formatCommand } from '../print-command.ts';
-import { projectContext } from '../project-context.ts';
-import { loadProject, type ProjectRoot } from '../project/index.ts';
+import { dockerRmi, formatCommand } from '../../project/print-command.ts';
+import { projectContext } from '../../project/context.ts';
+import { loadProject, type ProjectRoot } from '../../project/model.ts';
 import { progressMode } from '../progress.ts';
 import { StopSignals } from '../stop-signals.ts';
 
@@ -74,7 +74,7 @@ export async function buildImage(target: string, flags: BuildImageFlags, env: No
   };
   if (target === CLEAN) return clean(planClean(catalogue, options), flags);
 
-  const plan = planBuilds(config, catalogue, ctx, target, options);
+  const plan = planImageBuilds(config, catalogue, ctx, target, options);
   if (flags.printCommand) {
     process.stdout.write(buildCommandLines(plan, project.root, engineChoice(flags)).map((line) => `${line}\n`).join(''));
     for (const build of plan) if (build.pull.note) process.stderr.write(`# ${build.image}: ${build.pull.note}\n`);

@@ -23,7 +23,7 @@ import {
   useDock,
   type Dock,
 } from '../docks/store.ts';
-import { formatCommand } from '../print-command.ts';
+import { formatCommand } from '../../project/print-command.ts';
 
 export interface PrintFlags {
   /** Print the equivalent docker command lines on stdout and do nothing else. */

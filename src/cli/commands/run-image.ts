@@ -10,10 +10,10 @@ import { AbortedError, NameConflictError, type Harpoon } from '../../index.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { docking } from '../docked.ts';
 import { engineChoice } from '../engine-choice.ts';
-import { dockerRun, formatCommand } from '../print-command.ts';
-import { projectContext } from '../project-context.ts';
-import { loadProject, ProjectImageError, runSettings } from '../project/index.ts';
-import { planRun, type RunPlan } from '../run-plan.ts';
+import { dockerRun, formatCommand } from '../../project/print-command.ts';
+import { projectContext } from '../../project/context.ts';
+import { loadProject, ProjectImageError, runSettings } from '../../project/model.ts';
+import { runPlanFor, type RunPlan } from '../../project/run-plan.ts';
 import { StopSignals } from '../stop-signals.ts';
 
 export interface RunImageFlags extends GlobalFlags {
@@ -38,7 +38,7 @@ export async function runImage(name: string, flags: RunImageFlags, env: NodeJS.P
   if (!image) throw new ProjectImageError(name, 'the project has no such image', [...catalogue.images.keys()]);
   const dock = docking(flags, env);
   const settings = runSettings(config, name, ctx, { docked: dock.docked });
-  const plan = planRun(settings, image, flags, { env, root: project.root, user: ctx.user, now: new Date() });
+  const plan = runPlanFor(settings, image, flags, { env, root: project.root, user: ctx.user, now: new Date() });
 
   if (flags.printCommand) {
     const engine = engineChoice(flags);

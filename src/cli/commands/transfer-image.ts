@@ -7,7 +7,7 @@ import type { TransferResult } from '../../index.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { connectDock, findDock, type NamedDock } from '../docks/connect.ts';
 import { engineChoice } from '../engine-choice.ts';
-import { dockerTransfer } from '../print-command.ts';
+import { dockerTransfer } from '../../project/print-command.ts';
 import { formatBytes, formatDuration, shortId } from '../progress-format.ts';
 import { progressMode } from '../progress.ts';
 import { StopSignals } from '../stop-signals.ts';

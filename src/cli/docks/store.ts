@@ -14,8 +14,8 @@
 //   unix:///absolute/path      a local engine (also what the tests use)
 import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { dockerConfigDir } from '../../core/docker-config-dir.ts';
 import { contextPaths } from '../../core/endpoint.ts';
 
 /** Metadata.Description of the contexts harpoon makes: how `dock rm` tells its own from others. */
@@ -67,9 +67,8 @@ export interface TlsFiles {
   key?: Buffer;
 }
 
-export function dockerConfigDir(env: Record<string, string | undefined> = process.env, home = homedir()): string {
-  return env.DOCKER_CONFIG || join(home, '.docker');
-}
+// One definition for auth, endpoints and docks; re-exported for the dock commands.
+export { dockerConfigDir };
 
 /** An ssh:// URL with its password (if any) masked, for messages and printed commands. */
 export function maskUrl(raw: string): string {

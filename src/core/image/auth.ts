@@ -8,9 +8,9 @@
 // every error message names only the registry, the user and where the credentials came from.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { dockerConfigDir } from '../docker-config-dir.ts';
 import { CredentialsError } from './errors.ts';
 import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY, normalizeRegistry } from './reference.ts';
 
@@ -105,10 +105,8 @@ interface DockerConfig {
   credHelpers?: Record<string, string>;
 }
 
-/** The docker config directory: $DOCKER_CONFIG, else ~/.docker. */
-export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
-}
+// One definition for auth, endpoints and docks; re-exported where callers already import it.
+export { dockerConfigDir };
 
 /** The `source` of credentials taken from HARPOON_REGISTRY_USER and HARPOON_REGISTRY_PASSWORD. */
 export const ENV_CREDENTIALS_SOURCE = 'HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD';

@@ -6,8 +6,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { shellWords } from '../../cli/project/shell-words.ts';
-import { ValueError } from '../../cli/project/errors.ts';
+import { shellWords } from '../../core/spec/shell-words.ts';
+import { parseSize } from '../../core/spec/sizes.ts';
+import { ValueError } from '../../core/spec/value-error.ts';
 import type { BuildSpec, Check, ContainerSpec, CreationSpec, PortSpec, Source, StartupSpec, VolumeSpec } from '../model.ts';
 import { UnitConfigError } from './errors.ts';
 import { bool, entries, fail, int, isNull, items, kindOf, knownEntries, scalarText, str, strList, type Entry, type Val } from './yaml-read.ts';
@@ -376,12 +377,10 @@ function readRestart(v: Val): string {
   return text;
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 export function readMemory(v: Val): number {
   const text = scalarText(v, 'a memory size');
-  const m = /^(\d+(?:\.\d+)?)\s*([bkmg]?)$/i.exec(text);
-  const bytes = m ? Math.floor(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!) : NaN;
-  if (!m || !(bytes > 0)) fail(v, `${JSON.stringify(text)} is not a memory size; write bytes or a number with k, m or g, e.g. "256m" or "1g"`);
+  const bytes = parseSize(text); // core's one size parser; this message names the unit field
+  if (bytes === undefined || !(bytes > 0)) fail(v, `${JSON.stringify(text)} is not a memory size; write bytes or a number with k, m or g, e.g. "256m" or "1g"`);
   return bytes;
 }
 

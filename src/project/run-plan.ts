@@ -12,7 +12,7 @@
 //   -a ARGS adds docker run flags to the config's `args`; -c and -n replace cmd and network.
 import type { ContainerOptions } from '../core/container/container.ts';
 import { managedLabels } from '../core/labels.ts';
-import { UsageError } from './exit.ts';
+import { ProjectOptionError } from './errors.ts';
 import type { RunCommand } from './print-command.ts';
 import {
   bindOf,
@@ -30,7 +30,7 @@ import {
   type PortSpec,
   type RunSettings,
   type VolumeSpec,
-} from './project/index.ts';
+} from './model.ts';
 
 /** run-image's own flags. */
 export interface RunImageOptions {
@@ -91,7 +91,7 @@ const usage = <T>(flag: string, fn: () => T): T => {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof ValueError) throw new UsageError(`${flag}: ${err.message}${err.valid.length ? `. Valid: ${err.valid.join(', ')}` : ''}`);
+    if (err instanceof ValueError) throw new ProjectOptionError(`${flag}: ${err.message}${err.valid.length ? `. Valid: ${err.valid.join(', ')}` : ''}`);
     throw err;
   }
 };
@@ -134,7 +134,7 @@ export function envOptions(items: readonly string[], env: Readonly<Record<string
   return out;
 }
 
-export function planRun(settings: RunSettings, image: CatalogueImage, options: RunImageOptions, ctx: RunContext): RunPlan {
+export function runPlanFor(settings: RunSettings, image: CatalogueImage, options: RunImageOptions, ctx: RunContext): RunPlan {
   let run = options.args ? withArgs(settings, options.args, ctx) : settings;
 
   // AWS credentials of this environment, below everything the config and the command line set.
@@ -151,10 +151,10 @@ export function planRun(settings: RunSettings, image: CatalogueImage, options: R
   let cmd: string[] | undefined;
   if (options.command !== undefined) {
     cmd = usage('-c', () => shellWords(options.command!));
-    if (cmd.length === 0) throw new UsageError('-c: the command is empty');
+    if (cmd.length === 0) throw new ProjectOptionError('-c: the command is empty');
   }
   if (options.network !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(options.network)) {
-    throw new UsageError(`-n "${options.network}" is not a network name`);
+    throw new ProjectOptionError(`-n "${options.network}" is not a network name`);
   }
   const name = options.name ?? containerName(ctx.user, image.image, ctx.now);
   const base = containerRequest(run, {

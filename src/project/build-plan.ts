@@ -4,7 +4,7 @@
 // Pure: nothing is read from disk, asked of the engine, or run here.
 import { posix, relative, sep } from 'node:path';
 import { imageLabels } from '../core/labels.ts';
-import { UsageError } from './exit.ts';
+import { ProjectOptionError } from './errors.ts';
 import { dockerBuild, formatCommand, type EngineChoice } from './print-command.ts';
 import {
   BUILDER_STAGE,
@@ -16,7 +16,7 @@ import {
   type ImageCatalogue,
   type ProjectConfig,
   type ProjectContext,
-} from './project/index.ts';
+} from './model.ts';
 
 /** build-image's own flags (dockerutils' -f -p -i -t, and --no-cache). */
 export interface BuildImageOptions {
@@ -80,10 +80,10 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 
 function checkNames(options: BuildImageOptions): void {
   if (options.imageName !== undefined && !isValidRepository(options.imageName)) {
-    throw new UsageError(`-i "${options.imageName}" is not a valid image name (lower-case letters, digits, and single ".", "_", "__" or "-" between them, optionally REGISTRY/ first; no tag: give it with -t)`);
+    throw new ProjectOptionError(`-i "${options.imageName}" is not a valid image name (lower-case letters, digits, and single ".", "_", "__" or "-" between them, optionally REGISTRY/ first; no tag: give it with -t)`);
   }
   if (options.tag !== undefined && !TAG.test(options.tag)) {
-    throw new UsageError(`-t "${options.tag}" is not a valid tag (letters, digits, "_", "." and "-"; at most 128; not starting with "." or "-")`);
+    throw new ProjectOptionError(`-t "${options.tag}" is not a valid tag (letters, digits, "_", "." and "-"; at most 128; not starting with "." or "-")`);
   }
 }
 
@@ -120,12 +120,12 @@ function scriptSource(config: ProjectConfig, image: string, key: string, argv: s
 }
 
 /** The builds of `build-image TARGET` (an image folder or "all"), in build order. */
-export function planBuilds(config: ProjectConfig, catalogue: ImageCatalogue, ctx: ProjectContext, target: string, options: BuildImageOptions = {}): PlannedBuild[] {
+export function planImageBuilds(config: ProjectConfig, catalogue: ImageCatalogue, ctx: ProjectContext, target: string, options: BuildImageOptions = {}): PlannedBuild[] {
   checkNames(options);
   const all = target === ALL;
-  if (all && options.imageName !== undefined) throw new UsageError('-i names one image; with "all" every image is built under its own name');
+  if (all && options.imageName !== undefined) throw new ProjectOptionError('-i names one image; with "all" every image is built under its own name');
   const order = buildOrder(catalogue, all ? ALL : [target], { withDependencies: Boolean(options.force) && !all });
-  if (order.length === 0) throw new UsageError(`the project has no image folder to build (docker/<image>/Dockerfile) in ${config.project.dockerDir}`);
+  if (order.length === 0) throw new ProjectOptionError(`the project has no image folder to build (docker/<image>/Dockerfile) in ${config.project.dockerDir}`);
   return order.map((name) => {
     const image = catalogue.images.get(name)!;
     const settings = buildSettings(config, name, ctx);
@@ -156,8 +156,8 @@ export function planBuilds(config: ProjectConfig, catalogue: ImageCatalogue, ctx
 /** The images `build-image clean` may remove (each only if harpoon built it): dependents first, each with its -builder image. */
 export function planClean(catalogue: ImageCatalogue, options: BuildImageOptions = {}): string[] {
   checkNames(options);
-  if (options.imageName !== undefined) throw new UsageError('-i names one image; clean removes every image of the project under its own name');
-  if (options.force || options.pull || options.noCache) throw new UsageError('-f, -p and --no-cache are build flags; clean only removes images');
+  if (options.imageName !== undefined) throw new ProjectOptionError('-i names one image; clean removes every image of the project under its own name');
+  if (options.force || options.pull || options.noCache) throw new ProjectOptionError('-f, -p and --no-cache are build flags; clean only removes images');
   const refs: string[] = [];
   for (const name of buildOrder(catalogue, ALL).reverse()) {
     const image = catalogue.images.get(name)!;

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { ProjectConfigError, ValueError, type ConfigLocation } from './errors.ts';
 import { DEFAULT_SECTION, interpolate, lookup, optionNames, parseIni, type IniDocument, type IniEntry } from './ini.ts';
 import type { ProjectRoot } from './root.ts';
-import { shellWords } from './shell-words.ts';
+import { shellWords } from '../core/spec/shell-words.ts';
 import { checkSyntax } from './variables.ts';
 
 export const RUN_IMAGE_SECTION = 'run_image';

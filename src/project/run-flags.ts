@@ -2,6 +2,7 @@
 // gpu, args), read into data: the Engine API's own shapes where there is one (Mount,
 // DeviceRequest, HostConfig fields), small typed records otherwise. Nothing here runs anything.
 import { isAbsolute, resolve } from 'node:path';
+import { parseSize as parseSizeText } from '../core/spec/sizes.ts';
 import { ValueError } from './errors.ts';
 import { parseFlags, type FlagSpec } from './flag-parser.ts';
 import type { EnvLookup } from './variables.ts';
@@ -334,10 +335,9 @@ export function parsePort(spec: string): PortSpec[] {
 
 /** docker's size strings: 512, 64k, 1.5g, 2GiB, 100mb (binary units, as go-units RAMInBytes). */
 export function parseSize(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s?([kmgtp])?i?b?$/i.exec(text);
-  if (!m) throw new ValueError(`${flag}: "${text}" is not a size such as 512m or 2g`);
-  const power = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
-  return Math.round(Number(m[1]) * 1024 ** power);
+  const bytes = parseSizeText(text);
+  if (bytes === undefined) throw new ValueError(`${flag}: "${text}" is not a size such as 512m or 2g`);
+  return bytes;
 }
 
 export const DEFAULT_GPU_REQUEST: DeviceRequest = { Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] };

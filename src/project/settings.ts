@@ -29,7 +29,7 @@ import {
   type PortSpec,
   type VolumeSpec,
 } from './run-flags.ts';
-import { shellWords } from './shell-words.ts';
+import { shellWords } from '../core/spec/shell-words.ts';
 import { envLookup, substitute, type Substitution } from './variables.ts';
 
 /** What the config's variables stand for: injected, never read from this process here. */

@@ -1,7 +1,7 @@
 // An image's run settings as a container-create request (harpoon's ContainerOptions): data the
 // command layer passes to createContainer / runContainer, or renders with --print-command.
 import type Docker from 'dockerode';
-import type { ContainerOptions } from '../../core/container/container.ts';
+import type { ContainerOptions } from '../core/container/container.ts';
 import type { PortSpec, VolumeSpec } from './run-flags.ts';
 import type { RunSettings } from './settings.ts';
 

@@ -2,7 +2,7 @@
 // image catalogue (every Dockerfile read), as build-image and run-image need them.
 import { loadProjectConfig, type ProjectConfig } from './config.ts';
 import { loadCatalogue, type ImageCatalogue } from './images.ts';
-import { openProject, type ProjectRoot } from './root.ts';
+import { openProjectRoot, type ProjectRoot } from './root.ts';
 import type { ProjectContext } from './settings.ts';
 
 export interface LoadedProject {
@@ -12,7 +12,7 @@ export interface LoadedProject {
 }
 
 export async function loadProject(cwd: string, ctx: ProjectContext): Promise<LoadedProject> {
-  const project = await openProject(cwd);
+  const project = await openProjectRoot(cwd);
   const config = await loadProjectConfig(project);
   const catalogue = await loadCatalogue(config, ctx);
   return { project, config, catalogue };

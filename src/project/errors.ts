@@ -1,6 +1,6 @@
 // Errors of the project layer (docker/ folder, docker/dockerutils.cfg, image catalogue).
 // All are HarpoonErrors with code INVALID_INPUT: the project, not the engine, is at fault.
-import { HarpoonError } from '../../core/errors.ts';
+import { HarpoonError } from '../core/errors.ts';
 
 export interface ConfigLocation {
   /** The config file (absolute path). */
@@ -79,12 +79,15 @@ export class ImageCycleError extends HarpoonError {
   }
 }
 
-/** An internal problem with one value (a flag, a variable); the config layer adds the location. */
-export class ValueError extends Error {
-  readonly valid: readonly string[];
-  constructor(message: string, valid: readonly string[] = []) {
-    super(message);
-    this.name = 'ValueError';
-    this.valid = valid;
+/**
+ * A build or run option that cannot be used as given (an -i/-t name, an empty -c, flags that do
+ * not go together). The message names the option; the CLI prints it as a usage error.
+ */
+export class ProjectOptionError extends HarpoonError {
+  constructor(message: string) {
+    super('INVALID_INPUT', message);
   }
 }
+
+// Moved down to core so the orchestrator can share it; re-exported here for the project's own files.
+export { ValueError } from '../core/spec/value-error.ts';

@@ -53,7 +53,7 @@ export async function listImageFolders(dockerDir: string): Promise<string[]> {
 }
 
 /** The project around `cwd`. */
-export async function openProject(cwd: string): Promise<ProjectRoot> {
+export async function openProjectRoot(cwd: string): Promise<ProjectRoot> {
   const root = await findProjectRoot(cwd);
   const dockerDir = join(root, DOCKER_DIR);
   const folderName = basename(root);

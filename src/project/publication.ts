@@ -1,11 +1,11 @@
 // What publish-image publishes: the project image's local reference (`<project>-<image>:<tag>`)
 // and its publication_tag resolved ({account}, {region}, {image}, {tag}, {user}, $VAR).
-import { InvalidInputError } from '../../core/errors.ts';
-import { parseReference, type ImageReference } from '../../core/image/reference.ts';
+import { InvalidInputError } from '../core/errors.ts';
+import { parseReference, type ImageReference } from '../core/image/reference.ts';
 import { loadProjectConfig, locate } from './config.ts';
 import { ProjectConfigError, ProjectImageError } from './errors.ts';
 import { loadCatalogue } from './images.ts';
-import { openProject } from './root.ts';
+import { openProjectRoot } from './root.ts';
 import { publicationTag, publishSettings, type ProjectContext } from './settings.ts';
 
 export interface Publication {
@@ -31,7 +31,7 @@ const uses = (text: string, name: string): boolean => new RegExp(`(^|[^{])\\{${n
 
 /** The publication of `image` in the project around `cwd`. */
 export async function resolvePublication(cwd: string, image: string, ctx: ProjectContext, aws: AwsValues = {}): Promise<Publication> {
-  const project = await openProject(cwd);
+  const project = await openProjectRoot(cwd);
   const config = await loadProjectConfig(project);
   const catalogue = await loadCatalogue(config, ctx);
   const entry = catalogue.images.get(image);

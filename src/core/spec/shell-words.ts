@@ -2,9 +2,10 @@
 // it — dockerutils split every command it ran that way: whitespace separates words; '…' is
 // literal; in "…" a backslash escapes only " and \; outside quotes a backslash escapes the next
 // character; quotes join with what touches them (a"b"'c' is one word abc; '' is an empty word).
+// In core because the project model and the orchestrator both split commands this way.
 // One difference: backslash-newline is a line continuation (removed), as in a shell.
 // No variables, globs, or operators: "|" and "&&" are plain characters.
-import { ValueError } from './errors.ts';
+import { ValueError } from './value-error.ts';
 
 export function shellWords(text: string): string[] {
   const words: string[] = [];
