@@ -28,10 +28,16 @@ async function fillContext(dir: string): Promise<void> {
   for (let d = 0; d < DIRS; d++) {
     const sub = join(dir, `d${String(d).padStart(3, '0')}`);
     await mkdir(sub);
-    await Promise.all(Array.from({ length: FILES_PER_DIR }, (_, f) => writeFile(join(sub, `f${String(f).padStart(3, '0')}.bin`), buffer)));
+    await Promise.all(
+      Array.from({ length: FILES_PER_DIR }, (_, f) =>
+        writeFile(join(sub, `f${String(f).padStart(3, '0')}.bin`), buffer),
+      ),
+    );
   }
   const total = DIRS * FILES_PER_DIR * FILE_SIZE;
-  progress(`build-1gb-context: generated ${DIRS * FILES_PER_DIR} files, ${(total / 1e9).toFixed(2)} GB in ${dir} (${formatMs(performance.now() - start)})`);
+  progress(
+    `build-1gb-context: generated ${DIRS * FILES_PER_DIR} files, ${(total / 1e9).toFixed(2)} GB in ${dir} (${formatMs(performance.now() - start)})`,
+  );
 }
 
 interface ChildResult {
@@ -45,10 +51,14 @@ interface ChildResult {
 function measureRss(directory: string, runId: string): Promise<ChildResult> {
   const root = join(import.meta.dirname, '..');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'build-rss-child.ts'), directory, runId], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'build-rss-child.ts'), directory, runId],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
@@ -89,7 +99,8 @@ export const build1gb: Bench = {
             name: 'cli',
             fn: async () => {
               const { stdout } = await docker(['build', '--force-rm', ...ctx.cliBuildLabelArgs, directory]);
-              if (!/Successfully built [0-9a-f]+/.test(stdout)) throw new Error(`docker build: no image id in\n${stdout.slice(-2000)}`);
+              if (!/Successfully built [0-9a-f]+/.test(stdout))
+                throw new Error(`docker build: no image id in\n${stdout.slice(-2000)}`);
             },
           },
         ],
@@ -103,7 +114,11 @@ export const build1gb: Bench = {
       progress(
         `build-1gb-rss: child process maxRSS ${result.maxRssMB.toFixed(1)}MB (${result.baselineMB.toFixed(1)}MB after import + connect, before the build); build took ${formatMs(result.ms)}`,
       );
-      report('build-1gb-rss', { value: result.maxRssMB, text: `${result.maxRssMB.toFixed(0)}MB` }, { value: RSS_GOAL_MB, text: `${RSS_GOAL_MB}MB` });
+      report(
+        'build-1gb-rss',
+        { value: result.maxRssMB, text: `${result.maxRssMB.toFixed(0)}MB` },
+        { value: RSS_GOAL_MB, text: `${RSS_GOAL_MB}MB` },
+      );
     }
   },
 };

@@ -30,8 +30,11 @@ export const buildTrivial: Bench = {
         {
           name: 'cli',
           fn: async () => {
-            const { stdout } = await docker(['build', '--no-cache', '--force-rm', ...ctx.cliBuildLabelArgs, '-'], { input: `${lines().join('\n')}\n` });
-            if (!/Successfully built [0-9a-f]+/.test(stdout)) throw new Error(`docker build: no image id in\n${stdout}`);
+            const { stdout } = await docker(['build', '--no-cache', '--force-rm', ...ctx.cliBuildLabelArgs, '-'], {
+              input: `${lines().join('\n')}\n`,
+            });
+            if (!/Successfully built [0-9a-f]+/.test(stdout))
+              throw new Error(`docker build: no image id in\n${stdout}`);
           },
         },
       ],

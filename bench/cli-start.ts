@@ -17,7 +17,8 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env)
   return new Promise((resolve, reject) => {
     execFile(file, args, { encoding: 'utf8', env }, (err, stdout) => {
       if (err) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}`));
-      else if (!stdout.trim() && !(file === process.execPath && args[0] === '-e')) reject(new Error(`${file} ${args.join(' ')} printed nothing`));
+      else if (!stdout.trim() && !(file === process.execPath && args[0] === '-e'))
+        reject(new Error(`${file} ${args.join(' ')} printed nothing`));
       else resolve();
     });
   });
@@ -25,11 +26,20 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env)
 
 /** Pack this checkout and install it into an empty project; the installed bin's path. */
 function installPackage(dir: string): string {
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Array<{ filename: string }>;
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  ) as Array<{ filename: string }>;
   const project = join(dir, 'project');
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), '{"name":"bench-consumer","version":"1.0.0","private":true}');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(dir, packed[0]!.filename)], { cwd: project, stdio: 'ignore' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(dir, packed[0]!.filename)], {
+    cwd: project,
+    stdio: 'ignore',
+  });
   return join(project, 'node_modules', 'harpoon', 'dist', 'cli', 'bin.js');
 }
 
@@ -44,10 +54,26 @@ export const cliStartBench: Bench = {
     const env = { ...process.env, DOCKER_HOST: LOCAL_HOST };
     const harpoon = (args: string[]) => () => run(process.execPath, [bin, ...args], env);
     const pairs: Array<[string, Contestant, Contestant]> = [
-      ['cli-start', { name: 'harpoon', fn: harpoon(['--version']) }, { name: 'node', fn: () => run(process.execPath, ['-e', '0']) }],
-      ['cli-start-docker', { name: 'harpoon', fn: harpoon(['--version']) }, { name: 'docker', fn: () => run('docker', ['--version']) }],
-      ['cli-start-help', { name: 'harpoon', fn: harpoon(['--help']) }, { name: 'docker', fn: () => run('docker', ['--help']) }],
-      ['cli-start-info', { name: 'harpoon', fn: harpoon(['info']) }, { name: 'docker', fn: () => run('docker', ['-H', LOCAL_HOST, 'info'], env) }],
+      [
+        'cli-start',
+        { name: 'harpoon', fn: harpoon(['--version']) },
+        { name: 'node', fn: () => run(process.execPath, ['-e', '0']) },
+      ],
+      [
+        'cli-start-docker',
+        { name: 'harpoon', fn: harpoon(['--version']) },
+        { name: 'docker', fn: () => run('docker', ['--version']) },
+      ],
+      [
+        'cli-start-help',
+        { name: 'harpoon', fn: harpoon(['--help']) },
+        { name: 'docker', fn: () => run('docker', ['--help']) },
+      ],
+      [
+        'cli-start-info',
+        { name: 'harpoon', fn: harpoon(['info']) },
+        { name: 'docker', fn: () => run('docker', ['-H', LOCAL_HOST, 'info'], env) },
+      ],
     ];
     for (const [line, ours, anchor] of pairs) {
       if (!wanted.has(line)) continue;

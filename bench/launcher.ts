@@ -12,7 +12,16 @@ import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Launcher, waitFor, type Harpoon } from 'harpoon';
 import { buildWebapp } from '../lessons/webapp.ts';
-import { docker, interleaved, privateStateDir, progress, reportTimes, type Bench, type BenchContext, type Contestant } from './lib.ts';
+import {
+  docker,
+  interleaved,
+  privateStateDir,
+  progress,
+  reportTimes,
+  type Bench,
+  type BenchContext,
+  type Contestant,
+} from './lib.ts';
 
 const CONCURRENT = 20;
 const READY = { warmup: 2, iterations: 15 };
@@ -90,7 +99,11 @@ export const launcherBench: Bench = {
       const harpoonMade: string[] = [];
       const cliMade: string[] = [];
       return [
-        { name: 'harpoon', fn: () => harpoonLaunch(count, harpoonMade), after: () => Promise.all(harpoonMade.splice(0).map((id) => launcher.remove(id))) },
+        {
+          name: 'harpoon',
+          fn: () => harpoonLaunch(count, harpoonMade),
+          after: () => Promise.all(harpoonMade.splice(0).map((id) => launcher.remove(id))),
+        },
         { name: 'cli', fn: () => cliLaunches(count, cliMade), after: () => removeAll(client, cliMade.splice(0)) },
       ];
     }

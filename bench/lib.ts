@@ -85,11 +85,15 @@ export async function interleaved(
       if (measured) samples.get(c.name)!.push(ms);
       parts.push(`${c.name}=${formatMs(ms)}`);
     }
-    progress(`${label} ${measured ? `round ${round - options.warmup + 1}/${options.iterations}` : `warm-up ${round + 1}/${options.warmup}`}: ${parts.join(' ')}`);
+    progress(
+      `${label} ${measured ? `round ${round - options.warmup + 1}/${options.iterations}` : `warm-up ${round + 1}/${options.warmup}`}: ${parts.join(' ')}`,
+    );
   }
   for (const [name, values] of samples) {
     const sorted = [...values].sort((a, b) => a - b);
-    progress(`${label} ${name}: median=${formatMs(median(values))} min=${formatMs(sorted[0]!)} max=${formatMs(sorted.at(-1)!)} n=${values.length}`);
+    progress(
+      `${label} ${name}: median=${formatMs(median(values))} min=${formatMs(sorted[0]!)} max=${formatMs(sorted.at(-1)!)} n=${values.length}`,
+    );
   }
   return samples;
 }
@@ -111,8 +115,14 @@ export function formatMs(ms: number): string {
 export const HEADER = 'ratio = harpoon / anchor; for times, lower is faster';
 
 /** The one line of a comparison: `bench NAME: harpoon=X anchor=Y ratio=R`. */
-export function report(name: string, harpoon: { value: number; text: string }, anchor: { value: number; text: string }): void {
-  console.log(`bench ${name}: harpoon=${harpoon.text} anchor=${anchor.text} ratio=${(harpoon.value / anchor.value).toFixed(2)}`);
+export function report(
+  name: string,
+  harpoon: { value: number; text: string },
+  anchor: { value: number; text: string },
+): void {
+  console.log(
+    `bench ${name}: harpoon=${harpoon.text} anchor=${anchor.text} ratio=${(harpoon.value / anchor.value).toFixed(2)}`,
+  );
 }
 
 export function reportTimes(name: string, harpoonMs: number[], anchorMs: number[]): void {
@@ -139,12 +149,20 @@ export function cliEnv(): NodeJS.ProcessEnv {
 }
 
 /** `docker ARGS` to completion (stdin from `input`, if given); rejects with its output on failure. */
-export function docker(args: string[], options: { input?: string | Buffer } = {}): Promise<{ stdout: string; stderr: string }> {
+export function docker(
+  args: string[],
+  options: { input?: string | Buffer } = {},
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = execFile('docker', args, { env: cliEnv(), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`docker ${args.join(' ')} failed: ${err.message}\n${stderr.slice(-2000)}`));
-      else resolve({ stdout, stderr });
-    });
+    const child = execFile(
+      'docker',
+      args,
+      { env: cliEnv(), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`docker ${args.join(' ')} failed: ${err.message}\n${stderr.slice(-2000)}`));
+        else resolve({ stdout, stderr });
+      },
+    );
     if (options.input !== undefined) child.stdin!.end(options.input);
   });
 }

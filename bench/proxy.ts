@@ -32,7 +32,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as harpoonApi from 'harpoon';
 import { Harpoon, Launcher } from 'harpoon';
 import { buildWebapp } from '../lessons/webapp.ts';
-import { LOCAL_HOST, median, privateStateDir, progress, report, stop, StoppedError, type Bench, type BenchContext } from './lib.ts';
+import {
+  LOCAL_HOST,
+  median,
+  privateStateDir,
+  progress,
+  report,
+  stop,
+  StoppedError,
+  type Bench,
+  type BenchContext,
+} from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -104,7 +114,9 @@ async function ensureTools(): Promise<{ wrk: string; nginx: string }> {
   let [wrk, nginx] = await Promise.all([findTool('wrk'), findTool('nginx')]);
   if (wrk && nginx) return { wrk, nginx };
   const script = join(ROOT, 'scripts', 'bench-tools.sh');
-  progress(`proxy: ${[!wrk && 'wrk', !nginx && 'nginx'].filter(Boolean).join(' and ')} missing; running bash scripts/bench-tools.sh`);
+  progress(
+    `proxy: ${[!wrk && 'wrk', !nginx && 'nginx'].filter(Boolean).join(' and ')} missing; running bash scripts/bench-tools.sh`,
+  );
   const code = await new Promise<number | null>((done) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', () => done(null));
@@ -112,7 +124,9 @@ async function ensureTools(): Promise<{ wrk: string; nginx: string }> {
   });
   [wrk, nginx] = await Promise.all([findTool('wrk'), findTool('nginx')]);
   if (wrk && nginx) return { wrk, nginx };
-  throw new Error(`the proxy bench needs wrk and nginx (bench-tools.sh exited ${code}); as root on Debian: bash scripts/bench-tools.sh (apt-get install -y wrk nginx-light)`);
+  throw new Error(
+    `the proxy bench needs wrk and nginx (bench-tools.sh exited ${code}); as root on Debian: bash scripts/bench-tools.sh (apt-get install -y wrk nginx-light)`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,7 +163,9 @@ async function checkApp(name: string, url: string): Promise<void> {
   const res = await get(url);
   if ('error' in res) throw new Error(`${name}: GET ${url} failed: ${res.error}`);
   if (res.status !== 200 || !res.body.includes(APP_PAGE)) {
-    throw new Error(`${name}: GET ${url} answered ${res.status}, not 200 with the app's page: ${JSON.stringify(res.body.slice(0, 200))}`);
+    throw new Error(
+      `${name}: GET ${url} answered ${res.status}, not 200 with the app's page: ${JSON.stringify(res.body.slice(0, 200))}`,
+    );
   }
 }
 
@@ -238,7 +254,12 @@ http {
 }
 
 /** nginx in the foreground (its own process group), in a temp prefix; resolves once it proxies. */
-async function startNginx(ctx: BenchContext, nginx: string, backendPort: number, name: string): Promise<{ url: string; pid: number }> {
+async function startNginx(
+  ctx: BenchContext,
+  nginx: string,
+  backendPort: number,
+  name: string,
+): Promise<{ url: string; pid: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'harpoon-bench-nginx-'));
   ctx.onCleanup(() => rm(dir, { recursive: true, force: true }));
   await chmod(dir, 0o755); // the workers (nobody) may need the temp paths below it
@@ -246,11 +267,15 @@ async function startNginx(ctx: BenchContext, nginx: string, backendPort: number,
   const conf = join(dir, 'nginx.conf');
   await writeFile(conf, nginxConfig(dir, port, backendPort, name));
   // -e: the error log before the config is read (else the compiled-in default, stderr here).
-  const child = spawn(nginx, ['-p', `${dir}/`, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(nginx, ['-p', `${dir}/`, '-c', conf, '-e', join(dir, 'error.log')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   ctx.onCleanup(() => terminate(child));
-  const errorLog = async () => `${stderr}${await readFile(join(dir, 'error.log'), 'utf8').catch(() => '')}`.trim().slice(-2000);
+  const errorLog = async () =>
+    `${stderr}${await readFile(join(dir, 'error.log'), 'utf8').catch(() => '')}`.trim().slice(-2000);
   const exited = exitOf(child, 'nginx', () => '');
   const url = `http://127.0.0.1:${port}/docker/${name}/`;
   try {
@@ -288,7 +313,9 @@ async function startHarpoonProxy(ctx: BenchContext, name: string): Promise<{ url
     });
   });
   const timeout = sleep(START_TIMEOUT_MS).then(() => {
-    throw new Error(`the harpoon proxy child printed no address within ${START_TIMEOUT_MS / 1000} s:\n${stderr.slice(-2000)}`);
+    throw new Error(
+      `the harpoon proxy child printed no address within ${START_TIMEOUT_MS / 1000} s:\n${stderr.slice(-2000)}`,
+    );
   });
   const line = await Promise.race([first, exited, timeout]);
   const { url: base, port } = JSON.parse(line) as { url: string; port: number };
@@ -301,7 +328,7 @@ async function startHarpoonProxy(ctx: BenchContext, name: string): Promise<{ url
 /** The child: connect, start the proxy, print its address, serve until stdin ends. */
 async function serveHarpoonProxy(): Promise<void> {
   const startProxyServer = startProxyServerExport();
-  if (!startProxyServer) throw new Error("harpoon exports no startProxyServer (src/proxy) yet");
+  if (!startProxyServer) throw new Error('harpoon exports no startProxyServer (src/proxy) yet');
   const client = await Harpoon.connect({ host: LOCAL_HOST });
   const server = await startProxyServer(client, { port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
@@ -380,12 +407,16 @@ function socketErrorCount(r: WrkResult): number {
 function checkClean(name: string, r: WrkResult): void {
   if (r.requests === 0) throw new Error(`${name}: wrk completed no requests`);
   if (r.badStatus > r.requests * MAX_BAD_STATUS_FRACTION) {
-    throw new Error(`${name}: ${r.badStatus} of ${r.requests} responses were not 2xx/3xx (limit ${MAX_BAD_STATUS_FRACTION * 100}%)`);
+    throw new Error(
+      `${name}: ${r.badStatus} of ${r.requests} responses were not 2xx/3xx (limit ${MAX_BAD_STATUS_FRACTION * 100}%)`,
+    );
   }
   const errors = socketErrorCount(r);
   if (errors > r.requests * MAX_SOCKET_ERROR_FRACTION) {
     const e = r.socketErrors;
-    throw new Error(`${name}: ${errors} socket errors in ${r.requests} requests (connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}; limit ${MAX_SOCKET_ERROR_FRACTION * 100}%)`);
+    throw new Error(
+      `${name}: ${errors} socket errors in ${r.requests} requests (connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}; limit ${MAX_SOCKET_ERROR_FRACTION * 100}%)`,
+    );
   }
 }
 
@@ -398,7 +429,10 @@ export function formatLatency(ms: number): string {
 
 function describe(r: WrkResult): string {
   const errors = socketErrorCount(r);
-  const extra = [r.badStatus && `non-2xx/3xx ${r.badStatus}`, errors && `socket errors ${errors} (timeouts ${r.socketErrors.timeout})`].filter(Boolean);
+  const extra = [
+    r.badStatus && `non-2xx/3xx ${r.badStatus}`,
+    errors && `socket errors ${errors} (timeouts ${r.socketErrors.timeout})`,
+  ].filter(Boolean);
   return `${r.rps.toFixed(0)}req/s p50=${formatLatency(r.p50)} p99=${formatLatency(r.p99)}${extra.length ? ` [${extra.join(', ')}]` : ''}`;
 }
 
@@ -426,7 +460,11 @@ function cpuMicros(pids: number[]): number {
 
 /** A process and its children (nginx's workers). */
 function withChildren(pid: number): number[] {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
   return [pid, ...children];
 }
 
@@ -459,10 +497,14 @@ export const proxyBench: Bench = {
     if (startProxyServer) {
       const harpoonStarted = await startHarpoonProxy(ctx, name);
       targets.push({ name: 'harpoon', url: harpoonStarted.url, pids: () => [harpoonStarted.pid] });
-    }
-    else progress("proxy: harpoon exports no startProxyServer yet (src/proxy); measuring direct and nginx only, then failing");
+    } else
+      progress(
+        'proxy: harpoon exports no startProxyServer yet (src/proxy); measuring direct and nginx only, then failing',
+      );
 
-    progress(`proxy: wrk -t${s.threads} -c${s.connections} --latency; ${s.warmupSeconds ? `${s.warmupSeconds} s warm-up each, then ` : ''}${s.rounds} round(s) of ${s.seconds} s each`);
+    progress(
+      `proxy: wrk -t${s.threads} -c${s.connections} --latency; ${s.warmupSeconds ? `${s.warmupSeconds} s warm-up each, then ` : ''}${s.rounds} round(s) of ${s.seconds} s each`,
+    );
     for (const t of targets) progress(`proxy: ${t.name} ${t.url}`);
 
     /** One clean wrk run (a 200 with the app's page first, then wrk, then the error check). */
@@ -475,7 +517,8 @@ export const proxyBench: Bench = {
       const r = await runWrk(tools.wrk, t.url, seconds, s);
       const used = cpuMicros(pids) - before;
       checkClean(t.name, r);
-      if (record && pids.length && r.rps > 0) (cpuPerRequest.get(t.name) ?? cpuPerRequest.set(t.name, []).get(t.name)!).push(used / (r.rps * seconds));
+      if (record && pids.length && r.rps > 0)
+        (cpuPerRequest.get(t.name) ?? cpuPerRequest.set(t.name, []).get(t.name)!).push(used / (r.rps * seconds));
       return r;
     }
 
@@ -497,7 +540,10 @@ export const proxyBench: Bench = {
         results.get(n)!.push(r);
         shares.get(n)!.push(r.rps / direct.rps);
       }
-      const parts = order.map((t) => `${t.name}=${describe(inRound.get(t.name)!)}${t.name === 'direct' ? '' : ` (${(inRound.get(t.name)!.rps / direct.rps).toFixed(2)}x)`}`);
+      const parts = order.map(
+        (t) =>
+          `${t.name}=${describe(inRound.get(t.name)!)}${t.name === 'direct' ? '' : ` (${(inRound.get(t.name)!.rps / direct.rps).toFixed(2)}x)`}`,
+      );
       progress(`proxy round ${round + 1}/${s.rounds}: ${parts.join('  ')}`);
     }
 
@@ -505,7 +551,12 @@ export const proxyBench: Bench = {
     for (const t of targets) {
       const runs = results.get(t.name)!;
       const rps = runs.map((r) => r.rps).sort((a, b) => a - b);
-      const m = { rps: median(rps), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), share: median(shares.get(t.name)!) };
+      const m = {
+        rps: median(rps),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        share: median(shares.get(t.name)!),
+      };
       summary.set(t.name, m);
       progress(
         `proxy ${t.name}: median ${m.rps.toFixed(0)}req/s (min ${rps[0]!.toFixed(0)} max ${rps.at(-1)!.toFixed(0)}) p50=${formatLatency(m.p50)} p99=${formatLatency(m.p99)}` +
@@ -515,21 +566,53 @@ export const proxyBench: Bench = {
     }
 
     const harpoon = summary.get('harpoon');
-    if (!harpoon) throw new Error("harpoon's proxy is not there yet (harpoon exports no startProxyServer): measured direct and nginx only, no comparison lines");
+    if (!harpoon)
+      throw new Error(
+        "harpoon's proxy is not there yet (harpoon exports no startProxyServer): measured direct and nginx only, no comparison lines",
+      );
     const nginx = summary.get('nginx')!;
     // ratio = harpoon / anchor throughout: for rps and share, higher is better; for latencies, lower.
-    if (wanted.has('proxy-rps')) report('proxy-rps', { value: harpoon.rps, text: `${harpoon.rps.toFixed(0)}req/s` }, { value: nginx.rps, text: `${nginx.rps.toFixed(0)}req/s` });
-    if (wanted.has('proxy-p50')) report('proxy-p50', { value: harpoon.p50, text: formatLatency(harpoon.p50) }, { value: nginx.p50, text: formatLatency(nginx.p50) });
-    if (wanted.has('proxy-p99')) report('proxy-p99', { value: harpoon.p99, text: formatLatency(harpoon.p99) }, { value: nginx.p99, text: formatLatency(nginx.p99) });
-    if (wanted.has('proxy-share')) report('proxy-share', { value: harpoon.share, text: harpoon.share.toFixed(2) }, { value: nginx.share, text: nginx.share.toFixed(2) });
+    if (wanted.has('proxy-rps'))
+      report(
+        'proxy-rps',
+        { value: harpoon.rps, text: `${harpoon.rps.toFixed(0)}req/s` },
+        { value: nginx.rps, text: `${nginx.rps.toFixed(0)}req/s` },
+      );
+    if (wanted.has('proxy-p50'))
+      report(
+        'proxy-p50',
+        { value: harpoon.p50, text: formatLatency(harpoon.p50) },
+        { value: nginx.p50, text: formatLatency(nginx.p50) },
+      );
+    if (wanted.has('proxy-p99'))
+      report(
+        'proxy-p99',
+        { value: harpoon.p99, text: formatLatency(harpoon.p99) },
+        { value: nginx.p99, text: formatLatency(nginx.p99) },
+      );
+    if (wanted.has('proxy-share'))
+      report(
+        'proxy-share',
+        { value: harpoon.share, text: harpoon.share.toFixed(2) },
+        { value: nginx.share, text: nginx.share.toFixed(2) },
+      );
     // The proxy's own CPU (user + system, all its processes) per request: lower is better.
     const cpu = (n: Target['name']) => median(cpuPerRequest.get(n) ?? [0]);
-    if (wanted.has('proxy-cpu')) report('proxy-cpu', { value: cpu('harpoon'), text: `${cpu('harpoon').toFixed(0)}us` }, { value: cpu('nginx'), text: `${cpu('nginx').toFixed(0)}us` });
+    if (wanted.has('proxy-cpu'))
+      report(
+        'proxy-cpu',
+        { value: cpu('harpoon'), text: `${cpu('harpoon').toFixed(0)}us` },
+        { value: cpu('nginx'), text: `${cpu('nginx').toFixed(0)}us` },
+      );
   },
 };
 
 // Run as a script: the harpoon contestant's child process.
-if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url && process.argv[2] === CHILD_ARG) {
+if (
+  process.argv[1] &&
+  pathToFileURL(resolve(process.argv[1])).href === import.meta.url &&
+  process.argv[2] === CHILD_ARG
+) {
   serveHarpoonProxy().catch((err: Error) => {
     process.stderr.write(`${err.stack ?? err}\n`);
     process.exit(1);

@@ -40,7 +40,12 @@ async function readAll(stream: IncomingMessage): Promise<string> {
 }
 
 async function dockerodeRunTrue(d: Docker, image: string, labels: Record<string, string>): Promise<void> {
-  const container = await d.createContainer({ Image: image, Cmd: ['true'], Labels: labels, HostConfig: { AutoRemove: false } });
+  const container = await d.createContainer({
+    Image: image,
+    Cmd: ['true'],
+    Labels: labels,
+    HostConfig: { AutoRemove: false },
+  });
   const wait = await registerWait(d, container.id);
   await container.start();
   const status = JSON.parse(await readAll(wait)) as { StatusCode: number };
@@ -65,8 +70,10 @@ export const runTrue: Bench = {
         },
       },
     ];
-    if (wanted.has('run-true')) contestants.push({ name: 'dockerode', fn: () => dockerodeRunTrue(client.docker, image, managed) });
-    if (wanted.has('run-true-cli')) contestants.push({ name: 'cli', fn: () => docker(['run', '--rm', ...ctx.cliRunLabelArgs, image, 'true']) });
+    if (wanted.has('run-true'))
+      contestants.push({ name: 'dockerode', fn: () => dockerodeRunTrue(client.docker, image, managed) });
+    if (wanted.has('run-true-cli'))
+      contestants.push({ name: 'cli', fn: () => docker(['run', '--rm', ...ctx.cliRunLabelArgs, image, 'true']) });
 
     const samples = await interleaved('run-true', contestants, { warmup: WARMUP, iterations: ITERATIONS });
     if (wanted.has('run-true')) reportTimes('run-true', samples.get('harpoon')!, samples.get('dockerode')!);

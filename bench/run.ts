@@ -16,7 +16,17 @@ import { buildTrivial } from './build-trivial.ts';
 import { cliStartBench } from './cli-start.ts';
 import { launcherBench } from './launcher.ts';
 import { proxyBench } from './proxy.ts';
-import { BENCH_LABEL, buildBusybox, HEADER, LOCAL_HOST, progress, stop, StoppedError, type Bench, type BenchContext } from './lib.ts';
+import {
+  BENCH_LABEL,
+  buildBusybox,
+  HEADER,
+  LOCAL_HOST,
+  progress,
+  stop,
+  StoppedError,
+  type Bench,
+  type BenchContext,
+} from './lib.ts';
 import { runTrue } from './run-true.ts';
 import { transferBench } from './transfer.ts';
 import { unitStartBench } from './unit-start.ts';
@@ -24,7 +34,16 @@ import { ensureBuilt } from '../scripts/build.ts';
 
 // unit-start runs the built executable (dist/cli/bin.js).
 ensureBuilt();
-const benches: Bench[] = [runTrue, buildTrivial, build1gb, launcherBench, proxyBench, transferBench, cliStartBench, unitStartBench];
+const benches: Bench[] = [
+  runTrue,
+  buildTrivial,
+  build1gb,
+  launcherBench,
+  proxyBench,
+  transferBench,
+  cliStartBench,
+  unitStartBench,
+];
 const allLines = benches.flatMap((b) => b.lines);
 
 const filters = process.argv.slice(2).filter((arg) => arg !== '--');
@@ -35,7 +54,9 @@ if (filters.some((f) => f === '-h' || f === '--help')) {
 const selected = (line: string) => filters.length === 0 || filters.some((f) => line.includes(f));
 const unmatched = filters.filter((f) => !allLines.some((line) => line.includes(f)));
 if (unmatched.length) {
-  console.error(`bench: no comparison matches ${unmatched.map((f) => `"${f}"`).join(', ')}; comparisons: ${allLines.join(', ')}`);
+  console.error(
+    `bench: no comparison matches ${unmatched.map((f) => `"${f}"`).join(', ')}; comparisons: ${allLines.join(', ')}`,
+  );
   process.exit(2);
 }
 
@@ -57,7 +78,9 @@ function cleanup(): Promise<void> {
     }
     if (client) {
       const removed = await client.removeManaged(labels);
-      progress(`cleanup: removed ${removed.containers.length} container(s), ${removed.images.length} image(s) labelled ${BENCH_LABEL}=${runId}`);
+      progress(
+        `cleanup: removed ${removed.containers.length} container(s), ${removed.images.length} image(s) labelled ${BENCH_LABEL}=${runId}`,
+      );
       const left = await client.listManaged(labels);
       const count = left.containers.length + left.images.length + left.volumes.length + left.networks.length;
       if (count) console.error(`bench: ${count} resource(s) labelled ${BENCH_LABEL}=${runId} are still on the engine`);
@@ -84,7 +107,9 @@ let failed = false;
 try {
   client = await Harpoon.connect({ host: LOCAL_HOST });
   const version = await client.version();
-  progress(`engine ${version.Version} (API ${client.apiVersion}) at ${LOCAL_HOST}; run id ${runId}; node ${process.version}`);
+  progress(
+    `engine ${version.Version} (API ${client.apiVersion}) at ${LOCAL_HOST}; run id ${runId}; node ${process.version}`,
+  );
 
   let base: Promise<string> | undefined;
   const ctx: BenchContext = {

@@ -53,10 +53,15 @@ async function buildDataImage(ctx: BenchContext): Promise<{ ref: string; imageId
 function cliTransfer(ref: string): Promise<string> {
   const script = 'set -o pipefail; docker save "$1" | docker -H "$2" load';
   return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', script, 'transfer', ref, DOCK2_HOST], { env: cliEnv(), encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`docker save | docker load failed: ${err.message}\n${stderr.slice(-2000)}`));
-      else resolve(stdout);
-    });
+    execFile(
+      'bash',
+      ['-c', script, 'transfer', ref, DOCK2_HOST],
+      { env: cliEnv(), encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`docker save | docker load failed: ${err.message}\n${stderr.slice(-2000)}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -64,7 +69,9 @@ async function connectDock2(): Promise<Harpoon> {
   try {
     return await Harpoon.connect({ host: DOCK2_HOST });
   } catch (err) {
-    throw new Error(`transfer needs the second engine at ${DOCK2_HOST}: start it with \`bash scripts/engine2.sh\` (${(err as Error).message.split('\n')[0]})`);
+    throw new Error(
+      `transfer needs the second engine at ${DOCK2_HOST}: start it with \`bash scripts/engine2.sh\` (${(err as Error).message.split('\n')[0]})`,
+    );
   }
 }
 
@@ -84,7 +91,10 @@ export const transferBench: Bench = {
       const removed = await dock2.removeManaged(ctx.labels);
       const left = await dock2.listManaged(ctx.labels);
       progress(`transfer: removed ${removed.images.length} image(s) from ${DOCK2_HOST}`);
-      if (left.images.length + left.containers.length) console.error(`bench: ${left.images.length} image(s) labelled ${JSON.stringify(ctx.labels)} are still on ${DOCK2_HOST}`);
+      if (left.images.length + left.containers.length)
+        console.error(
+          `bench: ${left.images.length} image(s) labelled ${JSON.stringify(ctx.labels)} are still on ${DOCK2_HOST}`,
+        );
     });
     const { ref, imageId } = await buildDataImage(ctx);
     await removeFromDock2(dock2, imageId);
@@ -104,7 +114,8 @@ export const transferBench: Bench = {
           name: 'cli',
           fn: async () => {
             const stdout = await cliTransfer(ref);
-            if (!stdout.includes(`Loaded image: ${ref}`)) throw new Error(`docker load: unexpected output\n${stdout.slice(-2000)}`);
+            if (!stdout.includes(`Loaded image: ${ref}`))
+              throw new Error(`docker load: unexpected output\n${stdout.slice(-2000)}`);
           },
           after: () => removeFromDock2(dock2, imageId),
         },

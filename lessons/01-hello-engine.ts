@@ -15,4 +15,6 @@ const info = await client.info();
 console.log(JSON.stringify(info, null, 2));
 
 // Typed fields, no guessing.
-console.log(`\nDocker ${info.ServerVersion} on ${info.OperatingSystem}, ${info.NCPU} CPUs, ${info.Containers} containers.`);
+console.log(
+  `\nDocker ${info.ServerVersion} on ${info.OperatingSystem}, ${info.NCPU} CPUs, ${info.Containers} containers.`,
+);

@@ -11,7 +11,13 @@ const client = await Harpoon.connect();
 if (!(await client.imageExists(WHALESAY))) await buildWhalesay(client); // lesson 02's image
 
 // 1. The banner, printed through a PTY straight to our stdout.
-await client.run({ image: WHALESAY, cmd: ['whalesay', 'Hello from a PTY!'], tty: true, stdout: 'inherit', labels: lessonLabels });
+await client.run({
+  image: WHALESAY,
+  cmd: ['whalesay', 'Hello from a PTY!'],
+  tty: true,
+  stdout: 'inherit',
+  labels: lessonLabels,
+});
 
 // 2. Input typed into the PTY: a script reads a line, then reports on its terminal. It reads
 //    first, and harpoon sends input only after the TTY is sized, so `stty size` sees 24 60.

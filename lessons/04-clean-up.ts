@@ -17,7 +17,9 @@ try {
 }
 
 const before = await client.listManaged(lessonLabels);
-console.log(`Before: ${before.containers.length} containers, ${before.images.length} images (${before.images.flatMap((i) => i.tags).join(', ') || 'untagged'})`);
+console.log(
+  `Before: ${before.containers.length} containers, ${before.images.length} images (${before.images.flatMap((i) => i.tags).join(', ') || 'untagged'})`,
+);
 
 const removed = await client.removeManaged(lessonLabels);
 console.log(`Removed ${removed.containers.length} containers and ${removed.images.length} images.`);

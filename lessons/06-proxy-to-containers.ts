@@ -21,7 +21,12 @@ const launcher = new Launcher(client, { labels: lessonLabels });
 // Two apps, launched and ready, each owned by someone (a label the hook reads).
 const [first, second] = await Promise.all(
   (['first', 'second'] as const).map((which) =>
-    launcher.launch({ image: WEBAPP, name: `lesson06-${which}-${LESSON_ID}`, input: { which }, labels: { 'harpoon.owner': which === 'first' ? 'ann' : 'ben' } }),
+    launcher.launch({
+      image: WEBAPP,
+      name: `lesson06-${which}-${LESSON_ID}`,
+      input: { which },
+      labels: { 'harpoon.owner': which === 'first' ? 'ann' : 'ben' },
+    }),
   ),
 );
 
@@ -38,20 +43,38 @@ const proxy = await startProxyServer(client, {
     if (!owner || user === owner) return { action: 'allow', user };
     return { action: 'deny', message: `${user || 'nobody'} may not use ${route.name}` };
   },
-  waitPage: '<!doctype html><title>Starting {{name}}</title><p>{{name}} is starting ({{reason}}). This page reloads in {{retryAfter}} s.</p>',
+  waitPage:
+    '<!doctype html><title>Starting {{name}}</title><p>{{name}} is starting ({{reason}}). This page reloads in {{retryAfter}} s.</p>',
 });
-proxy.proxy.on('access', (e) => console.log(`  access: ${e.method} ${e.url} -> ${e.status} (${e.container ?? '-'}, ${e.bytes} B, ${e.durationMs} ms)`));
+proxy.proxy.on('access', (e) =>
+  console.log(
+    `  access: ${e.method} ${e.url} -> ${e.status} (${e.container ?? '-'}, ${e.bytes} B, ${e.durationMs} ms)`,
+  ),
+);
 console.log(`Proxy listening on ${proxy.url}`);
 
 /** GET through the proxy. `host` sets the Host header; the connection always goes to 127.0.0.1. */
-function get(path: string, host?: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfter?: string; body: string }> {
+function get(
+  path: string,
+  host?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; retryAfter?: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: proxy.port, path, headers: { ...(host ? { host } : {}), ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers['retry-after'] ? { retryAfter: res.headers['retry-after'] } : {}), body }));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port: proxy.port, path, headers: { ...(host ? { host } : {}), ...headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(res.headers['retry-after'] ? { retryAfter: res.headers['retry-after'] } : {}),
+            body,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -62,15 +85,24 @@ console.log(`By path: GET /docker/${first!.name}/input.json -> ${byPath.status} 
 
 // By host name: <name>.docker.localhost (a browser resolves *.localhost to this machine by itself).
 const byHost = await get('/input.json', `${second!.name}.docker.localhost:${proxy.port}`, { 'x-user': 'ben' });
-console.log(`By host: GET http://${second!.name}.docker.localhost:${proxy.port}/input.json -> ${byHost.status} ${byHost.body}`);
+console.log(
+  `By host: GET http://${second!.name}.docker.localhost:${proxy.port}/input.json -> ${byHost.status} ${byHost.body}`,
+);
 
 // The wrong user: the hook says no, and the request never reaches the app.
 const denied = await get(`/docker/${first!.name}/input.json`, undefined, { 'x-user': 'ben' });
-console.log(`Denied: GET /docker/${first!.name}/input.json as ben -> ${denied.status} ${JSON.parse(denied.body).message}`);
+console.log(
+  `Denied: GET /docker/${first!.name}/input.json as ben -> ${denied.status} ${JSON.parse(denied.body).message}`,
+);
 
 // A slow starter: its web server comes up 3 s after the container starts. `ready: false`
 // returns as soon as it has started, so we can watch the proxy answer in the meantime.
-const slow = await launcher.launch({ image: WEBAPP, name: `lesson06-slow-${LESSON_ID}`, cmd: ['sh', '-c', 'sleep 3; exec /app/start'], ready: false });
+const slow = await launcher.launch({
+  image: WEBAPP,
+  name: `lesson06-slow-${LESSON_ID}`,
+  cmd: ['sh', '-c', 'sleep 3; exec /app/start'],
+  ready: false,
+});
 // A browser (Accept: text/html) gets our please-wait page; API clients get JSON.
 const page = await get(`/docker/${slow.name}/`, undefined, { accept: 'text/html' });
 if (page.status === 503) console.log(`Wait page: ${page.status} ${page.body}`);

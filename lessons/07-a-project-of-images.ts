@@ -27,7 +27,9 @@ const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'bin.js'); // the `ha
 // The second engine first: without it there is nothing to transfer to.
 const client2 = await Harpoon.connect({ host: DOCK2 }).catch((err: Error) => {
   console.error(`The second engine does not answer at ${DOCK2}: ${err.message.split('\n')[0]}`);
-  console.error('Start it with `bash scripts/engine2.sh` (as root; run `bash scripts/engine.sh` first), then run this lesson again.');
+  console.error(
+    'Start it with `bash scripts/engine2.sh` (as root; run `bash scripts/engine.sh` first), then run this lesson again.',
+  );
   process.exit(1);
 });
 
@@ -71,14 +73,14 @@ const files: Record<string, string> = {
     '[app]',
     `tag = ${LESSON_ID}`,
     `build_args = --label harpoon.lesson=${LESSON_ID}`,
-    '# env: the section whose keys become the container\'s environment.',
+    "# env: the section whose keys become the container's environment.",
     'env = app_env',
     '# volumes: as docker run -v; {project_root} is the folder holding docker/.',
     'volumes = -v {project_root}/shared:/shared',
     '# ports: as docker run -p, on 127.0.0.1 only; $LESSON07_PORT comes from the environment',
     '# of `harpoon run-image` (unset, it is an error naming this file and line).',
     'ports = -p 127.0.0.1:${LESSON07_PORT}:8080',
-    '# cmd: the command instead of the image\'s CMD ($$ would be a literal $).',
+    "# cmd: the command instead of the image's CMD ($$ would be a literal $).",
     "cmd = sh -c 'cat /etc/motd; exec sh'",
     '# args: any other docker run flags; the label again, for the containers.',
     `args = -l harpoon.lesson=${LESSON_ID}`,
@@ -107,7 +109,13 @@ try {
   console.log(`\n$ export LESSON07_PORT=${port}`);
   harpoon(['run-image', 'app', '--print-command']);
   console.log('\n$ harpoon run-image app      (in a pseudoterminal, 80x24)');
-  const session = spawn(process.execPath, [BIN, 'run-image', 'app'], { name: 'xterm', cols: 80, rows: 24, cwd: project, env: process.env as Record<string, string> });
+  const session = spawn(process.execPath, [BIN, 'run-image', 'app'], {
+    name: 'xterm',
+    cols: 80,
+    rows: 24,
+    cwd: project,
+    env: process.env as Record<string, string>,
+  });
   let screen = '';
   session.onData((data) => (screen += data));
   const exited = new Promise<number>((resolve) => session.onExit(({ exitCode }) => resolve(exitCode)));
@@ -118,18 +126,29 @@ try {
     await quiet();
     const from = screen.length;
     session.write(`${line}\r`);
-    await until(() => expect.test(screen.slice(from)), () => `no ${expect} after typing ${line}:\n${screen}`);
+    await until(
+      () => expect.test(screen.slice(from)),
+      () => `no ${expect} after typing ${line}:\n${screen}`,
+    );
   };
   /** Until nothing new has arrived for 200 ms. */
   const quiet = async () => {
     let seen = -1;
-    await until(() => {
-      if (screen.length === seen) return true;
-      seen = screen.length;
-      return false;
-    }, () => `the terminal never went quiet:\n${screen}`, 30_000, 200);
+    await until(
+      () => {
+        if (screen.length === seen) return true;
+        seen = screen.length;
+        return false;
+      },
+      () => `the terminal never went quiet:\n${screen}`,
+      30_000,
+      200,
+    );
   };
-  await until(() => /app\$ /.test(screen), () => `no prompt:\n${screen}`);
+  await until(
+    () => /app\$ /.test(screen),
+    () => `no prompt:\n${screen}`,
+  );
   await type('echo "$GREETING"; cat /shared/note.txt', /through the volume/);
   await type('echo "written in the container" > /shared/reply.txt', /\napp\$ /); // the next prompt
   await type('httpd -p 8080 -h /shared && echo "httpd: $((6 * 7)) is up"', /42 is up/);
@@ -140,7 +159,9 @@ try {
   console.log(terminalText(screen));
   console.log(`\nrun-image exited with code ${code} (the shell's), and removed its container.`);
   console.log(`From the host, GET http://127.0.0.1:${port}/note.txt -> ${served.trim()}`);
-  console.log(`From the host, shared/reply.txt -> ${readFileSync(join(project, 'shared', 'reply.txt'), 'utf8').trim()}`);
+  console.log(
+    `From the host, shared/reply.txt -> ${readFileSync(join(project, 'shared', 'reply.txt'), 'utf8').trim()}`,
+  );
 
   // --- A dock: another engine, stored as a docker context (`docker --context dock2` sees it too).
   harpoon(['dock', 'add', 'dock2', DOCK2]);
@@ -177,7 +198,10 @@ try {
 function harpoon(args: string[]): string {
   console.log(`\n$ harpoon ${args.join(' ')}`);
   const run = spawnSync(process.execPath, [BIN, ...args], { cwd: project, encoding: 'utf8', env: process.env });
-  for (const [stream, text] of [['stderr', run.stderr], ['stdout', run.stdout]] as const) {
+  for (const [stream, text] of [
+    ['stderr', run.stderr],
+    ['stdout', run.stdout],
+  ] as const) {
     for (const line of text.split('\n').slice(0, -1)) console.log(`  ${stream}| ${line}`);
   }
   if (run.status !== 0) throw new Error(`harpoon ${args.join(' ')} exited with ${run.status}`);

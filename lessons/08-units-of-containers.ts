@@ -30,7 +30,7 @@ const files: Record<string, string> = {
     'GREETING: hello from a unit',
   ].join('\n'),
   'images/base/Dockerfile': [
-    '# FROM scratch + the host\'s static busybox: no registry needed.',
+    "# FROM scratch + the host's static busybox: no registry needed.",
     'FROM scratch',
     'COPY busybox /bin/busybox',
     'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
@@ -83,8 +83,14 @@ const client = await Harpoon.connect();
 const say = (text: string) => console.log(`\n${text}`);
 // Each order prints one line when it is done: what it did and why.
 const onEvent = (event: RunEvent) => {
-  if (event.type === 'step-done') console.log(`  [${event.step.number}] ${event.step.order.command} ${event.step.order.container ?? 'host'}: ${event.outcome}`);
-  if (event.type === 'check') console.log(`  check ${event.result.container}/${event.result.name}: ${event.result.passed ? 'passed' : 'FAILED'}, ${event.result.message}`);
+  if (event.type === 'step-done')
+    console.log(
+      `  [${event.step.number}] ${event.step.order.command} ${event.step.order.container ?? 'host'}: ${event.outcome}`,
+    );
+  if (event.type === 'check')
+    console.log(
+      `  check ${event.result.container}/${event.result.name}: ${event.result.passed ? 'passed' : 'FAILED'}, ${event.result.message}`,
+    );
 };
 const run = (target: string) => runUnit(client, target, { confDir: conf, onEvent, interactive: false });
 
@@ -120,11 +126,13 @@ try {
 
   say('Write a file into the volume, through the running web container (an execute order would do too):');
   const visit = `visited at ${new Date().toISOString()}\n`;
-  const exec = await client.container(`${UNIT}-web`).exec(['sh', '-c', `printf '%s' '${visit.trim()}' > /srv/www/visit.txt && echo >> /srv/www/visit.txt`]);
+  const exec = await client
+    .container(`${UNIT}-web`)
+    .exec(['sh', '-c', `printf '%s' '${visit.trim()}' > /srv/www/visit.txt && echo >> /srv/www/visit.txt`]);
   const before = await get('/visit.txt');
   console.log(`  exec exit ${exec.exitCode}; GET /visit.txt -> ${before.status} ${before.body.trim()}`);
 
-  say('Back up data\'s volume to a tar on this machine, with a sha256 manifest:');
+  say("Back up data's volume to a tar on this machine, with a sha256 manifest:");
   await run(`${UNIT}/backup`);
   const archive = join(conf, 'backups', `${UNIT}-data.tar`);
   const manifest = JSON.parse(readFileSync(`${archive}.manifest.json`, 'utf8')) as { files: Record<string, string> };
@@ -133,7 +141,9 @@ try {
   say('Purge: stop and remove both containers, the volume and the images.');
   await run(`${UNIT}/purge`);
   const left = await client.listManaged({ 'harpoon.unit': UNIT });
-  console.log(`  left of the unit: ${left.containers.length} containers, ${left.volumes.length} volumes, ${left.images.length} images`);
+  console.log(
+    `  left of the unit: ${left.containers.length} containers, ${left.volumes.length} volumes, ${left.images.length} images`,
+  );
 
   say('Start from nothing: the volume is new, filled from the image; visit.txt is gone.');
   await run(`${UNIT}/start`);
@@ -152,6 +162,8 @@ try {
   // Whatever a failure left, by the unit's label only; then the config directory.
   await client.removeManaged({ 'harpoon.unit': UNIT });
   const found = await client.listManaged({ 'harpoon.unit': UNIT });
-  console.log(`\nAfter: ${found.containers.length + found.images.length + found.volumes.length + found.networks.length} left.`);
+  console.log(
+    `\nAfter: ${found.containers.length + found.images.length + found.volumes.length + found.networks.length} left.`,
+  );
   rmSync(conf, { recursive: true, force: true });
 }

@@ -11,7 +11,9 @@ const STAMP = join(ROOT, 'dist', '.built-from');
 
 /** The newest modification time of the sources and the build's configuration. */
 function newestSource(): number {
-  let newest = Math.max(...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(join(ROOT, f)).mtimeMs));
+  let newest = Math.max(
+    ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(join(ROOT, f)).mtimeMs),
+  );
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -33,7 +35,11 @@ export function isFresh(): boolean {
 export function build(): void {
   const newest = newestSource();
   rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
   writeFileSync(STAMP, String(newest));
 }
 

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { ensureBuilt } from './build.ts';
 
 const dir = join(import.meta.dirname, '..', 'lessons');
-const lessons = readdirSync(dir).filter((f) => /^\d\d-.*\.ts$/.test(f)).sort();
+const lessons = readdirSync(dir)
+  .filter((f) => /^\d\d-.*\.ts$/.test(f))
+  .sort();
 const wanted = process.argv[2];
 if (!wanted) {
   console.error(`usage: npm run lesson -- N|all\n${lessons.map((l) => `  ${l}`).join('\n')}`);
@@ -19,7 +21,10 @@ if (chosen.length === 0) {
 // Lessons 07 and 08 run the `harpoon` executable as the package ships it: dist/cli/bin.js.
 ensureBuilt();
 for (const file of chosen) {
-  const title = file.replace(/^(\d\d)-(.*)\.ts$/, (_, n: string, name: string) => `Lesson ${n}: ${name.replace(/-/g, ' ')}`);
+  const title = file.replace(
+    /^(\d\d)-(.*)\.ts$/,
+    (_, n: string, name: string) => `Lesson ${n}: ${name.replace(/-/g, ' ')}`,
+  );
   console.log(`\n=== ${title} ===\n`);
   const { status } = spawnSync(process.execPath, ['--import', 'tsx', join(dir, file)], { stdio: 'inherit' });
   if (status !== 0) {

@@ -40,7 +40,12 @@ ensureBuilt();
 
 if (!filter) {
   console.log('# typecheck (tsc --noEmit)');
-  const tsc = await runProcess(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
+  const tsc = await runProcess(process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '--noEmit',
+    '-p',
+    root,
+  ]);
   if (tsc.code === 0) passed++;
   else {
     failed++;
@@ -79,25 +84,34 @@ async function runFile(node: string, label: string, path: string): Promise<void>
  */
 function otherNodes(): Array<{ major: string; path: string }> {
   if (process.env.CI !== 'true' && process.env.HARPOON_TEST_NODES !== '1') return [];
-  const run = spawnSync('bash', [join(root, 'scripts/node-versions.sh'), '22', '24'], { encoding: 'utf8', timeout: 300_000 });
+  const run = spawnSync('bash', [join(root, 'scripts/node-versions.sh'), '22', '24'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (run.status !== 0) {
     failed++;
     failures.push(`scripts/node-versions.sh (${run.stderr.trim().split('\n').pop()})`);
     return [];
   }
-  return run.stdout.trim().split('\n').map((line) => {
-    const [major, path] = line.split(' ');
-    return { major: major!, path: path! };
-  });
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [major, path] = line.split(' ');
+      return { major: major!, path: path! };
+    });
 }
 
 for (const group of groups) {
   const dir = join(root, 'test', group);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort();
   const chosen = files.filter((file) => !filter || `test/${group}/${file}`.includes(filter));
   for (const file of chosen) await runFile(process.execPath, `test/${group}/${file}`, join(dir, file));
   if (group === 'unit' && chosen.length) {
-    for (const node of otherNodes()) for (const file of chosen) await runFile(node.path, `node ${node.major}: test/unit/${file}`, join(dir, file));
+    for (const node of otherNodes())
+      for (const file of chosen) await runFile(node.path, `node ${node.major}: test/unit/${file}`, join(dir, file));
   }
 }
 

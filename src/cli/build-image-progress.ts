@@ -15,7 +15,15 @@ export type ScriptPhase = 'pre' | 'post';
 
 /** The JSON lines of --json (build events carry `image` and, for the builder stage, `stage`). */
 export type BuildImageEvent =
-  | { type: 'image-start'; image: string; reference: string; builder?: string; index: number; total: number; asDependency: boolean }
+  | {
+      type: 'image-start';
+      image: string;
+      reference: string;
+      builder?: string;
+      index: number;
+      total: number;
+      asDependency: boolean;
+    }
   | { type: 'pull'; image: string; pull: boolean; external: string[]; note?: string }
   | { type: 'script'; image: string; phase: ScriptPhase; argv: string[] }
   | { type: 'script-output'; image: string; phase: ScriptPhase; stream: 'stdout' | 'stderr'; text: string }
@@ -45,13 +53,34 @@ export class BuildImageProgress {
 
   start(build: PlannedBuild, index: number, total: number): void {
     if (this.#mode === 'json') {
-      this.#json({ type: 'image-start', image: build.image, reference: build.reference, ...(build.builder ? { builder: build.builder } : {}), index, total, asDependency: build.asDependency });
-      if (build.pull.wanted) this.#json({ type: 'pull', image: build.image, pull: build.pull.pull, external: build.pull.external, ...(build.pull.note ? { note: build.pull.note } : {}) });
+      this.#json({
+        type: 'image-start',
+        image: build.image,
+        reference: build.reference,
+        ...(build.builder ? { builder: build.builder } : {}),
+        index,
+        total,
+        asDependency: build.asDependency,
+      });
+      if (build.pull.wanted)
+        this.#json({
+          type: 'pull',
+          image: build.image,
+          pull: build.pull.pull,
+          external: build.pull.external,
+          ...(build.pull.note ? { note: build.pull.note } : {}),
+        });
       return;
     }
     const why = build.asDependency ? ' (a base of the image asked for: -f)' : '';
-    this.#line(`==> [${index}/${total}] ${build.image}: building ${build.reference}${build.builder ? ` (its builder stage as ${build.builder})` : ''}${why}`, true);
-    if (build.pull.wanted) this.#line(build.pull.pull ? `pull: the engine pulls ${build.pull.external.join(', ')}` : `pull: ${build.pull.note}`);
+    this.#line(
+      `==> [${index}/${total}] ${build.image}: building ${build.reference}${build.builder ? ` (its builder stage as ${build.builder})` : ''}${why}`,
+      true,
+    );
+    if (build.pull.wanted)
+      this.#line(
+        build.pull.pull ? `pull: the engine pulls ${build.pull.external.join(', ')}` : `pull: ${build.pull.note}`,
+      );
   }
 
   script(build: PlannedBuild, phase: ScriptPhase, argv: string[]): void {
@@ -77,13 +106,15 @@ export class BuildImageProgress {
       const key = `${phase}:${stream}`;
       const rest = this.#partial.get(key);
       this.#partial.delete(key);
-      if (rest && this.#mode === 'json') this.#json({ type: 'script-output', image: build.image, phase, stream, text: rest });
+      if (rest && this.#mode === 'json')
+        this.#json({ type: 'script-output', image: build.image, phase, stream, text: rest });
     }
   }
 
   /** The handler for one docker build of the image (the builder stage, or the image itself). */
   buildHandler(build: PlannedBuild, stage?: string): (event: BuildEvent) => void {
-    if (this.#mode === 'json') return (event) => this.#json({ image: build.image, ...(stage ? { stage } : {}), ...event });
+    if (this.#mode === 'json')
+      return (event) => this.#json({ image: build.image, ...(stage ? { stage } : {}), ...event });
     this.#stage?.finish();
     if (stage) this.#line(`${build.image}: the ${stage} stage, tagged ${build.builder}`);
     const progress = new BuildProgress(this.#out, this.#mode);
@@ -94,7 +125,8 @@ export class BuildImageProgress {
   built(build: PlannedBuild, imageId: string, durationMs: number): void {
     this.#stage?.finish();
     this.#stage = undefined;
-    if (this.#mode === 'json') this.#json({ type: 'image-built', image: build.image, reference: build.reference, imageId, durationMs });
+    if (this.#mode === 'json')
+      this.#json({ type: 'image-built', image: build.image, reference: build.reference, imageId, durationMs });
     else this.#line(`Built ${build.reference} (${shortId(imageId)}) in ${formatDuration(durationMs)}`);
   }
 

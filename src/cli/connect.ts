@@ -7,5 +7,8 @@ export interface GlobalFlags {
 }
 
 export function connect(flags: GlobalFlags): Promise<Harpoon> {
-  return Harpoon.connect({ ...(flags.host ? { host: flags.host } : {}), ...(flags.context ? { context: flags.context } : {}) });
+  return Harpoon.connect({
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
+  });
 }

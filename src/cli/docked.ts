@@ -16,7 +16,10 @@ export interface Docking {
 
 export function docking(flags: GlobalFlags, env: Record<string, string | undefined> = process.env): Docking {
   if (flags.host) return { docked: false };
-  if (flags.context) return flags.context === DEFAULT_CONTEXT ? { docked: false } : { docked: true, reason: `dock ${flags.context} (--context)` };
+  if (flags.context)
+    return flags.context === DEFAULT_CONTEXT
+      ? { docked: false }
+      : { docked: true, reason: `dock ${flags.context} (--context)` };
   const configDir = dockerConfigDir(env);
   const current = effectiveContext(configDir, env, listDocks(configDir));
   if (current !== DEFAULT_CONTEXT) return { docked: true, reason: `dock ${current}` };

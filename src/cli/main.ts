@@ -26,7 +26,9 @@ const run = lazy(() => import('./commands/run.ts'), 'run');
 const runImage = lazy(() => import('./commands/run-image.ts'), 'runImage');
 const transferImage = lazy(() => import('./commands/transfer-image.ts'), 'transferImage');
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 const TRANSFER_HELP = `
@@ -116,7 +118,10 @@ export async function main(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError(false)
-    .addHelpText('after', '\nEngine selection, as the docker CLI: --host, --context, DOCKER_HOST, DOCKER_CONTEXT, ~/.docker/config.json, /var/run/docker.sock.');
+    .addHelpText(
+      'after',
+      '\nEngine selection, as the docker CLI: --host, --context, DOCKER_HOST, DOCKER_CONTEXT, ~/.docker/config.json, /var/run/docker.sock.',
+    );
 
   program
     .command('info')
@@ -146,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('run')
-    .description('run a command in a new container (docker run semantics; exit code = the container\'s)')
+    .description("run a command in a new container (docker run semantics; exit code = the container's)")
     .argument('<image>')
     .argument('[command...]')
     .option('-i, --interactive', 'keep stdin open and attached')
@@ -154,11 +159,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--rm', 'remove the container when it exits (and on every other way out)')
     .option('-d, --detach', 'run in the background and print the container id')
     .option('--name <name>', 'container name')
-    .option('-e, --env <K=V>', 'environment variable; a bare K passes this shell\'s value (repeatable)', collect, [])
+    .option('-e, --env <K=V>', "environment variable; a bare K passes this shell's value (repeatable)", collect, [])
     .option('-l, --label <K=V>', 'container label (repeatable)', collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'user[:group] to run as')
-    .option('--entrypoint <cmd>', 'override the image\'s entrypoint')
+    .option('--entrypoint <cmd>', "override the image's entrypoint")
     .option('--detach-keys <keys>', 'keys that detach from a TTY run (default ctrl-p,ctrl-q)')
     .passThroughOptions()
     .action(function (this: Command, image: string, command: string[], opts) {
@@ -172,11 +177,25 @@ export async function main(argv: string[]): Promise<number> {
     .option('--name <name>', 'container name (default harpoon-<random>)')
     .option('--port <port>', 'port the app listens on inside the container', '80')
     .option('--input <file|->', 'JSON input, from a file or - for stdin (delivered byte for byte)')
-    .option('--input-mode <mode>', 'how the input reaches the app: file, env (INPUT_JSON) or url (INPUT_JSON_URL)', 'file')
+    .option(
+      '--input-mode <mode>',
+      'how the input reaches the app: file, env (INPUT_JSON) or url (INPUT_JSON_URL)',
+      'file',
+    )
     .option('--input-path <path>', 'with --input-mode file: where the JSON lands (default /tmp/input.json)')
     .option('--input-url <url>', 'with --input-mode url: the URL the app fetches its input from')
-    .option('--file <src[:dest]>', 'copy a host file in before start (dest absolute, or under /tmp/input-files) (repeatable)', collect, [])
-    .option('--wait <check>', 'readiness: http:/PATH, log:REGEX, port, port:N, healthy (repeatable: all must pass; default any HTTP answer on /)', collect, [])
+    .option(
+      '--file <src[:dest]>',
+      'copy a host file in before start (dest absolute, or under /tmp/input-files) (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--wait <check>',
+      'readiness: http:/PATH, log:REGEX, port, port:N, healthy (repeatable: all must pass; default any HTTP answer on /)',
+      collect,
+      [],
+    )
     .option('--timeout <seconds>', 'readiness deadline (default 60)')
     .option('--mem <MB>', 'memory reservation (what purge --budget sums)')
     .option('--mem-limit <MB>', 'hard memory limit')
@@ -193,7 +212,10 @@ export async function main(argv: string[]): Promise<number> {
     .command('launched')
     .description('list the containers the launcher manages, with URL, state and last activity')
     .option('-l, --label <K=V>', 'only those with this label (repeatable)', collect, [])
-    .option('--history <name>', 'the last visits through the proxy to this container (time, method, path, status, remote, user)')
+    .option(
+      '--history <name>',
+      'the last visits through the proxy to this container (time, method, path, status, remote, user)',
+    )
     .option('--json', 'print JSON')
     .action(function (this: Command, opts) {
       return action('launched', launched)({ ...globals(this), ...opts });
@@ -219,7 +241,9 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('transfer-image')
-    .description('copy an image from this engine to a dock\'s engine, streamed by the API (nothing sent if the dock has it)')
+    .description(
+      "copy an image from this engine to a dock's engine, streamed by the API (nothing sent if the dock has it)",
+    )
     .argument('<image>', 'image name or id on this engine (-H/--context choose the engine)')
     .argument('<dock>', 'the dock: a docker context (see `harpoon dock ls`)')
     .option('-q, --quiet', 'no progress; print only the image id')
@@ -265,12 +289,17 @@ export async function main(argv: string[]): Promise<number> {
     .command('run-image')
     .description('run a project image with its docker/dockerutils.cfg settings (docker run --init --rm -it …)')
     .argument('<name>', 'an image of the project: a folder docker/NAME, a synthetic or configuration-only image')
-    .option('-a, --args <args>', 'more docker run flags, added to the config\'s args (one quoted string)')
+    .option('-a, --args <args>', "more docker run flags, added to the config's args (one quoted string)")
     .option('-k, --keep', 'keep the container (no --rm) and run it detached; prints its id')
-    .option('-c, --command <cmd>', 'command instead of the config\'s cmd (split as a shell would)')
-    .option('-n, --network <name>', 'network instead of the config\'s')
-    .option('-g, --gpu', 'apply the config\'s gpu settings (default: every NVIDIA GPU) as a device request')
-    .option('-e, --env <K=V>', 'environment variable over the config\'s; a bare K passes this shell\'s value (repeatable)', collect, [])
+    .option('-c, --command <cmd>', "command instead of the config's cmd (split as a shell would)")
+    .option('-n, --network <name>', "network instead of the config's")
+    .option('-g, --gpu', "apply the config's gpu settings (default: every NVIDIA GPU) as a device request")
+    .option(
+      '-e, --env <K=V>',
+      "environment variable over the config's; a bare K passes this shell's value (repeatable)",
+      collect,
+      [],
+    )
     .option('--name <name>', 'container name instead of <user>_<NAME>_<time>')
     .option('--print-command', 'print the equivalent docker run line (secrets masked) and do nothing else')
     .addHelpText('after', RUN_IMAGE_HELP)
@@ -280,35 +309,76 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('proxy')
-    .description('serve launched containers over HTTP and WebSocket: /docker/<name>/ and/or <name>.docker.localhost, until SIGINT/SIGTERM')
+    .description(
+      'serve launched containers over HTTP and WebSocket: /docker/<name>/ and/or <name>.docker.localhost, until SIGINT/SIGTERM',
+    )
     .option('--port <port>', 'port to listen on (default 8000; 0 picks a free one)')
     .option('--host <addr>', 'address to listen on (default 127.0.0.1: this machine only)')
     .option('--prefix <path>', 'path routing under this prefix (default /docker)')
     .option('--no-path', 'no path routing (host routing only: needs --host-suffix)')
     .option('--no-strip-prefix', 'send the whole path upstream, /docker/<name> included')
     .option('--host-suffix <suffix>', 'host routing: <name><suffix>, e.g. .docker.localhost')
-    .option('-l, --label <K=V>', 'serve only launched containers that also carry this label (repeatable: all must match)', collect, [])
-    .option('--trust-proxy', 'keep clients\' X-Forwarded-* (only behind a front proxy you run)')
+    .option(
+      '-l, --label <K=V>',
+      'serve only launched containers that also carry this label (repeatable: all must match)',
+      collect,
+      [],
+    )
+    .option('--trust-proxy', "keep clients' X-Forwarded-* (only behind a front proxy you run)")
     .option('--timeout <seconds>', 'give up on a silent container after this long (default 60)')
-    .option('--admin', `the admin endpoint (route table as JSON) at /_harpoon/routes; token from $HARPOON_PROXY_TOKEN or --admin-token-file`)
+    .option(
+      '--admin',
+      `the admin endpoint (route table as JSON) at /_harpoon/routes; token from $HARPOON_PROXY_TOKEN or --admin-token-file`,
+    )
     .option('--admin-token-file <file>', 'read the admin token from this file')
-    .option('--auth-url <url>', 'forward auth: ask this URL (GET, with the client\'s headers) before each request; 2xx allows')
-    .option('--auth-header <NAME=VALUE>', 'require this request header with this value (repeatable: all must match)', collect, [])
-    .option('--logs-path <path>', 'serve each container\'s log at /docker/<name>/<path> (e.g. docker-logs); off unless given')
+    .option(
+      '--auth-url <url>',
+      "forward auth: ask this URL (GET, with the client's headers) before each request; 2xx allows",
+    )
+    .option(
+      '--auth-header <NAME=VALUE>',
+      'require this request header with this value (repeatable: all must match)',
+      collect,
+      [],
+    )
+    .option(
+      '--logs-path <path>',
+      "serve each container's log at /docker/<name>/<path> (e.g. docker-logs); off unless given",
+    )
     .option('--wait-page <file>', 'HTML for the please-wait page (503), with {{name}}, {{reason}}, {{retryAfter}}')
-    .option('--page <STATUS=FILE>', 'HTML for another answer of the proxy\'s own, e.g. 404=notfound.html (repeatable)', collect, [])
-    .option('--route-label <K=V>', 'also route containers started by hand that carry this label, e.g. harpoon.route=true (repeatable)', collect, [])
+    .option(
+      '--page <STATUS=FILE>',
+      "HTML for another answer of the proxy's own, e.g. 404=notfound.html (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--route-label <K=V>',
+      'also route containers started by hand that carry this label, e.g. harpoon.route=true (repeatable)',
+      collect,
+      [],
+    )
     .option('--unmanaged', 'route every container that publishes a port (a trusted single-user machine only)')
     .option('--headers-timeout <seconds>', 'a client must send its headers within this long, else 408 (default 60)')
-    .option('--tunnel-idle-timeout <seconds>', 'close a WebSocket silent both ways for this long (default 600; 0: never)')
-    .option('--workers <n>', 'processes serving the port, as nginx\'s workers (default: one per core)')
+    .option(
+      '--tunnel-idle-timeout <seconds>',
+      'close a WebSocket silent both ways for this long (default 600; 0: never)',
+    )
+    .option('--workers <n>', "processes serving the port, as nginx's workers (default: one per core)")
     .option('--json', 'access log as JSON lines on stdout; first line {"listening": URL, "port": N}')
     .option('-q, --quiet', 'no access log')
     .addHelpText('after', PROXY_HELP)
     .action(function (this: Command, opts) {
       // This command's --host is the listen address; the global -H/--host picks the engine.
       const { host: listen, ...rest } = opts as { host?: string };
-      return action('proxy', proxy)({ ...(this.parent!.opts() as { host?: string; context?: string }), ...rest, ...(listen !== undefined ? { listen } : {}) } as Parameters<typeof proxy>[0]);
+      return action(
+        'proxy',
+        proxy,
+      )({
+        ...(this.parent!.opts() as { host?: string; context?: string }),
+        ...rest,
+        ...(listen !== undefined ? { listen } : {}),
+      } as Parameters<typeof proxy>[0]);
     });
 
   program

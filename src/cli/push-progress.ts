@@ -81,7 +81,8 @@ export class PushProgress {
   #redraw(): void {
     if (this.#mode !== 'tty') return;
     let text = cursorUp(this.#drawn);
-    for (const [id, layer] of this.#layers) text += `${CLEAR_LINE}${fitLine(layerLine(id, layer), this.#out.columns)}\n`;
+    for (const [id, layer] of this.#layers)
+      text += `${CLEAR_LINE}${fitLine(layerLine(id, layer), this.#out.columns)}\n`;
     this.#out.write(text);
     this.#drawn = this.#layers.size;
     this.#dirty = false;

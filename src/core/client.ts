@@ -186,7 +186,10 @@ export class Harpoon {
 
   /** Remove an image (`docker rmi`; with `force`, even if it is in use). */
   async removeImage(ref: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.engine.call((d) => d.getImage(ref).remove({ force: Boolean(options.force) }), { image: ref, action: 'Removing the image' });
+    await this.engine.call((d) => d.getImage(ref).remove({ force: Boolean(options.force) }), {
+      image: ref,
+      action: 'Removing the image',
+    });
   }
 
   /** Add a name to an image: `docker tag SOURCE TARGET` (tag "latest" if TARGET has none); returns the full name. */

@@ -104,11 +104,17 @@ function fromContext(name: string, via: string, configDir: string, sys: ResolveE
   if (name === 'default') {
     // The default context means "DOCKER_HOST or the default socket".
     const host = sys.env.DOCKER_HOST;
-    return host ? parseHost(host, `DOCKER_HOST via ${source}`, 'from-env', sys) : { kind: 'unix', url: `unix://${DEFAULT_SOCKET}`, socketPath: DEFAULT_SOCKET, source };
+    return host
+      ? parseHost(host, `DOCKER_HOST via ${source}`, 'from-env', sys)
+      : { kind: 'unix', url: `unix://${DEFAULT_SOCKET}`, socketPath: DEFAULT_SOCKET, source };
   }
   const paths = contextPaths(configDir, name);
   const raw = sys.readFile(paths.meta);
-  if (!raw) throw new InvalidInputError(via, `docker context "${name}" does not exist (no ${paths.meta}); list contexts with \`docker context ls\``);
+  if (!raw)
+    throw new InvalidInputError(
+      via,
+      `docker context "${name}" does not exist (no ${paths.meta}); list contexts with \`docker context ls\``,
+    );
   let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
   try {
     meta = JSON.parse(raw.toString('utf8'));
@@ -135,7 +141,10 @@ function parseHost(raw: string, source: string, tls: TlsMaterial | null | 'from-
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidInputError(source, `"${raw}" is not an engine URL; use unix:///path, tcp://host:port or ssh://user@host`);
+    throw new InvalidInputError(
+      source,
+      `"${raw}" is not an engine URL; use unix:///path, tcp://host:port or ssh://user@host`,
+    );
   }
   if (url.protocol === 'ssh:') {
     return {
@@ -148,7 +157,10 @@ function parseHost(raw: string, source: string, tls: TlsMaterial | null | 'from-
     };
   }
   if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidInputError(source, `unsupported scheme "${url.protocol}" in "${raw}"; use unix://, tcp:// or ssh://`);
+    throw new InvalidInputError(
+      source,
+      `unsupported scheme "${url.protocol}" in "${raw}"; use unix://, tcp:// or ssh://`,
+    );
   }
   // TLS as the docker CLI decides it: any non-empty DOCKER_TLS_VERIFY verifies, DOCKER_TLS
   // enables TLS without verification; certificates from DOCKER_CERT_PATH, else ~/.docker.

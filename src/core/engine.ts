@@ -46,7 +46,10 @@ export class Engine {
   get docker(): Docker {
     if (!this.#docker) {
       const Dockerode = require('dockerode') as typeof Docker;
-      this.#docker = new Dockerode({ ...modemOptions(this.endpoint), version: `v${this.apiVersion}` } as Docker.DockerOptions);
+      this.#docker = new Dockerode({
+        ...modemOptions(this.endpoint),
+        version: `v${this.apiVersion}`,
+      } as Docker.DockerOptions);
     }
     return this.#docker;
   }
@@ -66,13 +69,21 @@ export class Engine {
     const endpoint = resolveEndpoint(options, options.resolveEnv);
     let res: http.IncomingMessage;
     try {
-      res = await rawRequest(endpoint, { method: 'GET', path: '/_ping', ...(options.signal ? { signal: options.signal } : {}) });
+      res = await rawRequest(endpoint, {
+        method: 'GET',
+        path: '/_ping',
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     } catch (err) {
       if (options.signal?.aborted) throw new AbortedError('Connecting to the engine', options.signal.reason);
       throw new EngineUnreachableError(endpoint, err);
     }
     const body = await readBody(res);
-    if (res.statusCode !== 200) throw new EngineUnreachableError(endpoint, new Error(`/_ping answered HTTP ${res.statusCode}: ${engineMessage(body)}`));
+    if (res.statusCode !== 200)
+      throw new EngineUnreachableError(
+        endpoint,
+        new Error(`/_ping answered HTTP ${res.statusCode}: ${engineMessage(body)}`),
+      );
     const engineVersion = String(res.headers['api-version'] ?? '1.24');
     const ours = options.apiVersion ?? CLIENT_API_VERSION;
     return new Engine(endpoint, compareVersions(engineVersion, ours) < 0 ? engineVersion : ours);
@@ -89,11 +100,18 @@ export class Engine {
   }
 
   /** A streaming request body (a build context, an image tarball). */
-  streamRequest(req: Omit<RawRequest, 'body'>, body: Readable, ctx: Omit<ErrorContext, 'endpoint'> = {}): Promise<http.IncomingMessage> {
+  streamRequest(
+    req: Omit<RawRequest, 'body'>,
+    body: Readable,
+    ctx: Omit<ErrorContext, 'endpoint'> = {},
+  ): Promise<http.IncomingMessage> {
     return this.#checked(rawStreamRequest(this.endpoint, { ...req, version: this.apiVersion }, body), ctx);
   }
 
-  async #checked(pending: Promise<http.IncomingMessage>, ctx: Omit<ErrorContext, 'endpoint'>): Promise<http.IncomingMessage> {
+  async #checked(
+    pending: Promise<http.IncomingMessage>,
+    ctx: Omit<ErrorContext, 'endpoint'>,
+  ): Promise<http.IncomingMessage> {
     let res: http.IncomingMessage;
     try {
       res = await pending;
@@ -136,10 +154,23 @@ function modemOptions(endpoint: Endpoint): Record<string, unknown> {
     case 'unix':
       return { socketPath: endpoint.socketPath };
     case 'ssh':
-      return { protocol: 'ssh', host: endpoint.host, port: endpoint.port, username: endpoint.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
+      return {
+        protocol: 'ssh',
+        host: endpoint.host,
+        port: endpoint.port,
+        username: endpoint.username,
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      };
     case 'tcp':
       return endpoint.tls
-        ? { protocol: 'https', host: endpoint.host, port: endpoint.port, ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key }
+        ? {
+            protocol: 'https',
+            host: endpoint.host,
+            port: endpoint.port,
+            ca: endpoint.tls.ca,
+            cert: endpoint.tls.cert,
+            key: endpoint.tls.key,
+          }
         : { protocol: 'http', host: endpoint.host, port: endpoint.port };
   }
 }

@@ -73,7 +73,10 @@ export class EngineError extends HarpoonError {
 export class ImageNotFoundError extends HarpoonError {
   readonly image: string;
   constructor(image: string, detail?: string) {
-    super('IMAGE_NOT_FOUND', `Image not found: ${image}${detail ? ` (${detail})` : ''}. Build it first, or check the name and tag.`);
+    super(
+      'IMAGE_NOT_FOUND',
+      `Image not found: ${image}${detail ? ` (${detail})` : ''}. Build it first, or check the name and tag.`,
+    );
     this.image = image;
   }
 }
@@ -91,7 +94,10 @@ export class ContainerNotFoundError extends HarpoonError {
 export class NameConflictError extends HarpoonError {
   readonly containerName: string;
   constructor(containerName: string, detail: string) {
-    super('NAME_CONFLICT', `The container name "${containerName}" is already in use (${detail}). Remove that container or choose another name.`);
+    super(
+      'NAME_CONFLICT',
+      `The container name "${containerName}" is already in use (${detail}). Remove that container or choose another name.`,
+    );
     this.containerName = containerName;
   }
 }
@@ -203,7 +209,10 @@ export class ForeignResourceError extends HarpoonError {
   readonly kind: 'volume' | 'network';
   readonly resourceName: string;
   constructor(kind: 'volume' | 'network', resourceName: string) {
-    super('FOREIGN_RESOURCE', `A ${kind} named "${resourceName}" already exists and was not created by harpoon (no harpoon label); it is left alone. Choose another name or remove it yourself.`);
+    super(
+      'FOREIGN_RESOURCE',
+      `A ${kind} named "${resourceName}" already exists and was not created by harpoon (no harpoon label); it is left alone. Choose another name or remove it yourself.`,
+    );
     this.kind = kind;
     this.resourceName = resourceName;
   }

@@ -2,12 +2,26 @@
 // results, tasks, events), its labels and its errors. Everything else in src/core is internal.
 export { Harpoon, type EngineInfo, type EngineVersion } from './client.ts';
 export type { Engine, ConnectOptions } from './engine.ts';
-export { resolveEndpoint, describeEndpoint, DEFAULT_SOCKET, type Endpoint, type EndpointOptions, type TlsMaterial } from './endpoint.ts';
+export {
+  resolveEndpoint,
+  describeEndpoint,
+  DEFAULT_SOCKET,
+  type Endpoint,
+  type EndpointOptions,
+  type TlsMaterial,
+} from './endpoint.ts';
 export type { BuildOptions, BuildResult, BuildTask } from './build/build.ts';
 export type { ContextSpec, InMemoryFile } from './build/context.ts';
 export { busyboxBase, HOST_BUSYBOX, type BusyboxBase } from './build/busybox.ts';
 export type { BuildEvent } from './build/progress.ts';
-export type { Container, ContainerOptions, ExecResult, ExitStatus, Logs, PutArchiveOptions } from './container/container.ts';
+export type {
+  Container,
+  ContainerOptions,
+  ExecResult,
+  ExitStatus,
+  Logs,
+  PutArchiveOptions,
+} from './container/container.ts';
 export type { CommitOptions } from './container/commit.ts';
 export type { VolumeInfo, VolumeOptions, NetworkInfo, NetworkOptions } from './resources.ts';
 export type { RunOptions, RunResult, OutputTarget } from './container/run.ts';

@@ -65,7 +65,12 @@ const notFound = (err: unknown) => err instanceof EngineError && err.statusCode 
 /** A volume by name; ResourceNotFoundError if there is none. */
 export async function inspectVolume(engine: Engine, name: string, signal?: AbortSignal): Promise<VolumeInfo> {
   try {
-    const info = await getJson<VolumeInfo>(engine, `/volumes/${encodeURIComponent(name)}`, `Inspecting the volume ${name}`, signal);
+    const info = await getJson<VolumeInfo>(
+      engine,
+      `/volumes/${encodeURIComponent(name)}`,
+      `Inspecting the volume ${name}`,
+      signal,
+    );
     return { ...info, Labels: info.Labels ?? {} };
   } catch (err) {
     if (notFound(err)) throw new ResourceNotFoundError('volume', name);
@@ -99,7 +104,11 @@ export async function createVolume(engine: Engine, options: VolumeOptions): Prom
 }
 
 /** Remove a volume harpoon made; a foreign one is refused, a missing one is fine with `ifExists`. */
-export async function removeVolume(engine: Engine, name: string, options: { ifExists?: boolean; force?: boolean } = {}): Promise<void> {
+export async function removeVolume(
+  engine: Engine,
+  name: string,
+  options: { ifExists?: boolean; force?: boolean } = {},
+): Promise<void> {
   let volume: VolumeInfo;
   try {
     volume = await inspectVolume(engine, name);
@@ -126,7 +135,12 @@ export async function removeVolume(engine: Engine, name: string, options: { ifEx
 /** The network with exactly this name (GET /networks/{x} would also match an id prefix). */
 async function findNetwork(engine: Engine, name: string, signal?: AbortSignal): Promise<NetworkInfo | undefined> {
   const filters = encodeURIComponent(JSON.stringify({ name: [name] }));
-  const found = await getJson<NetworkInfo[]>(engine, `/networks?filters=${filters}`, `Looking up the network ${name}`, signal);
+  const found = await getJson<NetworkInfo[]>(
+    engine,
+    `/networks?filters=${filters}`,
+    `Looking up the network ${name}`,
+    signal,
+  );
   const match = found.find((n) => n.Name === name);
   return match ? { ...match, Labels: match.Labels ?? {} } : undefined;
 }
@@ -165,7 +179,12 @@ export async function createNetwork(engine: Engine, options: NetworkOptions): Pr
         { action: `Creating the network ${options.name}` },
       );
       const { Id } = JSON.parse(await readBody(res)) as { Id: string };
-      const created = await getJson<NetworkInfo>(engine, `/networks/${Id}`, `Inspecting the network ${options.name}`, options.signal);
+      const created = await getJson<NetworkInfo>(
+        engine,
+        `/networks/${Id}`,
+        `Inspecting the network ${options.name}`,
+        options.signal,
+      );
       return { ...created, Labels: created.Labels ?? {} };
     } catch (err) {
       // 409: made by someone else between the look-up and the create; look again (once).
@@ -184,7 +203,10 @@ export async function removeNetwork(engine: Engine, name: string, options: { ifE
   }
   if (!isManaged(network.Labels)) throw new ForeignResourceError('network', name);
   try {
-    const res = await engine.request({ method: 'DELETE', path: `/networks/${network.Id}` }, { action: `Removing the network ${name}` });
+    const res = await engine.request(
+      { method: 'DELETE', path: `/networks/${network.Id}` },
+      { action: `Removing the network ${name}` },
+    );
     await readBody(res);
   } catch (err) {
     if (notFound(err) && options.ifExists) return;

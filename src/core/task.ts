@@ -24,7 +24,10 @@ export class ProgressTask<E, R> implements PromiseLike<R>, AsyncIterable<E> {
     this.#result.catch(() => {});
   }
 
-  then<A = R, B = never>(onFulfilled?: ((value: R) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+  then<A = R, B = never>(
+    onFulfilled?: ((value: R) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
     return this.#result.then(onFulfilled, onRejected);
   }
 

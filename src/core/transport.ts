@@ -27,12 +27,20 @@ function agentFor(endpoint: Endpoint): http.Agent {
   if (endpoint.kind === 'ssh') {
     // docker-modem's ssh agent runs `docker system dial-stdio` on the remote host.
     const sshAgent = require('docker-modem/lib/ssh.js') as (opts: object) => http.Agent;
-    return sshAgent({ host: endpoint.host, port: endpoint.port, username: endpoint.username, agent: process.env.SSH_AUTH_SOCK });
+    return sshAgent({
+      host: endpoint.host,
+      port: endpoint.port,
+      username: endpoint.username,
+      agent: process.env.SSH_AUTH_SOCK,
+    });
   }
   const key = endpoint.url;
   let agent = agents.get(key);
   if (!agent) {
-    agent = endpoint.kind === 'tcp' && endpoint.tls ? new https.Agent({ keepAlive: true, ...tlsOptions(endpoint.tls) }) : new http.Agent({ keepAlive: true });
+    agent =
+      endpoint.kind === 'tcp' && endpoint.tls
+        ? new https.Agent({ keepAlive: true, ...tlsOptions(endpoint.tls) })
+        : new http.Agent({ keepAlive: true });
     agents.set(key, agent);
   }
   return agent;
@@ -73,9 +81,20 @@ export function rawRequest(endpoint: Endpoint, req: RawRequest): Promise<http.In
 }
 
 /** Like rawRequest, with a streamed body; the body is destroyed if the request fails. */
-export function rawStreamRequest(endpoint: Endpoint, req: Omit<RawRequest, 'body'>, body: Readable): Promise<http.IncomingMessage> {
+export function rawStreamRequest(
+  endpoint: Endpoint,
+  req: Omit<RawRequest, 'body'>,
+  body: Readable,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = send(endpoint, requestOptions(endpoint, { ...req, headers: { 'Transfer-Encoding': 'chunked', ...req.headers } }, agentFor(endpoint)));
+    const request = send(
+      endpoint,
+      requestOptions(
+        endpoint,
+        { ...req, headers: { 'Transfer-Encoding': 'chunked', ...req.headers } },
+        agentFor(endpoint),
+      ),
+    );
     request.once('response', (res) => {
       // The engine may answer (an early 4xx) before it has read the whole body.
       res.once('end', () => body.destroy());
@@ -108,7 +127,11 @@ export function rawUpgrade(endpoint: Endpoint, req: RawRequest): Promise<Duplex>
   return new Promise((resolve, reject) => {
     // Hijacked sockets never go back to a pool: use a fresh agent-less connection.
     const agent = endpoint.kind === 'ssh' ? agentFor(endpoint) : undefined;
-    const options = requestOptions(endpoint, { ...req, headers: { ...req.headers, Connection: 'Upgrade', Upgrade: 'tcp' } }, agent as http.Agent);
+    const options = requestOptions(
+      endpoint,
+      { ...req, headers: { ...req.headers, Connection: 'Upgrade', Upgrade: 'tcp' } },
+      agent as http.Agent,
+    );
     if (!agent) options.agent = false;
     if (endpoint.kind === 'tcp' && endpoint.tls) Object.assign(options, tlsOptions(endpoint.tls));
     const request = send(endpoint, options);
@@ -119,7 +142,12 @@ export function rawUpgrade(endpoint: Endpoint, req: RawRequest): Promise<Duplex>
     request.once('response', async (res) => {
       // Not upgraded: the engine refused (404 no such container, 409 not running, ...).
       const body = await readBody(res).catch(() => '');
-      reject(Object.assign(new Error(engineMessage(body) || `HTTP ${res.statusCode}`), { statusCode: res.statusCode, json: safeJson(body) }));
+      reject(
+        Object.assign(new Error(engineMessage(body) || `HTTP ${res.statusCode}`), {
+          statusCode: res.statusCode,
+          json: safeJson(body),
+        }),
+      );
     });
     request.once('error', reject);
     request.end(req.body);

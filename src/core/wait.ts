@@ -13,7 +13,11 @@ const POLL_MAX_MS = 250;
  * Call `attempt` until it returns true, sleeping 25 ms, 50 ms, ... up to `maxMs` (250 ms)
  * between attempts. Rejects when `signal` aborts (with the signal's reason, as timers do).
  */
-export async function poll(signal: AbortSignal, attempt: () => Promise<boolean>, options: { maxMs?: number } = {}): Promise<void> {
+export async function poll(
+  signal: AbortSignal,
+  attempt: () => Promise<boolean>,
+  options: { maxMs?: number } = {},
+): Promise<void> {
   const max = options.maxMs ?? POLL_MAX_MS;
   for (let delay = POLL_START_MS; ; delay = Math.min(delay * 2, max)) {
     if (await attempt()) return;
@@ -30,7 +34,10 @@ export type HttpOutcome = { status: number; body: string } | { error: string };
  * With `readBody: false` the body is drained, not kept. An aborted `signal` also gives `{ error }`;
  * callers check their signal themselves.
  */
-export function httpGet(url: string | URL, options: { signal?: AbortSignal; timeoutMs?: number; readBody?: boolean; maxBodyBytes?: number } = {}): Promise<HttpOutcome> {
+export function httpGet(
+  url: string | URL,
+  options: { signal?: AbortSignal; timeoutMs?: number; readBody?: boolean; maxBodyBytes?: number } = {},
+): Promise<HttpOutcome> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 2_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
@@ -84,14 +91,25 @@ export async function followLogLines(
   engine: Engine,
   container: { id: string; name?: string | undefined },
   onLine: (line: string, stream: 'stdout' | 'stderr') => boolean,
-  options: { signal?: AbortSignal; since?: number; tty?: boolean; follow?: boolean; tail?: number | 'all'; timestamps?: boolean } = {},
+  options: {
+    signal?: AbortSignal;
+    since?: number;
+    tty?: boolean;
+    follow?: boolean;
+    tail?: number | 'all';
+    timestamps?: boolean;
+  } = {},
 ): Promise<boolean> {
   const query = new URLSearchParams({ follow: options.follow === false ? '0' : '1', stdout: '1', stderr: '1' });
   if (options.since !== undefined) query.set('since', unixSeconds(options.since));
   if (options.tail !== undefined) query.set('tail', String(options.tail));
   if (options.timestamps) query.set('timestamps', '1');
   const res = await engine.request(
-    { method: 'GET', path: `/containers/${container.id}/logs?${query}`, ...(options.signal ? { signal: options.signal } : {}) },
+    {
+      method: 'GET',
+      path: `/containers/${container.id}/logs?${query}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
     { container: container.name ?? container.id, action: 'Following logs' },
   );
   const parser = options.tty ? undefined : new FrameParser();
@@ -116,7 +134,8 @@ export async function followLogLines(
   } finally {
     res.destroy();
   }
-  for (const stream of ['stdout', 'stderr'] as const) if (partial[stream] && onLine(partial[stream], stream)) return true;
+  for (const stream of ['stdout', 'stderr'] as const)
+    if (partial[stream] && onLine(partial[stream], stream)) return true;
   return false;
 }
 

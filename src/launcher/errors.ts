@@ -39,7 +39,9 @@ export abstract class NotReadyError extends HarpoonError {
   readonly logsTail: string;
   readonly kept: boolean;
   constructor(detail: NotReadyDetail, what: string) {
-    const logs = detail.logsTail.trim() ? `\n--- last log lines ---\n${detail.logsTail.trimEnd()}` : '\n(the container printed nothing)';
+    const logs = detail.logsTail.trim()
+      ? `\n--- last log lines ---\n${detail.logsTail.trimEnd()}`
+      : '\n(the container printed nothing)';
     const fate = detail.kept ? 'It was kept for inspection (keepOnFailure).' : 'It was removed.';
     super('NOT_READY', `Container "${detail.container}" ${what} ${fate}${logs}`);
     this.containerName = detail.container;

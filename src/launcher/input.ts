@@ -46,13 +46,25 @@ export async function inputEntries(spec: NormalizedSpec): Promise<Entry[]> {
 }
 
 /** Stream the entries into the container as one tar, extracted at "/". */
-export async function putInputs(engine: Engine, container: Container, entries: Entry[], signal?: AbortSignal): Promise<void> {
+export async function putInputs(
+  engine: Engine,
+  container: Container,
+  entries: Entry[],
+  signal?: AbortSignal,
+): Promise<void> {
   if (entries.length === 0) return;
   const pack = tarPack();
   const writing = (async () => {
     for (const entry of entries) {
       // Parent directories are created by the engine as it extracts.
-      const header = { name: entry.path.slice(1), mode: entry.mode, size: entry.size, mtime: new Date(), uid: 0, gid: 0 };
+      const header = {
+        name: entry.path.slice(1),
+        mode: entry.mode,
+        size: entry.size,
+        mtime: new Date(),
+        uid: 0,
+        gid: 0,
+      };
       if (entry.content) {
         pack.entry(header, entry.content);
       } else {
@@ -63,7 +75,12 @@ export async function putInputs(engine: Engine, container: Container, entries: E
   })();
   writing.catch((err) => pack.destroy(err));
   const res = await engine.streamRequest(
-    { method: 'PUT', path: `/containers/${container.id}/archive?path=%2F`, headers: { 'Content-Type': 'application/x-tar' }, ...(signal ? { signal } : {}) },
+    {
+      method: 'PUT',
+      path: `/containers/${container.id}/archive?path=%2F`,
+      headers: { 'Content-Type': 'application/x-tar' },
+      ...(signal ? { signal } : {}),
+    },
     pack as unknown as Readable,
     { container: container.name ?? container.id, action: 'Copying the input into the container' },
   );

@@ -21,7 +21,10 @@ const RESERVED = [MANAGED_LABEL, LAUNCHER_LABEL];
 export function checkCallerLabels(labels: Labels, field = 'labels'): void {
   for (const key of Object.keys(labels)) {
     if (RESERVED.includes(key) || key.startsWith(`${LAUNCHER_LABEL}.`)) {
-      throw new InvalidInputError(`${field}.${key}`, `"${key}" is reserved for the launcher's own labels; pick another key`);
+      throw new InvalidInputError(
+        `${field}.${key}`,
+        `"${key}" is reserved for the launcher's own labels; pick another key`,
+      );
     }
   }
 }

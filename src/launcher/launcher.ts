@@ -89,7 +89,8 @@ export class Launcher {
     const entries = await inputEntries(normal);
     await this.#reaper?.start();
     // The budget covers this launcher's population (its labels), never another launcher's containers.
-    if (this.#options.memoryBudgetMb !== undefined) await this.evict(this.#options.memoryBudgetMb - (normal.memoryReservationMb ?? 0), this.#options.labels ?? {});
+    if (this.#options.memoryBudgetMb !== undefined)
+      await this.evict(this.#options.memoryBudgetMb - (normal.memoryReservationMb ?? 0), this.#options.labels ?? {});
 
     throwIfAborted(signal, 'The launch');
     const labels = this.#labels(normal);
@@ -121,14 +122,30 @@ export class Launcher {
         const failure = { container: normal.name, waitingFor: [], kept: normal.keepOnFailure };
         if (!info.State.Running) {
           const { exitCode } = await exit;
-          throw new LaunchFailedError({ ...failure, reason: `it exited with code ${exitCode}`, exitCode, logsTail: await this.#tail(container) });
+          throw new LaunchFailedError({
+            ...failure,
+            reason: `it exited with code ${exitCode}`,
+            exitCode,
+            logsTail: await this.#tail(container),
+          });
         }
-        throw new LaunchFailedError({ ...failure, reason: `port ${normal.containerPort} was not published (network "${normal.network}"?)`, logsTail: await this.#tail(container) });
+        throw new LaunchFailedError({
+          ...failure,
+          reason: `port ${normal.containerPort} was not published (network "${normal.network}"?)`,
+          logsTail: await this.#tail(container),
+        });
       }
       const url = appUrl(this.client.endpoint, binding, this.#options.urlHost);
       await this.#waitReady(normal, container, url, exit, signal);
       await this.activity.touch(container.id).catch(() => {});
-      return { id: container.id, name: normal.name, url, hostPort: binding.hostPort, containerPort: normal.containerPort, labels };
+      return {
+        id: container.id,
+        name: normal.name,
+        url,
+        hostPort: binding.hostPort,
+        containerPort: normal.containerPort,
+        labels,
+      };
     } catch (err) {
       const keep = normal.keepOnFailure && err instanceof NotReadyError;
       if (!keep) await container.remove({ force: true, volumes: true, ifExists: true }).catch(() => {});
@@ -154,26 +171,50 @@ export class Launcher {
   #hostConfig(spec: NormalizedSpec): Docker.HostConfig {
     const mb = 1024 * 1024;
     return {
-      PortBindings: { [`${spec.containerPort}/tcp`]: [{ HostIp: spec.hostIp, HostPort: spec.hostPort ? String(spec.hostPort) : '' }] },
-      ...(spec.memoryReservationMb !== undefined ? { MemoryReservation: Math.round(spec.memoryReservationMb * mb) } : {}),
+      PortBindings: {
+        [`${spec.containerPort}/tcp`]: [{ HostIp: spec.hostIp, HostPort: spec.hostPort ? String(spec.hostPort) : '' }],
+      },
+      ...(spec.memoryReservationMb !== undefined
+        ? { MemoryReservation: Math.round(spec.memoryReservationMb * mb) }
+        : {}),
       ...(spec.memoryLimitMb !== undefined ? { Memory: Math.round(spec.memoryLimitMb * mb) } : {}),
       ...(spec.cpus !== undefined ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
       ...(spec.network ? { NetworkMode: spec.network } : {}),
       // Anonymous volumes: fresh for each container, removed with it (remove v=1).
       ...(spec.writableDirs.length
-        ? { Mounts: spec.writableDirs.map((dir) => ({ Type: 'volume', Target: dir, VolumeOptions: { Labels: managedLabels({ ...this.#options.labels, ...spec.labels, [LAUNCHER_LABEL]: 'true' }) } })) as unknown as Docker.MountSettings[] }
+        ? {
+            Mounts: spec.writableDirs.map((dir) => ({
+              Type: 'volume',
+              Target: dir,
+              VolumeOptions: {
+                Labels: managedLabels({ ...this.#options.labels, ...spec.labels, [LAUNCHER_LABEL]: 'true' }),
+              },
+            })) as unknown as Docker.MountSettings[],
+          }
         : {}),
     };
   }
 
-  async #waitReady(spec: NormalizedSpec, container: Container, url: string, exit: Promise<{ exitCode: number }>, signal?: AbortSignal): Promise<void> {
+  async #waitReady(
+    spec: NormalizedSpec,
+    container: Container,
+    url: string,
+    exit: Promise<{ exitCode: number }>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const pending = new Map(spec.ready.map((check, i) => [i, describeCheck(check, spec.containerPort)]));
     if (pending.size === 0) return;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), spec.readyTimeoutMs);
     const onAbort = () => deadline.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const ctx = { engine: this.client.engine, container, url, containerPort: spec.containerPort, signal: deadline.signal };
+    const ctx = {
+      engine: this.client.engine,
+      container,
+      url,
+      containerPort: spec.containerPort,
+      signal: deadline.signal,
+    };
     const checks = Promise.all(spec.ready.map((check, i) => runCheck(check, ctx).then(() => pending.delete(i))));
     const exited = exit.then((status) => {
       throw Object.assign(new CheckFailed(`it exited with code ${status.exitCode}`), { exitCode: status.exitCode });
@@ -184,10 +225,20 @@ export class Launcher {
       const failure = { container: spec.name, waitingFor: [...pending.values()], kept: spec.keepOnFailure };
       if (err instanceof CheckFailed) {
         const exitCode = (err as CheckFailed & { exitCode?: number }).exitCode;
-        throw new LaunchFailedError({ ...failure, reason: err.message, logsTail: await this.#tail(container), ...(exitCode !== undefined ? { exitCode } : {}) });
+        throw new LaunchFailedError({
+          ...failure,
+          reason: err.message,
+          logsTail: await this.#tail(container),
+          ...(exitCode !== undefined ? { exitCode } : {}),
+        });
       }
       throwIfAborted(signal, 'The launch');
-      if (deadline.signal.aborted) throw new LaunchTimeoutError({ ...failure, timeoutMs: spec.readyTimeoutMs, logsTail: await this.#tail(container) });
+      if (deadline.signal.aborted)
+        throw new LaunchTimeoutError({
+          ...failure,
+          timeoutMs: spec.readyTimeoutMs,
+          logsTail: await this.#tail(container),
+        });
       throw err;
     } finally {
       clearTimeout(timer);
@@ -232,11 +283,23 @@ export class Launcher {
 
   /** Every container the launcher manages (never any other), optionally narrowed by labels. */
   async list(labels: Labels = {}): Promise<LaunchedInfo[]> {
-    const found = await this.client.engine.call((d) => d.listContainers({ all: true, filters: JSON.stringify({ label: launcherFilter(labels) }) }), {
-      action: 'Listing launched containers',
-    });
-    const infos = await Promise.all(found.map((c) => this.client.container(c.Id).inspect().catch(() => undefined)));
-    return Promise.all(infos.filter((i): i is Docker.ContainerInspectInfo => i !== undefined).map((info) => this.#describe(info)));
+    const found = await this.client.engine.call(
+      (d) => d.listContainers({ all: true, filters: JSON.stringify({ label: launcherFilter(labels) }) }),
+      {
+        action: 'Listing launched containers',
+      },
+    );
+    const infos = await Promise.all(
+      found.map((c) =>
+        this.client
+          .container(c.Id)
+          .inspect()
+          .catch(() => undefined),
+      ),
+    );
+    return Promise.all(
+      infos.filter((i): i is Docker.ContainerInspectInfo => i !== undefined).map((info) => this.#describe(info)),
+    );
   }
 
   async #describe(info: Docker.ContainerInspectInfo): Promise<LaunchedInfo> {
@@ -263,7 +326,10 @@ export class Launcher {
     const recorded = await this.activity.lastActivity(info.Id).catch(() => undefined);
     if (recorded) times.push(recorded);
     // An app that logs its requests shows activity even without the proxy.
-    const logs = await this.client.container(info.Id).logs({ tail: 1, timestamps: true }).catch(() => undefined);
+    const logs = await this.client
+      .container(info.Id)
+      .logs({ tail: 1, timestamps: true })
+      .catch(() => undefined);
     const stamp = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(logs ? logs.stdout || logs.stderr : '')?.[1];
     if (stamp) times.push(new Date(stamp));
     return new Date(Math.max(...times.map((t) => t.getTime()).filter(Number.isFinite)));
@@ -354,4 +420,3 @@ function healthcheckBody(spec: NonNullable<NormalizedSpec['healthcheck']>): Reco
     ...(spec.startPeriodMs !== undefined ? { StartPeriod: ns(spec.startPeriodMs) } : {}),
   };
 }
-

@@ -37,7 +37,8 @@ export function pickBinding(bindings: PortBinding[] | null | undefined): Publish
  */
 export function urlHost(endpoint: Endpoint, binding: PublishedPort): string {
   // resolveEndpoint keeps URL.hostname, which for an IPv6 literal already has its brackets.
-  if (endpoint.kind !== 'unix') return endpoint.host.includes(':') && !endpoint.host.startsWith('[') ? `[${endpoint.host}]` : endpoint.host;
+  if (endpoint.kind !== 'unix')
+    return endpoint.host.includes(':') && !endpoint.host.startsWith('[') ? `[${endpoint.host}]` : endpoint.host;
   if (binding.hostIp === '' || binding.hostIp === '0.0.0.0') return '127.0.0.1';
   if (binding.hostIp === '::') return '[::1]';
   return binding.hostIp.includes(':') ? `[${binding.hostIp}]` : binding.hostIp;

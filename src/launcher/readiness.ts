@@ -22,11 +22,18 @@ export type ReadyCheck =
 /** Builders for readiness checks; pass several (an array) to wait for all of them. */
 export const waitFor = {
   /** An HTTP GET of `path` on the published port answers `status` (default 200), with a matching `body` if given. */
-  http: (path = '/', options: { status?: number | 'any'; body?: RegExp | ((body: string) => boolean) } = {}): ReadyCheck => ({ kind: 'http', path, ...options }),
+  http: (
+    path = '/',
+    options: { status?: number | 'any'; body?: RegExp | ((body: string) => boolean) } = {},
+  ): ReadyCheck => ({ kind: 'http', path, ...options }),
   /** A TCP port (default: the container port) listens inside the container. */
   port: (port?: number): ReadyCheck => (port === undefined ? { kind: 'port' } : { kind: 'port', port }),
   /** A log line matches `pattern`, `times` times (default 1). */
-  log: (pattern: RegExp | string, times = 1): ReadyCheck => ({ kind: 'log', pattern: typeof pattern === 'string' ? new RegExp(pattern) : pattern, times }),
+  log: (pattern: RegExp | string, times = 1): ReadyCheck => ({
+    kind: 'log',
+    pattern: typeof pattern === 'string' ? new RegExp(pattern) : pattern,
+    times,
+  }),
   /** The engine's healthcheck reports healthy. */
   healthy: (): ReadyCheck => ({ kind: 'healthy' }),
 };
@@ -55,9 +62,17 @@ export function checkReadyChecks(checks: ReadyCheck[]): void {
     const field = `ready[${i}]`;
     switch (check?.kind) {
       case 'http':
-        if (typeof check.path !== 'string' || !check.path.startsWith('/')) throw new InvalidInputError(`${field}.path`, `"${check.path}" must start with "/"`);
-        if (check.status !== undefined && check.status !== 'any' && !(Number.isInteger(check.status) && check.status >= 100 && check.status <= 599)) {
-          throw new InvalidInputError(`${field}.status`, `${JSON.stringify(check.status)} is not an HTTP status (100-599) or "any"`);
+        if (typeof check.path !== 'string' || !check.path.startsWith('/'))
+          throw new InvalidInputError(`${field}.path`, `"${check.path}" must start with "/"`);
+        if (
+          check.status !== undefined &&
+          check.status !== 'any' &&
+          !(Number.isInteger(check.status) && check.status >= 100 && check.status <= 599)
+        ) {
+          throw new InvalidInputError(
+            `${field}.status`,
+            `${JSON.stringify(check.status)} is not an HTTP status (100-599) or "any"`,
+          );
         }
         return;
       case 'port':
@@ -67,12 +82,16 @@ export function checkReadyChecks(checks: ReadyCheck[]): void {
         return;
       case 'log':
         if (!(check.pattern instanceof RegExp)) throw new InvalidInputError(`${field}.pattern`, 'must be a RegExp');
-        if (check.times !== undefined && !(Number.isInteger(check.times) && check.times >= 1)) throw new InvalidInputError(`${field}.times`, 'must be an integer >= 1');
+        if (check.times !== undefined && !(Number.isInteger(check.times) && check.times >= 1))
+          throw new InvalidInputError(`${field}.times`, 'must be an integer >= 1');
         return;
       case 'healthy':
         return;
       default:
-        throw new InvalidInputError(field, `unknown readiness check ${JSON.stringify(check)}; use waitFor.http(), .port(), .log() or .healthy()`);
+        throw new InvalidInputError(
+          field,
+          `unknown readiness check ${JSON.stringify(check)}; use waitFor.http(), .port(), .log() or .healthy()`,
+        );
     }
   });
 }
@@ -92,7 +111,8 @@ export function parseWaitFlag(text: string): ReadyCheck {
   } else if (kind === 'port' && rest.length === 0) check = waitFor.port();
   else if (kind === 'port' && /^\d+$/.test(arg)) check = waitFor.port(Number(arg));
   else if (kind === 'healthy' && rest.length === 0) check = waitFor.healthy();
-  if (!check) throw new InvalidInputError('--wait', `"${text}" is not one of http:/PATH, log:REGEX, port, port:N, healthy`);
+  if (!check)
+    throw new InvalidInputError('--wait', `"${text}" is not one of http:/PATH, log:REGEX, port, port:N, healthy`);
   try {
     checkReadyChecks([check]);
   } catch (err) {
@@ -150,18 +170,29 @@ export function listensOn(procNetTcp: string, port: number): boolean {
 
 async function portListening(port: number, ctx: ReadyContext): Promise<boolean> {
   // Inside the container first (needs `cat` in the image)...
-  const result = await ctx.container.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], { signal: ctx.signal }).catch(() => undefined);
+  const result = await ctx.container
+    .exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], { signal: ctx.signal })
+    .catch(() => undefined);
   if (result && result.stdout) return listensOn(result.stdout, port);
   // ...else the container's network namespace seen from this machine (a local engine only).
   const pid = (await ctx.container.inspect()).State.Pid;
-  const tables = await Promise.all(['tcp', 'tcp6'].map((file) => readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => undefined)));
+  const tables = await Promise.all(
+    ['tcp', 'tcp6'].map((file) => readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => undefined)),
+  );
   if (pid && tables.some((t) => t !== undefined)) return listensOn(tables.join('\n'), port);
-  throw new CheckFailed(`cannot see port ${port} inside the container: the image has no \`cat\` and the engine is not on this machine; use an HTTP check instead`);
+  throw new CheckFailed(
+    `cannot see port ${port} inside the container: the image has no \`cat\` and the engine is not on this machine; use an HTTP check instead`,
+  );
 }
 
 async function healthy(ctx: ReadyContext): Promise<boolean> {
-  const state = (await ctx.container.inspect()).State as { Health?: { Status: string; Log?: Array<{ Output?: string }> } };
-  if (!state.Health) throw new CheckFailed('the container has no healthcheck (give the spec a healthcheck, or use an image with HEALTHCHECK)');
+  const state = (await ctx.container.inspect()).State as {
+    Health?: { Status: string; Log?: Array<{ Output?: string }> };
+  };
+  if (!state.Health)
+    throw new CheckFailed(
+      'the container has no healthcheck (give the spec a healthcheck, or use an image with HEALTHCHECK)',
+    );
   if (state.Health.Status === 'unhealthy') {
     const last = state.Health.Log?.at(-1)?.Output?.trim();
     throw new CheckFailed(`the healthcheck reports unhealthy${last ? ` (last output: ${last})` : ''}`);
@@ -174,6 +205,8 @@ async function logLines(check: Extract<ReadyCheck, { kind: 'log' }>, ctx: ReadyC
   const pattern = new RegExp(check.pattern.source, check.pattern.flags.replace('g', ''));
   const wanted = check.times ?? 1;
   let seen = 0;
-  const found = await followLogLines(ctx.engine, ctx.container, (line) => pattern.test(line) && ++seen >= wanted, { signal: ctx.signal });
+  const found = await followLogLines(ctx.engine, ctx.container, (line) => pattern.test(line) && ++seen >= wanted, {
+    signal: ctx.signal,
+  });
   if (!found) throw new CheckFailed(`the output ended after ${seen} of ${wanted} lines matching ${check.pattern}`);
 }

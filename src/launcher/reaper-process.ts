@@ -20,7 +20,14 @@ async function reap(engine: Engine): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const found = await engine.docker.listContainers({ all: true, filters });
-      await Promise.all(found.map((c) => engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+      await Promise.all(
+        found.map((c) =>
+          engine.docker
+            .getContainer(c.Id)
+            .remove({ force: true, v: true })
+            .catch(() => {}),
+        ),
+      );
       if (found.length === 0 && attempt > 0) return;
     } catch {
       // engine unreachable for a moment: try again

@@ -20,7 +20,12 @@ export function reaperConfig(sessionId: string, endpoint: Endpoint): ReaperConfi
   const config: ReaperConfig = { sessionId, host: endpoint.url };
   if (endpoint.kind === 'tcp' && endpoint.tls) {
     const { ca, cert, key, verify } = endpoint.tls;
-    config.tls = { verify, ...(ca ? { ca: ca.toString('base64') } : {}), ...(cert ? { cert: cert.toString('base64') } : {}), ...(key ? { key: key.toString('base64') } : {}) };
+    config.tls = {
+      verify,
+      ...(ca ? { ca: ca.toString('base64') } : {}),
+      ...(cert ? { cert: cert.toString('base64') } : {}),
+      ...(key ? { key: key.toString('base64') } : {}),
+    };
   }
   return config;
 }
@@ -67,7 +72,10 @@ export class SessionReaper {
       clearTimeout(timer);
     }
     if (!answer.startsWith('ready')) {
-      throw new HarpoonError('ENGINE_ERROR', `The crash reaper did not start${answer ? `: ${answer.trim()}` : ''}. Launch with reap: false to go without it.`);
+      throw new HarpoonError(
+        'ENGINE_ERROR',
+        `The crash reaper did not start${answer ? `: ${answer.trim()}` : ''}. Launch with reap: false to go without it.`,
+      );
     }
     stdout.destroy();
     // Neither the child nor the pipe may keep this process alive; the pipe closes when it ends.

@@ -128,13 +128,17 @@ export function generateName(): string {
 function positive(field: string, value: number | undefined, { integer = false, min = 0 } = {}): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new InvalidInputError(field, `${JSON.stringify(value)} is not a${integer ? 'n integer' : ' number'} >= ${min}`);
+    throw new InvalidInputError(
+      field,
+      `${JSON.stringify(value)} is not a${integer ? 'n integer' : ' number'} >= ${min}`,
+    );
   }
   return value;
 }
 
 function absolutePath(field: string, path: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new InvalidInputError(field, `"${path}" must be an absolute path inside the container`);
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw new InvalidInputError(field, `"${path}" must be an absolute path inside the container`);
   const clean = posix.normalize(path);
   if (clean === '/') throw new InvalidInputError(field, `"${path}" must name a file or directory below /`);
   return clean;
@@ -156,16 +160,21 @@ function inputBytes(spec: LaunchSpec): Buffer | undefined {
   }
   if (spec.input === undefined) return undefined;
   const text = JSON.stringify(spec.input);
-  if (text === undefined) throw new InvalidInputError('input', 'cannot be serialized as JSON (a function or a symbol?)');
+  if (text === undefined)
+    throw new InvalidInputError('input', 'cannot be serialized as JSON (a function or a symbol?)');
   return Buffer.from(text, 'utf8');
 }
 
 /** Check a LaunchSpec and fill in its defaults; InvalidInputError names a bad field. */
 export function normalizeSpec(spec: LaunchSpec): NormalizedSpec {
-  if (!spec || typeof spec.image !== 'string' || !spec.image) throw new InvalidInputError('image', 'an image name or id is required');
+  if (!spec || typeof spec.image !== 'string' || !spec.image)
+    throw new InvalidInputError('image', 'an image name or id is required');
   const name = spec.name ?? generateName();
   if (!NAME_PATTERN.test(name)) {
-    throw new InvalidInputError('name', `"${name}" is not a valid container name (letters, digits, "_", "." and "-", starting with a letter or digit)`);
+    throw new InvalidInputError(
+      'name',
+      `"${name}" is not a valid container name (letters, digits, "_", "." and "-", starting with a letter or digit)`,
+    );
   }
   const containerPort = positive('containerPort', spec.containerPort, { integer: true, min: 1 }) ?? 80;
   if (containerPort > 65535) throw new InvalidInputError('containerPort', `${containerPort} is not a port (1-65535)`);
@@ -173,12 +182,18 @@ export function normalizeSpec(spec: LaunchSpec): NormalizedSpec {
   if (hostPort > 65535) throw new InvalidInputError('hostPort', `${hostPort} is not a port (0-65535)`);
 
   const inputMode = spec.inputMode ?? 'file';
-  if (!['file', 'env', 'url'].includes(inputMode)) throw new InvalidInputError('inputMode', `"${inputMode}" is not one of file, env, url`);
+  if (!['file', 'env', 'url'].includes(inputMode))
+    throw new InvalidInputError('inputMode', `"${inputMode}" is not one of file, env, url`);
   const bytes = inputBytes(spec);
   let inputUrl: string | undefined;
   if (inputMode === 'url') {
-    if (bytes !== undefined) throw new InvalidInputError('input', 'with inputMode "url" the app fetches its input from inputUrl; do not give input too');
-    if (!spec.inputUrl) throw new InvalidInputError('inputUrl', 'inputMode "url" needs the URL the app should fetch its input from');
+    if (bytes !== undefined)
+      throw new InvalidInputError(
+        'input',
+        'with inputMode "url" the app fetches its input from inputUrl; do not give input too',
+      );
+    if (!spec.inputUrl)
+      throw new InvalidInputError('inputUrl', 'inputMode "url" needs the URL the app should fetch its input from');
     try {
       new URL(spec.inputUrl);
     } catch {
@@ -192,11 +207,16 @@ export function normalizeSpec(spec: LaunchSpec): NormalizedSpec {
 
   const env = { ...spec.env };
   for (const [key, value] of Object.entries(env)) {
-    if (!key || key.includes('=')) throw new InvalidInputError(`env.${key}`, 'an environment variable name must be non-empty and without "="');
+    if (!key || key.includes('='))
+      throw new InvalidInputError(`env.${key}`, 'an environment variable name must be non-empty and without "="');
     if (typeof value !== 'string') throw new InvalidInputError(`env.${key}`, 'the value must be a string');
   }
   for (const reserved of ['INPUT_JSON', 'INPUT_JSON_URL']) {
-    if (reserved in env) throw new InvalidInputError(`env.${reserved}`, `set by the launcher from the input; use input/inputUrl with inputMode instead`);
+    if (reserved in env)
+      throw new InvalidInputError(
+        `env.${reserved}`,
+        `set by the launcher from the input; use input/inputUrl with inputMode instead`,
+      );
   }
   if (inputMode === 'env' && bytes) env.INPUT_JSON = bytes.toString('utf8');
   if (inputMode === 'url' && inputUrl) env.INPUT_JSON_URL = inputUrl;
@@ -207,16 +227,34 @@ export function normalizeSpec(spec: LaunchSpec): NormalizedSpec {
   const filesDir = absolutePath('filesDir', spec.filesDir ?? DEFAULT_FILES_DIR);
   const files = (spec.files ?? []).map((file, i) => {
     const field = `files[${i}]`;
-    if ((file.source === undefined) === (file.content === undefined)) throw new InvalidInputError(field, 'give exactly one of source (a host path) or content');
+    if ((file.source === undefined) === (file.content === undefined))
+      throw new InvalidInputError(field, 'give exactly one of source (a host path) or content');
     const base = file.path ?? (file.source ? posix.basename(file.source.replace(/\\/g, '/')) : undefined);
     if (!base) throw new InvalidInputError(`${field}.path`, 'a file given by content needs a path');
     const path = absolutePath(`${field}.path`, posix.isAbsolute(base) ? base : posix.join(filesDir, base));
     const mode = positive(`${field}.mode`, file.mode, { integer: true }) ?? 0o644;
-    const content = file.content === undefined ? undefined : Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content, 'utf8');
-    return { path, mode, ...(file.source !== undefined ? { source: file.source } : {}), ...(content ? { content } : {}) };
+    const content =
+      file.content === undefined
+        ? undefined
+        : Buffer.isBuffer(file.content)
+          ? file.content
+          : Buffer.from(file.content, 'utf8');
+    return {
+      path,
+      mode,
+      ...(file.source !== undefined ? { source: file.source } : {}),
+      ...(content ? { content } : {}),
+    };
   });
 
-  const ready = spec.ready === false ? [] : spec.ready === undefined ? [defaultReadyCheck()] : Array.isArray(spec.ready) ? spec.ready : [spec.ready];
+  const ready =
+    spec.ready === false
+      ? []
+      : spec.ready === undefined
+        ? [defaultReadyCheck()]
+        : Array.isArray(spec.ready)
+          ? spec.ready
+          : [spec.ready];
   checkReadyChecks(ready);
 
   return {
@@ -240,7 +278,8 @@ export function normalizeSpec(spec: LaunchSpec): NormalizedSpec {
     cmd: spec.cmd,
     healthcheck: spec.healthcheck,
     ready,
-    readyTimeoutMs: positive('readyTimeoutMs', spec.readyTimeoutMs, { integer: true, min: 1 }) ?? DEFAULT_READY_TIMEOUT_MS,
+    readyTimeoutMs:
+      positive('readyTimeoutMs', spec.readyTimeoutMs, { integer: true, min: 1 }) ?? DEFAULT_READY_TIMEOUT_MS,
     keepOnFailure: Boolean(spec.keepOnFailure),
   };
 }

@@ -8,8 +8,13 @@ export class OrderError extends HarpoonError {
   readonly order: Order;
   readonly reason: string;
   constructor(step: number, order: Order, reason: string, options?: { cause?: unknown }) {
-    const what = order.container === undefined ? `${order.command} on this machine` : `${order.command} ${order.container}`;
-    super('ORDER_FAILED', `${order.source.file} line ${order.source.line}: order ${step} (${what}) failed: ${reason}`, options);
+    const what =
+      order.container === undefined ? `${order.command} on this machine` : `${order.command} ${order.container}`;
+    super(
+      'ORDER_FAILED',
+      `${order.source.file} line ${order.source.line}: order ${step} (${what}) failed: ${reason}`,
+      options,
+    );
     this.step = step;
     this.order = order;
     this.reason = reason;

@@ -109,7 +109,12 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
     if (pipelined(step)) {
       const existing = await Promise.all(step.waitsFor.map((w) => exists.get(w.step)!.promise));
       const missing = step.waitsFor.find((_, i) => !existing[i]);
-      const early = failure && step.order.command !== 'check' ? `order ${failure.step} failed` : controller.signal.aborted ? 'the run was stopped' : undefined;
+      const early =
+        failure && step.order.command !== 'check'
+          ? `order ${failure.step} failed`
+          : controller.signal.aborted
+            ? 'the run was stopped'
+            : undefined;
       if (missing || early) return notRun(step, early ?? `order ${missing!.step} did not complete`);
     } else {
       const because = await waitsDone(step);
@@ -144,7 +149,10 @@ export async function runPlan(plan: Plan, options: RunPlanOptions): Promise<RunR
     } catch (err) {
       if (err instanceof NotRun) return notRun(step, err.message);
       const ms = performance.now() - started;
-      const reason = err instanceof OrderFailure || !(err instanceof Error) ? String(err instanceof Error ? err.message : err) : err.message;
+      const reason =
+        err instanceof OrderFailure || !(err instanceof Error)
+          ? String(err instanceof Error ? err.message : err)
+          : err.message;
       const error = new OrderError(step.number, step.order, reason, { cause: err });
       failure ??= error;
       if (step.order.command !== 'check') hardFailure ??= error;

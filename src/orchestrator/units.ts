@@ -61,7 +61,11 @@ export interface RunUnitOptions extends UnitOptions {
 }
 
 /** Load and run `UNIT/COMMAND[:variant…]`; rejects with a UnitRunError at the first failed order. */
-export async function runUnit(client: Harpoon, target: string, options: RunUnitOptions = {}): Promise<RunResult & { loaded: LoadedUnit }> {
+export async function runUnit(
+  client: Harpoon,
+  target: string,
+  options: RunUnitOptions = {},
+): Promise<RunResult & { loaded: LoadedUnit }> {
   const loaded = openUnit(target, options);
   const result = await runPlan(loaded.plan, {
     client,

@@ -41,7 +41,8 @@ export function parseBuildFlags(words: readonly string[], env: EnvLookup): Build
       names: ['--platform'],
       takesValue: true,
       apply(f, v, flag) {
-        if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v)) throw new ValueError(`${flag} "${v}" is not OS/ARCH[/VARIANT] such as linux/amd64`);
+        if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v))
+          throw new ValueError(`${flag} "${v}" is not OS/ARCH[/VARIANT] such as linux/amd64`);
         f.platform = v;
       },
     },

@@ -80,10 +80,14 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 
 function checkNames(options: BuildImageOptions): void {
   if (options.imageName !== undefined && !isValidRepository(options.imageName)) {
-    throw new ProjectOptionError(`-i "${options.imageName}" is not a valid image name (lower-case letters, digits, and single ".", "_", "__" or "-" between them, optionally REGISTRY/ first; no tag: give it with -t)`);
+    throw new ProjectOptionError(
+      `-i "${options.imageName}" is not a valid image name (lower-case letters, digits, and single ".", "_", "__" or "-" between them, optionally REGISTRY/ first; no tag: give it with -t)`,
+    );
   }
   if (options.tag !== undefined && !TAG.test(options.tag)) {
-    throw new ProjectOptionError(`-t "${options.tag}" is not a valid tag (letters, digits, "_", "." and "-"; at most 128; not starting with "." or "-")`);
+    throw new ProjectOptionError(
+      `-t "${options.tag}" is not a valid tag (letters, digits, "_", "." and "-"; at most 128; not starting with "." or "-")`,
+    );
   }
 }
 
@@ -95,7 +99,9 @@ function checkNames(options: BuildImageOptions): void {
  */
 export function pullDecision(image: CatalogueImage, wanted: boolean): PullDecision {
   const unique = (list: string[]) => [...new Set(list)];
-  const external = unique(image.from.filter((f) => !f.image && f.reference.toLowerCase() !== 'scratch').map((f) => f.reference));
+  const external = unique(
+    image.from.filter((f) => !f.image && f.reference.toLowerCase() !== 'scratch').map((f) => f.reference),
+  );
   const project = unique(image.from.filter((f) => f.image).map((f) => f.reference));
   if (!wanted) return { wanted, pull: false, external };
   if (external.length === 0) {
@@ -113,19 +119,34 @@ export function pullDecision(image: CatalogueImage, wanted: boolean): PullDecisi
   return { wanted, pull: true, external };
 }
 
-function scriptSource(config: ProjectConfig, image: string, key: string, argv: string[] | undefined): ScriptSource | undefined {
+function scriptSource(
+  config: ProjectConfig,
+  image: string,
+  key: string,
+  argv: string[] | undefined,
+): ScriptSource | undefined {
   if (!argv) return undefined;
   const v = configValue(config, image, key)!;
   return { argv, file: config.file, line: v.entry.line };
 }
 
 /** The builds of `build-image TARGET` (an image folder or "all"), in build order. */
-export function planImageBuilds(config: ProjectConfig, catalogue: ImageCatalogue, ctx: ProjectContext, target: string, options: BuildImageOptions = {}): PlannedBuild[] {
+export function planImageBuilds(
+  config: ProjectConfig,
+  catalogue: ImageCatalogue,
+  ctx: ProjectContext,
+  target: string,
+  options: BuildImageOptions = {},
+): PlannedBuild[] {
   checkNames(options);
   const all = target === ALL;
-  if (all && options.imageName !== undefined) throw new ProjectOptionError('-i names one image; with "all" every image is built under its own name');
+  if (all && options.imageName !== undefined)
+    throw new ProjectOptionError('-i names one image; with "all" every image is built under its own name');
   const order = buildOrder(catalogue, all ? ALL : [target], { withDependencies: Boolean(options.force) && !all });
-  if (order.length === 0) throw new ProjectOptionError(`the project has no image folder to build (docker/<image>/Dockerfile) in ${config.project.dockerDir}`);
+  if (order.length === 0)
+    throw new ProjectOptionError(
+      `the project has no image folder to build (docker/<image>/Dockerfile) in ${config.project.dockerDir}`,
+    );
   return order.map((name) => {
     const image = catalogue.images.get(name)!;
     const settings = buildSettings(config, name, ctx);
@@ -156,8 +177,10 @@ export function planImageBuilds(config: ProjectConfig, catalogue: ImageCatalogue
 /** The images `build-image clean` may remove (each only if harpoon built it): dependents first, each with its -builder image. */
 export function planClean(catalogue: ImageCatalogue, options: BuildImageOptions = {}): string[] {
   checkNames(options);
-  if (options.imageName !== undefined) throw new ProjectOptionError('-i names one image; clean removes every image of the project under its own name');
-  if (options.force || options.pull || options.noCache) throw new ProjectOptionError('-f, -p and --no-cache are build flags; clean only removes images');
+  if (options.imageName !== undefined)
+    throw new ProjectOptionError('-i names one image; clean removes every image of the project under its own name');
+  if (options.force || options.pull || options.noCache)
+    throw new ProjectOptionError('-f, -p and --no-cache are build flags; clean only removes images');
   const refs: string[] = [];
   for (const name of buildOrder(catalogue, ALL).reverse()) {
     const image = catalogue.images.get(name)!;
@@ -170,7 +193,10 @@ export function planClean(catalogue: ImageCatalogue, options: BuildImageOptions 
 
 /** The two docker builds of a planned image: the -builder stage (if any), then the image. */
 export function buildStages(build: PlannedBuild): Array<{ reference: string; target?: string }> {
-  return [...(build.builder ? [{ reference: build.builder, target: BUILDER_STAGE }] : []), { reference: build.reference }];
+  return [
+    ...(build.builder ? [{ reference: build.builder, target: BUILDER_STAGE }] : []),
+    { reference: build.reference },
+  ];
 }
 
 /**

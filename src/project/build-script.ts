@@ -36,7 +36,8 @@ export function runScript(argv: readonly string[], options: ScriptOptions): Prom
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') settle({ exitCode: 127, startError: `${file}: not found` });
-      else if (err.code === 'EACCES' || err.code === 'ENOEXEC') settle({ exitCode: 126, startError: `${file}: cannot be executed (${err.code})` });
+      else if (err.code === 'EACCES' || err.code === 'ENOEXEC')
+        settle({ exitCode: 126, startError: `${file}: cannot be executed (${err.code})` });
       else settle({ exitCode: 126, startError: `${file}: ${err.message}` });
     });
     child.once('close', (code, signal) => settle({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) }));

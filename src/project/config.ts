@@ -125,7 +125,11 @@ function suggestion(word: string, candidates: readonly string[]): string {
       row[0] = i;
       for (let j = 1; j <= b.length; j++) {
         const cur = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+        row[j] = Math.min(
+          row[j]! + 1,
+          row[j - 1]! + 1,
+          prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+        );
         prev = cur;
       }
     }
@@ -137,7 +141,9 @@ function suggestion(word: string, candidates: readonly string[]): string {
     const d = distance(word, c);
     if (d < bestScore) [best, bestScore] = [c, d];
   }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 4)) ? ` (did you mean "${best}"?)` : '';
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 4))
+    ? ` (did you mean "${best}"?)`
+    : '';
 }
 
 // --- loading -----------------------------------------------------------------------------------
@@ -156,7 +162,15 @@ export async function loadProjectConfig(project: ProjectRoot): Promise<ProjectCo
 export function parseProjectConfig(text: string | undefined, project: ProjectRoot): ProjectConfig {
   const file = project.configFile;
   const doc = parseIni(text ?? '', file);
-  const config: ProjectConfig = { project, file, exists: text !== undefined, doc, images: new Map(), synthetic: [], envSections: [] };
+  const config: ProjectConfig = {
+    project,
+    file,
+    exists: text !== undefined,
+    doc,
+    images: new Map(),
+    synthetic: [],
+    envSections: [],
+  };
   const fail = (at: Omit<ConfigLocation, 'file'>, detail: string, valid: readonly string[] = []): never => {
     throw new ProjectConfigError({ file, ...at }, detail, valid);
   };
@@ -167,7 +181,11 @@ export function parseProjectConfig(text: string | undefined, project: ProjectRoo
   if (runImage) {
     for (const entry of runImage.entries.values()) {
       if (!(RUN_IMAGE_KEYS as readonly string[]).includes(entry.key)) {
-        fail({ line: entry.line, section: RUN_IMAGE_SECTION, key: entry.key }, `unknown key "${entry.key}"${suggestion(entry.key, RUN_IMAGE_KEYS)}`, RUN_IMAGE_KEYS);
+        fail(
+          { line: entry.line, section: RUN_IMAGE_SECTION, key: entry.key },
+          `unknown key "${entry.key}"${suggestion(entry.key, RUN_IMAGE_KEYS)}`,
+          RUN_IMAGE_KEYS,
+        );
       }
     }
     const list = runImage.entries.get('synthetic_images');
@@ -179,9 +197,14 @@ export function parseProjectConfig(text: string | undefined, project: ProjectRoo
       for (const name of raw.trim() === '' ? [] : names) {
         if (!name) fail(at, `"${raw}" has an empty name; list synthetic images as a,b,c`);
         if (config.synthetic.includes(name)) fail(at, `synthetic image "${name}" is listed twice`);
-        if (folders.includes(name)) fail(at, `"${name}" is an image folder (docker/${name}/Dockerfile), so it cannot also be a synthetic image; rename one of them`);
+        if (folders.includes(name))
+          fail(
+            at,
+            `"${name}" is an image folder (docker/${name}/Dockerfile), so it cannot also be a synthetic image; rename one of them`,
+          );
         if (name === RUN_IMAGE_SECTION || name === DEFAULT_SECTION) fail(at, `"${name}" cannot be an image name`);
-        if (!doc.sections.has(name)) fail(at, `synthetic image "${name}" has no [${name}] section (it needs at least name=<image folder>)`);
+        if (!doc.sections.has(name))
+          fail(at, `synthetic image "${name}" has no [${name}] section (it needs at least name=<image folder>)`);
         config.synthetic.push(name);
       }
     }
@@ -191,7 +214,8 @@ export function parseProjectConfig(text: string | undefined, project: ProjectRoo
   const kindOf = (section: string): ImageKind | undefined => {
     if (folders.includes(section)) return 'folder';
     const prefix = lookup(doc, section, 'prefix');
-    const prefixOff = prefix !== undefined && FALSE_WORDS.includes(interpolate(doc, section, prefix).trim().toLowerCase());
+    const prefixOff =
+      prefix !== undefined && FALSE_WORDS.includes(interpolate(doc, section, prefix).trim().toLowerCase());
     if (prefixOff && lookup(doc, section, 'name')) return 'config-only';
     if (config.synthetic.includes(section)) return 'synthetic';
     return undefined;
@@ -203,7 +227,8 @@ export function parseProjectConfig(text: string | undefined, project: ProjectRoo
   for (const section of doc.sections.keys()) {
     if (section === RUN_IMAGE_SECTION) continue;
     const kind = kindOf(section);
-    if (kind === 'config-only' && !config.images.has(section)) config.images.set(section, { image: section, kind, prefix: false });
+    if (kind === 'config-only' && !config.images.has(section))
+      config.images.set(section, { image: section, kind, prefix: false });
     if (kind) imageSections.push(section);
   }
 
@@ -215,7 +240,10 @@ export function parseProjectConfig(text: string | undefined, project: ProjectRoo
     const at = locate(config, env);
     if (!target) fail(at, 'env is empty; it names the section whose keys become environment variables');
     if (target === section || config.images.has(target) || target === RUN_IMAGE_SECTION || target === DEFAULT_SECTION) {
-      fail(at, `env names [${target}], which is ${target === RUN_IMAGE_SECTION || target === DEFAULT_SECTION ? 'a reserved section' : 'an image section'}; it must name a section of environment variables`);
+      fail(
+        at,
+        `env names [${target}], which is ${target === RUN_IMAGE_SECTION || target === DEFAULT_SECTION ? 'a reserved section' : 'an image section'}; it must name a section of environment variables`,
+      );
     }
     if (!doc.sections.has(target)) {
       const spare = [...doc.sections.keys()].filter((s) => !imageSections.includes(s) && s !== RUN_IMAGE_SECTION);
@@ -226,7 +254,12 @@ export function parseProjectConfig(text: string | undefined, project: ProjectRoo
 
   // Every section must be something.
   for (const section of doc.sections.values()) {
-    if (section.name === RUN_IMAGE_SECTION || imageSections.includes(section.name) || config.envSections.includes(section.name)) continue;
+    if (
+      section.name === RUN_IMAGE_SECTION ||
+      imageSections.includes(section.name) ||
+      config.envSections.includes(section.name)
+    )
+      continue;
     const valid = [...folders, ...config.synthetic, RUN_IMAGE_SECTION];
     fail(
       { line: section.line, section: section.name },
@@ -239,7 +272,12 @@ export function parseProjectConfig(text: string | undefined, project: ProjectRoo
   // [DEFAULT] keys are inherited by every image section: they must be image keys.
   for (const entry of doc.defaults.entries.values()) {
     const valid = KEYS_BY_KIND.folder;
-    if (!valid.includes(entry.key)) fail({ line: entry.line, section: DEFAULT_SECTION, key: entry.key }, `unknown key "${entry.key}"${suggestion(entry.key, valid)}`, valid);
+    if (!valid.includes(entry.key))
+      fail(
+        { line: entry.line, section: DEFAULT_SECTION, key: entry.key },
+        `unknown key "${entry.key}"${suggestion(entry.key, valid)}`,
+        valid,
+      );
   }
 
   for (const section of imageSections) checkImageSection(config, section);
@@ -275,10 +313,14 @@ function checkStatic(key: string, value: string): void {
       parseBoolean(value);
       return;
     case 'image_repo':
-      if (!(IMAGE_REPOS as readonly string[]).includes(value.trim())) throw new ValueError(`"${value}" is not a publication target`, IMAGE_REPOS);
+      if (!(IMAGE_REPOS as readonly string[]).includes(value.trim()))
+        throw new ValueError(`"${value}" is not a publication target`, IMAGE_REPOS);
       return;
     case 'tag':
-      if (!TAG.test(value.trim())) throw new ValueError(`"${value}" is not a valid image tag (letters, digits, "_", "." and "-"; at most 128; not starting with "." or "-")`);
+      if (!TAG.test(value.trim()))
+        throw new ValueError(
+          `"${value}" is not a valid image tag (letters, digits, "_", "." and "-"; at most 128; not starting with "." or "-")`,
+        );
       return;
     case 'publication_tag':
       checkSyntax(value, PUBLICATION_VARIABLES, true);
@@ -314,7 +356,10 @@ function completeImage(config: ProjectConfig, image: string, entry: ImageConfig)
   if (prefix) {
     entry.prefix = parseBoolean(prefix.value);
     if (!entry.prefix && !name) {
-      throw new ProjectConfigError(locate(config, prefix), 'prefix=False uses name= as the whole image name, but [' + image + '] has no name');
+      throw new ProjectConfigError(
+        locate(config, prefix),
+        'prefix=False uses name= as the whole image name, but [' + image + '] has no name',
+      );
     }
   }
   if (name) {
@@ -322,10 +367,13 @@ function completeImage(config: ProjectConfig, image: string, entry: ImageConfig)
     entry.name = { ...name, value };
     atValue(config, name, () => {
       if (!value) throw new ValueError('name is empty');
-      if (/[:@]/.test(value.replace(/^[^/]*:\d+\//, ''))) throw new ValueError(`"${value}" holds a tag or digest; give the tag with tag=`);
+      if (/[:@]/.test(value.replace(/^[^/]*:\d+\//, '')))
+        throw new ValueError(`"${value}" holds a tag or digest; give the tag with tag=`);
       const repository = entry.prefix ? `${config.project.name}-${value}` : value;
       if (!REPOSITORY.test(repository)) {
-        throw new ValueError(`"${repository}" is not a valid image name (lower-case letters, digits, and single ".", "_", "__" or "-" between them${entry.prefix ? '' : ', optionally REGISTRY/ first'})`);
+        throw new ValueError(
+          `"${repository}" is not a valid image name (lower-case letters, digits, and single ".", "_", "__" or "-" between them${entry.prefix ? '' : ', optionally REGISTRY/ first'})`,
+        );
       }
     });
   }

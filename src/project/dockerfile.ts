@@ -32,7 +32,8 @@ function instructions(text: string): Instruction[] {
   for (const line of lines) {
     const directive = /^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$/.exec(line);
     if (!directive) break;
-    if (directive[1]!.toLowerCase() === 'escape' && (directive[2] === '`' || directive[2] === '\\')) escape = directive[2];
+    if (directive[1]!.toLowerCase() === 'escape' && (directive[2] === '`' || directive[2] === '\\'))
+      escape = directive[2];
   }
   const out: Instruction[] = [];
   let pending: { parts: string[]; line: number } | undefined;
@@ -65,15 +66,18 @@ function instructions(text: string): Instruction[] {
 /** $A, ${A}, ${A:-default}, ${A:+alternative}; unknown variables become "" and are reported. */
 function expand(text: string, vars: ReadonlyMap<string, string | undefined>): { value: string; unresolved: boolean } {
   let unresolved = false;
-  const value = text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced, op, word, bare) => {
-    const name = (braced ?? bare) as string;
-    const current = vars.get(name);
-    const set = current !== undefined && current !== '';
-    if (op === ':-') return set ? current : word;
-    if (op === ':+') return set ? word : '';
-    if (current === undefined) unresolved = true;
-    return current ?? '';
-  });
+  const value = text.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_, braced, op, word, bare) => {
+      const name = (braced ?? bare) as string;
+      const current = vars.get(name);
+      const set = current !== undefined && current !== '';
+      if (op === ':-') return set ? current : word;
+      if (op === ':+') return set ? word : '';
+      if (current === undefined) unresolved = true;
+      return current ?? '';
+    },
+  );
   return { value, unresolved };
 }
 

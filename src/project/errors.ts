@@ -74,7 +74,10 @@ export class ImageCycleError extends HarpoonError {
   /** The images on the cycle, in FROM order, the first repeated at the end. */
   readonly images: readonly string[];
   constructor(images: readonly string[]) {
-    super('INVALID_INPUT', `Project images are built FROM each other in a cycle (each the base of the next): ${images.join(' → ')}. Break the cycle in one of their Dockerfiles.`);
+    super(
+      'INVALID_INPUT',
+      `Project images are built FROM each other in a cycle (each the base of the next): ${images.join(' → ')}. Break the cycle in one of their Dockerfiles.`,
+    );
     this.images = images;
   }
 }

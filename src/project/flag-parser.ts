@@ -18,7 +18,12 @@ export const flagLabel = (spec: FlagSpec<unknown>): string => spec.names.join(',
  * Reads `words` into `target`. `hints` explains flags that are known but not accepted here
  * (for instance, a flag that has its own config key).
  */
-export function parseFlags<T>(words: readonly string[], specs: readonly FlagSpec<T>[], target: T, hints: Readonly<Record<string, string>> = {}): T {
+export function parseFlags<T>(
+  words: readonly string[],
+  specs: readonly FlagSpec<T>[],
+  target: T,
+  hints: Readonly<Record<string, string>> = {},
+): T {
   const byName = new Map<string, FlagSpec<T>>();
   for (const spec of specs) for (const name of spec.names) byName.set(name, spec);
   const valid = specs.map(flagLabel);

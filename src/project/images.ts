@@ -58,11 +58,16 @@ export async function loadCatalogue(config: ProjectConfig, ctx: ProjectContext):
 }
 
 /** The catalogue from Dockerfile texts by folder (pure). */
-export function buildCatalogue(config: ProjectConfig, dockerfiles: Readonly<Record<string, string>>, ctx: Pick<ProjectContext, 'user' | 'env'> & Partial<ProjectContext>): ImageCatalogue {
+export function buildCatalogue(
+  config: ProjectConfig,
+  dockerfiles: Readonly<Record<string, string>>,
+  ctx: Pick<ProjectContext, 'user' | 'env'> & Partial<ProjectContext>,
+): ImageCatalogue {
   const images = new Map<string, CatalogueImage>();
   const stagesByImage = new Map<string, DockerfileStage[]>();
   for (const [name, entry] of config.images) {
-    const repository = entry.name && !entry.prefix ? entry.name.value : `${config.project.name}-${entry.name?.value ?? name}`;
+    const repository =
+      entry.name && !entry.prefix ? entry.name.value : `${config.project.name}-${entry.name?.value ?? name}`;
     const tag = entry.tag?.value ?? ctx.user;
     if (!isValidRepository(repository)) {
       throw new ProjectImageError(
@@ -72,9 +77,20 @@ export function buildCatalogue(config: ProjectConfig, dockerfiles: Readonly<Reco
       );
     }
     if (!/^[\w][\w.-]{0,127}$/.test(tag)) {
-      throw new ProjectImageError(name, `its tag "${tag}" (the login name) is not a valid tag; give the image a tag= in ${config.file}`);
+      throw new ProjectImageError(
+        name,
+        `its tag "${tag}" (the login name) is not a valid tag; give the image a tag= in ${config.file}`,
+      );
     }
-    const image: CatalogueImage = { image: name, kind: entry.kind, repository, tag, reference: `${repository}:${tag}`, from: [], dependsOn: [] };
+    const image: CatalogueImage = {
+      image: name,
+      kind: entry.kind,
+      repository,
+      tag,
+      reference: `${repository}:${tag}`,
+      from: [],
+      dependsOn: [],
+    };
     if (entry.folder) image.folder = entry.folder;
     if (entry.kind === 'folder') {
       image.dockerfile = join(config.project.dockerDir, name, 'Dockerfile');
@@ -96,7 +112,9 @@ export function buildCatalogue(config: ProjectConfig, dockerfiles: Readonly<Reco
     const exact = folderImages.filter((i) => i.reference === reference || i.builder?.reference === reference);
     if (exact.length) return exact.map((i) => i.image);
     const repo = repositoryOf(reference);
-    return folderImages.filter((i) => i.repository === repo || (i.builder && repositoryOf(i.builder.reference) === repo)).map((i) => i.image);
+    return folderImages
+      .filter((i) => i.repository === repo || (i.builder && repositoryOf(i.builder.reference) === repo))
+      .map((i) => i.image);
   };
   for (const [name, stages] of stagesByImage) {
     const image = images.get(name)!;
@@ -125,14 +143,25 @@ export interface BuildOrderOptions {
  * The folder images to build, each after the project images it is built FROM. "all" is every
  * image folder. Images with no order between them keep the given order ("all": by name).
  */
-export function buildOrder(catalogue: ImageCatalogue, names: readonly string[] | 'all', options: BuildOrderOptions = {}): string[] {
+export function buildOrder(
+  catalogue: ImageCatalogue,
+  names: readonly string[] | 'all',
+  options: BuildOrderOptions = {},
+): string[] {
   const buildable = [...catalogue.images.values()].filter((i) => i.kind === 'folder').map((i) => i.image);
   const wanted: string[] = [];
   for (const name of names === 'all' ? buildable : names) {
     const image = catalogue.images.get(name);
-    if (!image) throw new ProjectImageError(name, 'the project has no such image folder (docker/<image>/Dockerfile)', buildable);
-    if (image.kind === 'synthetic') throw new ProjectImageError(name, `a synthetic image only runs docker/${image.folder}; build "${image.folder}"`, buildable);
-    if (image.kind === 'config-only') throw new ProjectImageError(name, 'a configuration-only image has no folder to build', buildable);
+    if (!image)
+      throw new ProjectImageError(name, 'the project has no such image folder (docker/<image>/Dockerfile)', buildable);
+    if (image.kind === 'synthetic')
+      throw new ProjectImageError(
+        name,
+        `a synthetic image only runs docker/${image.folder}; build "${image.folder}"`,
+        buildable,
+      );
+    if (image.kind === 'config-only')
+      throw new ProjectImageError(name, 'a configuration-only image has no folder to build', buildable);
     if (!wanted.includes(name)) wanted.push(name);
   }
   if (options.withDependencies) {
@@ -154,7 +183,14 @@ export function buildOrder(catalogue: ImageCatalogue, names: readonly string[] |
   const order: string[] = [];
   while (done.size < involved.length) {
     const next = byRank.find((n) => !done.has(n) && deps.get(n)!.every((d) => done.has(d)));
-    if (next === undefined) throw new ImageCycleError(findCycle(byRank.filter((n) => !done.has(n)), deps, done));
+    if (next === undefined)
+      throw new ImageCycleError(
+        findCycle(
+          byRank.filter((n) => !done.has(n)),
+          deps,
+          done,
+        ),
+      );
     done.add(next);
     if (wanted.includes(next)) order.push(next);
   }

@@ -16,4 +16,10 @@ export type { ProjectRoot } from './root.ts';
 export type { ProjectContext } from './settings.ts';
 export { runScript, type ScriptOptions, type ScriptOutcome } from './build-script.ts';
 export { formatCommand } from './print-command.ts';
-export { ImageCycleError, ProjectConfigError, ProjectImageError, ProjectNotFoundError, ProjectOptionError } from './errors.ts';
+export {
+  ImageCycleError,
+  ProjectConfigError,
+  ProjectImageError,
+  ProjectNotFoundError,
+  ProjectOptionError,
+} from './errors.ts';

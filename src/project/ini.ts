@@ -83,14 +83,20 @@ export function parseIni(text: string, file: string): IniDocument {
       }
       const existing = sections.get(name);
       if (existing) {
-        throw new ProjectConfigError({ file, line: lineNo, section: name }, `section [${name}] is already defined at line ${existing.line}; merge the two`);
+        throw new ProjectConfigError(
+          { file, line: lineNo, section: name },
+          `section [${name}] is already defined at line ${existing.line}; merge the two`,
+        );
       }
       current = { name, line: lineNo, entries: new Map() };
       sections.set(name, current);
       return;
     }
     if (!current) {
-      throw new ProjectConfigError({ file, line: lineNo }, `"${value}" comes before any [section] header; start the file with a section such as [run_image] or [<image>]`);
+      throw new ProjectConfigError(
+        { file, line: lineNo },
+        `"${value}" comes before any [section] header; start the file with a section such as [run_image] or [<image>]`,
+      );
     }
     const option = OPTION_LINE.exec(value);
     const key = option ? option[1]!.trimEnd() : '';
@@ -103,7 +109,10 @@ export function parseIni(text: string, file: string): IniDocument {
     const id = `${current.name}\u0000${key}`;
     if (seenKeys.has(id)) {
       const first = current.entries.get(key)!;
-      throw new ProjectConfigError({ file, line: lineNo, section: current.name, key }, `"${key}" is already set at line ${first.line} of this section`);
+      throw new ProjectConfigError(
+        { file, line: lineNo, section: current.name, key },
+        `"${key}" is already set at line ${first.line} of this section`,
+      );
     }
     seenKeys.add(id);
     currentEntry = { key, value: '', line: lineNo, section: current.name };
@@ -136,7 +145,10 @@ export function interpolate(doc: IniDocument, section: string, entry: IniEntry):
   const out: string[] = [];
   const expand = (text: string, depth: number): void => {
     if (depth > MAX_INTERPOLATION_DEPTH) {
-      throw new ProjectConfigError(at, `%(…)s references nest deeper than ${MAX_INTERPOLATION_DEPTH} levels (a reference loop?)`);
+      throw new ProjectConfigError(
+        at,
+        `%(…)s references nest deeper than ${MAX_INTERPOLATION_DEPTH} levels (a reference loop?)`,
+      );
     }
     let rest = text;
     while (rest) {
@@ -153,16 +165,27 @@ export function interpolate(doc: IniDocument, section: string, entry: IniEntry):
         rest = rest.slice(2);
       } else if (next === '(') {
         const ref = /^%\(([^)]+)\)s/.exec(rest);
-        if (!ref) throw new ProjectConfigError(at, `bad interpolation reference ${JSON.stringify(rest)}: write %(key)s, or %% for a literal %`);
+        if (!ref)
+          throw new ProjectConfigError(
+            at,
+            `bad interpolation reference ${JSON.stringify(rest)}: write %(key)s, or %% for a literal %`,
+          );
         rest = rest.slice(ref[0].length);
         const target = lookup(doc, section, ref[1]!);
         if (!target) {
-          throw new ProjectConfigError(at, `%(${ref[1]})s names no key of [${section}] or [DEFAULT]`, optionNames(doc, section));
+          throw new ProjectConfigError(
+            at,
+            `%(${ref[1]})s names no key of [${section}] or [DEFAULT]`,
+            optionNames(doc, section),
+          );
         }
         if (target.value.includes('%')) expand(target.value, depth + 1);
         else out.push(target.value);
       } else {
-        throw new ProjectConfigError(at, `"%" must be followed by "%" or "(" (found ${JSON.stringify(rest)}); write %% for a literal %`);
+        throw new ProjectConfigError(
+          at,
+          `"%" must be followed by "%" or "(" (found ${JSON.stringify(rest)}); write %% for a literal %`,
+        );
       }
     }
   };
@@ -171,7 +194,11 @@ export function interpolate(doc: IniDocument, section: string, entry: IniEntry):
 }
 
 /** get(section, key) with interpolation; undefined when the key is set neither there nor in DEFAULT. */
-export function getValue(doc: IniDocument, section: string, key: string): { value: string; entry: IniEntry } | undefined {
+export function getValue(
+  doc: IniDocument,
+  section: string,
+  key: string,
+): { value: string; entry: IniEntry } | undefined {
   const entry = lookup(doc, section, key);
   return entry ? { value: interpolate(doc, section, entry), entry } : undefined;
 }

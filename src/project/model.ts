@@ -1,8 +1,25 @@
 // The dockerutils project model in one barrel: the project root, docker/dockerutils.cfg checked and
 // resolved into data, the image catalogue with its build order. Internal: users import ./index.ts.
 export * from './errors.ts';
-export { parseIni, optionNames, lookup, interpolate, getValue, DEFAULT_SECTION, type IniDocument, type IniSection, type IniEntry } from './ini.ts';
-export { findProjectRoot, openProjectRoot, listImageFolders, DOCKER_DIR, CONFIG_FILE, type ProjectRoot } from './root.ts';
+export {
+  parseIni,
+  optionNames,
+  lookup,
+  interpolate,
+  getValue,
+  DEFAULT_SECTION,
+  type IniDocument,
+  type IniSection,
+  type IniEntry,
+} from './ini.ts';
+export {
+  findProjectRoot,
+  openProjectRoot,
+  listImageFolders,
+  DOCKER_DIR,
+  CONFIG_FILE,
+  type ProjectRoot,
+} from './root.ts';
 export * from './config.ts';
 export * from './settings.ts';
 export * from './run-flags.ts';

@@ -157,7 +157,11 @@ export function dockerPush(ref: string, engine?: EngineChoice): string[] {
  * `docker login` for credentials harpoon takes from the environment (the docker CLI would not
  * see them): the password is read from the variable, so the line never holds it.
  */
-export function dockerLoginFromEnv(registry: string, username: string, passwordVariable = 'HARPOON_REGISTRY_PASSWORD'): string {
+export function dockerLoginFromEnv(
+  registry: string,
+  username: string,
+  passwordVariable = 'HARPOON_REGISTRY_PASSWORD',
+): string {
   const server = registry === 'docker.io' ? [] : [registry];
   return `printf '%s' "$${passwordVariable}" | ${formatCommand(['docker', 'login', '--username', username, '--password-stdin', ...server])}`;
 }

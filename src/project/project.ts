@@ -42,9 +42,21 @@ export interface Project {
  */
 export async function openProject(dir: string, options: OpenProjectOptions = {}): Promise<Project> {
   const base = projectContext(options.env ?? process.env);
-  const context: ProjectContext = { ...base, ...(options.user ? { user: options.user } : {}), ...(options.home ? { home: options.home } : {}) };
+  const context: ProjectContext = {
+    ...base,
+    ...(options.user ? { user: options.user } : {}),
+    ...(options.home ? { home: options.home } : {}),
+  };
   const { project, config, catalogue } = await loadProject(dir, context);
-  return { root: project.root, name: project.name, paths: project, config, images: catalogue.images, context, catalogue };
+  return {
+    root: project.root,
+    name: project.name,
+    paths: project,
+    config,
+    images: catalogue.images,
+    context,
+    catalogue,
+  };
 }
 
 /**
@@ -77,5 +89,10 @@ export function planImageRun(project: Project, image: string, options: PlanImage
   if (!found) throw new ProjectImageError(image, 'the project has no such image', [...project.images.keys()]);
   const { docked, now, ...flags } = options;
   const settings = runSettings(project.config, image, project.context, { docked: docked ?? false });
-  return runPlanFor(settings, found, flags, { env: project.context.env, root: project.root, user: project.context.user, now: now ?? new Date() });
+  return runPlanFor(settings, found, flags, {
+    env: project.context.env,
+    root: project.root,
+    user: project.context.user,
+    now: now ?? new Date(),
+  });
 }

@@ -29,7 +29,10 @@ export function bindOf(volume: VolumeSpec): string | undefined {
 }
 
 /** PortSpec[] → ExposedPorts and PortBindings. */
-export function portBindings(ports: readonly PortSpec[]): { exposed: Record<string, object>; bindings: Record<string, { HostIp: string; HostPort: string }[]> } {
+export function portBindings(ports: readonly PortSpec[]): {
+  exposed: Record<string, object>;
+  bindings: Record<string, { HostIp: string; HostPort: string }[]>;
+} {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const port of ports) {

@@ -23,11 +23,17 @@ export interface ProjectRoot {
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /** The first folder from `cwd` up that holds docker/; ProjectNotFoundError when none does. */
@@ -45,7 +51,10 @@ export async function listImageFolders(dockerDir: string): Promise<string[]> {
   const names: string[] = [];
   for (const entry of entries) {
     const folder = join(dockerDir, entry.name);
-    if ((entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(folder)))) && (await isFile(join(folder, 'Dockerfile')))) {
+    if (
+      (entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(folder)))) &&
+      (await isFile(join(folder, 'Dockerfile')))
+    ) {
       names.push(entry.name);
     }
   }

@@ -24,7 +24,11 @@ export interface MountSpec {
   ReadOnly?: boolean;
   Consistency?: string;
   BindOptions?: { Propagation: string };
-  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  VolumeOptions?: {
+    NoCopy?: boolean;
+    Labels?: Record<string, string>;
+    DriverConfig?: { Name?: string; Options?: Record<string, string> };
+  };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
@@ -99,7 +103,14 @@ export interface FlagContext {
   root: string;
 }
 
-export const emptyRunFlags = (): RunFlags => ({ env: {}, volumes: [], mounts: [], ports: [], labels: {}, hostConfig: {} });
+export const emptyRunFlags = (): RunFlags => ({
+  env: {},
+  volumes: [],
+  mounts: [],
+  ports: [],
+  labels: {},
+  hostConfig: {},
+});
 
 export type FlagGroup = 'volumes' | 'ports' | 'environment' | 'interactive' | 'gpu' | 'container';
 
@@ -116,7 +127,22 @@ export function splitAssignment(item: string, flag: string): [string, string | u
 const isRelativePath = (p: string): boolean => p === '.' || p === '..' || p.startsWith('./') || p.startsWith('../');
 const hostPath = (p: string, ctx: FlagContext): string => (isRelativePath(p) ? resolve(ctx.root, p) : p);
 
-const VOLUME_MODES = ['ro', 'rw', 'z', 'Z', 'nocopy', 'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate', 'consistent', 'cached', 'delegated'];
+const VOLUME_MODES = [
+  'ro',
+  'rw',
+  'z',
+  'Z',
+  'nocopy',
+  'shared',
+  'rshared',
+  'slave',
+  'rslave',
+  'private',
+  'rprivate',
+  'consistent',
+  'cached',
+  'delegated',
+];
 const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function parseVolume(spec: string, ctx: FlagContext): VolumeSpec {
@@ -124,20 +150,26 @@ export function parseVolume(spec: string, ctx: FlagContext): VolumeSpec {
   const parts = spec.split(':');
   if (parts.some((p) => p === '') || parts.length > 3) throw new ValueError(`-v "${spec}" is not ${form}`);
   if (parts.length === 2 && parts[1]!.split(',').every((m) => VOLUME_MODES.includes(m))) {
-    throw new ValueError(`-v "${spec}": an anonymous volume takes no options; give a source, as in -v SOURCE:${parts[0]}:${parts[1]}`);
+    throw new ValueError(
+      `-v "${spec}": an anonymous volume takes no options; give a source, as in -v SOURCE:${parts[0]}:${parts[1]}`,
+    );
   }
   const [first, second, mode] = parts;
   const volume: VolumeSpec = parts.length === 1 ? { target: first! } : { source: first!, target: second! };
-  if (!volume.target.startsWith('/')) throw new ValueError(`-v "${spec}": the container path "${volume.target}" must be absolute`);
+  if (!volume.target.startsWith('/'))
+    throw new ValueError(`-v "${spec}": the container path "${volume.target}" must be absolute`);
   if (volume.source !== undefined) {
     if (isRelativePath(volume.source)) volume.source = hostPath(volume.source, ctx);
     else if (!isAbsolute(volume.source) && !VOLUME_NAME.test(volume.source)) {
-      throw new ValueError(`-v "${spec}": "${volume.source}" is neither an absolute or ./relative host path nor a volume name`);
+      throw new ValueError(
+        `-v "${spec}": "${volume.source}" is neither an absolute or ./relative host path nor a volume name`,
+      );
     }
   }
   if (mode !== undefined) {
     const bad = mode.split(',').filter((m) => !VOLUME_MODES.includes(m));
-    if (bad.length) throw new ValueError(`-v "${spec}": unknown option ${bad.map((b) => `"${b}"`).join(', ')}`, VOLUME_MODES);
+    if (bad.length)
+      throw new ValueError(`-v "${spec}": unknown option ${bad.map((b) => `"${b}"`).join(', ')}`, VOLUME_MODES);
     volume.mode = mode;
   }
   return volume;
@@ -176,8 +208,22 @@ export function csvFields(text: string): string[] {
 }
 
 const MOUNT_KEYS = [
-  'type', 'source', 'src', 'target', 'destination', 'dst', 'readonly', 'ro', 'consistency', 'bind-propagation',
-  'volume-nocopy', 'volume-label', 'volume-driver', 'volume-opt', 'tmpfs-size', 'tmpfs-mode',
+  'type',
+  'source',
+  'src',
+  'target',
+  'destination',
+  'dst',
+  'readonly',
+  'ro',
+  'consistency',
+  'bind-propagation',
+  'volume-nocopy',
+  'volume-label',
+  'volume-driver',
+  'volume-opt',
+  'tmpfs-size',
+  'tmpfs-mode',
 ];
 const PROPAGATIONS = ['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate'];
 
@@ -201,7 +247,8 @@ export function parseMount(spec: string, ctx: FlagContext): MountSpec {
     const key = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
     const value = eq < 0 ? undefined : field.slice(eq + 1);
     if (!MOUNT_KEYS.includes(key)) throw new ValueError(`${at}: unknown field "${key}"`, MOUNT_KEYS);
-    if (seen.has(key) && key !== 'volume-label' && key !== 'volume-opt') throw new ValueError(`${at}: "${key}" is given twice`);
+    if (seen.has(key) && key !== 'volume-label' && key !== 'volume-opt')
+      throw new ValueError(`${at}: "${key}" is given twice`);
     seen.add(key);
     const need = (): string => {
       if (value === undefined || value === '') throw new ValueError(`${at}: "${key}" needs a value (${key}=…)`);
@@ -210,7 +257,8 @@ export function parseMount(spec: string, ctx: FlagContext): MountSpec {
     switch (key) {
       case 'type': {
         const t = need();
-        if (t !== 'bind' && t !== 'volume' && t !== 'tmpfs') throw new ValueError(`${at}: type "${t}" is not supported`, ['bind', 'volume', 'tmpfs']);
+        if (t !== 'bind' && t !== 'volume' && t !== 'tmpfs')
+          throw new ValueError(`${at}: type "${t}" is not supported`, ['bind', 'volume', 'tmpfs']);
         type = t;
         break;
       }
@@ -229,7 +277,8 @@ export function parseMount(spec: string, ctx: FlagContext): MountSpec {
         break;
       case 'consistency': {
         const c = need();
-        if (!['default', 'consistent', 'cached', 'delegated'].includes(c)) throw new ValueError(`${at}: consistency "${c}"`, ['default', 'consistent', 'cached', 'delegated']);
+        if (!['default', 'consistent', 'cached', 'delegated'].includes(c))
+          throw new ValueError(`${at}: consistency "${c}"`, ['default', 'consistent', 'cached', 'delegated']);
         mount.Consistency = c;
         break;
       }
@@ -275,7 +324,8 @@ export function parseMount(spec: string, ctx: FlagContext): MountSpec {
   if (mount.TmpfsOptions && type !== 'tmpfs') throw new ValueError(`${at}: tmpfs-* fields are for type=tmpfs only`);
   if (type === 'bind' && source) {
     source = hostPath(source, ctx);
-    if (!isAbsolute(source)) throw new ValueError(`${at}: the bind source "${source}" must be an absolute or ./relative path`);
+    if (!isAbsolute(source))
+      throw new ValueError(`${at}: the bind source "${source}" must be an absolute or ./relative path`);
   }
   return { Type: type, ...(source !== undefined ? { Source: source } : {}), Target: target, ...mount };
 }
@@ -286,7 +336,8 @@ function portRange(text: string, what: string, spec: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);
   const lo = m ? Number(m[1]) : NaN;
   const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
-  if (!m || lo < 1 || hi > 65535 || hi < lo) throw new ValueError(`-p "${spec}": the ${what} port "${text}" is not a port (1-65535) or range (8000-8010)`);
+  if (!m || lo < 1 || hi > 65535 || hi < lo)
+    throw new ValueError(`-p "${spec}": the ${what} port "${text}" is not a port (1-65535) or range (8000-8010)`);
   return [lo, hi];
 }
 
@@ -296,7 +347,8 @@ export function parsePort(spec: string): PortSpec[] {
   const slash = rest.lastIndexOf('/');
   if (slash >= 0) {
     const proto = rest.slice(slash + 1).toLowerCase();
-    if (!(PROTOCOLS as readonly string[]).includes(proto)) throw new ValueError(`-p "${spec}": unknown protocol "${proto}"`, [...PROTOCOLS]);
+    if (!(PROTOCOLS as readonly string[]).includes(proto))
+      throw new ValueError(`-p "${spec}": unknown protocol "${proto}"`, [...PROTOCOLS]);
     protocol = proto as PortSpec['protocol'];
     rest = rest.slice(0, slash);
   }
@@ -314,9 +366,13 @@ export function parsePort(spec: string): PortSpec[] {
     if (parts.length === 1) container = parts[0]!;
     else if (parts.length === 2) [host, container] = parts as [string, string];
     else if (parts.length === 3) [hostIp, host, container] = parts as [string, string, string];
-    else throw new ValueError(`-p "${spec}" is not [IP:][HOST:]CONTAINER[/PROTO] (an IPv6 address goes in brackets: [::1]:8080:80)`);
+    else
+      throw new ValueError(
+        `-p "${spec}" is not [IP:][HOST:]CONTAINER[/PROTO] (an IPv6 address goes in brackets: [::1]:8080:80)`,
+      );
   }
-  if (hostIp !== undefined && hostIp !== '' && !/^[0-9.]+$|:/.test(hostIp)) throw new ValueError(`-p "${spec}": "${hostIp}" is not an IP address`);
+  if (hostIp !== undefined && hostIp !== '' && !/^[0-9.]+$|:/.test(hostIp))
+    throw new ValueError(`-p "${spec}": "${hostIp}" is not an IP address`);
   const [cLo, cHi] = portRange(container, 'container', spec);
   const hostRange = host ? portRange(host, 'host', spec) : undefined;
   const count = cHi - cLo + 1;
@@ -374,13 +430,23 @@ export function parseGpus(spec: string): DeviceRequest {
         request.Capabilities = [[...value.split(','), 'gpu']];
         break;
       case 'options':
-        request.Options = Object.fromEntries(csvFields(value).map((o) => {
-          const [k, v] = splitAssignment(o, 'options');
-          return [k, v ?? ''];
-        }));
+        request.Options = Object.fromEntries(
+          csvFields(value).map((o) => {
+            const [k, v] = splitAssignment(o, 'options');
+            return [k, v ?? ''];
+          }),
+        );
         break;
       default:
-        throw new ValueError(`${at}: unknown field "${key}"`, ['all', 'N', 'count=', 'device=', 'capabilities=', 'driver=', 'options=']);
+        throw new ValueError(`${at}: unknown field "${key}"`, [
+          'all',
+          'N',
+          'count=',
+          'device=',
+          'capabilities=',
+          'driver=',
+          'options=',
+        ]);
     }
   }
   if (!counted && !request.DeviceIDs) request.Count = 1;
@@ -404,9 +470,21 @@ function envSpec(ctx: FlagContext): Spec {
 }
 
 const interactiveSpecs: Spec[] = [
-  { names: ['-i', '--interactive'], takesValue: false, apply: (f, v) => void ((f.interactive ??= blankInteractive()).stdin = v === 'true') },
-  { names: ['-t', '--tty'], takesValue: false, apply: (f, v) => void ((f.interactive ??= blankInteractive()).tty = v === 'true') },
-  { names: ['-d', '--detach'], takesValue: false, apply: (f, v) => void ((f.interactive ??= blankInteractive()).detach = v === 'true') },
+  {
+    names: ['-i', '--interactive'],
+    takesValue: false,
+    apply: (f, v) => void ((f.interactive ??= blankInteractive()).stdin = v === 'true'),
+  },
+  {
+    names: ['-t', '--tty'],
+    takesValue: false,
+    apply: (f, v) => void ((f.interactive ??= blankInteractive()).tty = v === 'true'),
+  },
+  {
+    names: ['-d', '--detach'],
+    takesValue: false,
+    apply: (f, v) => void ((f.interactive ??= blankInteractive()).detach = v === 'true'),
+  },
 ];
 function blankInteractive(): Interactive {
   return { stdin: false, tty: false, detach: false };
@@ -436,12 +514,17 @@ const containerSpecs: Spec[] = [
   { names: ['--init'], takesValue: false, apply: (f, v) => void (f.hostConfig.Init = v === 'true') },
   { names: ['--read-only'], takesValue: false, apply: (f, v) => void (f.hostConfig.ReadonlyRootfs = v === 'true') },
   { names: ['--shm-size'], takesValue: true, apply: (f, v, flag) => void (f.hostConfig.ShmSize = parseSize(v, flag)) },
-  { names: ['-m', '--memory'], takesValue: true, apply: (f, v, flag) => void (f.hostConfig.Memory = parseSize(v, flag)) },
+  {
+    names: ['-m', '--memory'],
+    takesValue: true,
+    apply: (f, v, flag) => void (f.hostConfig.Memory = parseSize(v, flag)),
+  },
   {
     names: ['--cpus'],
     takesValue: true,
     apply(f, v, flag) {
-      if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) throw new ValueError(`${flag} "${v}" is not a positive number of CPUs such as 1.5`);
+      if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0)
+        throw new ValueError(`${flag} "${v}" is not a positive number of CPUs such as 1.5`);
       f.hostConfig.NanoCpus = Math.round(Number(v) * 1e9);
     },
   },
@@ -469,7 +552,11 @@ const containerSpecs: Spec[] = [
       if (!onHost || extra !== undefined || (perms !== undefined && !/^[rwm]+$/.test(perms))) {
         throw new ValueError(`${flag} "${v}" is not HOST_PATH[:CONTAINER_PATH[:rwm]]`);
       }
-      (f.hostConfig.Devices ??= []).push({ PathOnHost: onHost, PathInContainer: inContainer || onHost, CgroupPermissions: perms ?? 'rwm' });
+      (f.hostConfig.Devices ??= []).push({
+        PathOnHost: onHost,
+        PathInContainer: inContainer || onHost,
+        CgroupPermissions: perms ?? 'rwm',
+      });
     },
   },
   {
@@ -514,7 +601,11 @@ function groupSpecs(group: FlagGroup, ctx: FlagContext): Spec[] {
           takesValue: true,
           apply(f, v, flag) {
             // The old NVIDIA Docker 2 spelling; the engine's own device request replaces it.
-            if (v !== 'nvidia') throw new ValueError(`${flag}=${v}: only the nvidia runtime is understood (it becomes a GPU device request)`, ['--runtime=nvidia']);
+            if (v !== 'nvidia')
+              throw new ValueError(
+                `${flag}=${v}: only the nvidia runtime is understood (it becomes a GPU device request)`,
+                ['--runtime=nvidia'],
+              );
             f.nvidiaRuntime = true;
           },
         },
@@ -527,11 +618,20 @@ function groupSpecs(group: FlagGroup, ctx: FlagContext): Spec[] {
 /** Flags with a config key of their own, or that the command owns, when found elsewhere. */
 const OWN_KEY_HINTS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['--network', '--net'].map((f) => [f, 'give the network with network=NAME'])),
-  ...Object.fromEntries(['--gpus', '--runtime'].map((f) => [f, 'give GPU settings with gpu= (applied only when a GPU is asked for, run-image -g)'])),
-  ...Object.fromEntries(['-i', '-t', '-d', '--interactive', '--tty', '--detach'].map((f) => [f, 'give it with interactive= (-it or -d)'])),
+  ...Object.fromEntries(
+    ['--gpus', '--runtime'].map((f) => [
+      f,
+      'give GPU settings with gpu= (applied only when a GPU is asked for, run-image -g)',
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['-i', '-t', '-d', '--interactive', '--tty', '--detach'].map((f) => [f, 'give it with interactive= (-it or -d)']),
+  ),
   ...Object.fromEntries(['-v', '--volume', '--mount'].map((f) => [f, 'give volumes with volumes='])),
   ...Object.fromEntries(['-p', '--publish'].map((f) => [f, 'give ports with ports='])),
-  ...Object.fromEntries(['-e', '--env'].map((f) => [f, 'give environment variables with environment= or an env section'])),
+  ...Object.fromEntries(
+    ['-e', '--env'].map((f) => [f, 'give environment variables with environment= or an env section']),
+  ),
   '--rm': 'the command decides (run-image removes the container unless -k is given)',
   '--name': 'the command names the container',
 };
@@ -550,7 +650,11 @@ export function parseRunFlags(words: readonly string[], groups: readonly FlagGro
  * the documented spelling of -d: detached.
  */
 export function parseInteractive(words: readonly string[]): Interactive {
-  const detachAlias: Spec = { names: ['-e'], takesValue: false, apply: (f, v) => void ((f.interactive ??= blankInteractive()).detach = v === 'true') };
+  const detachAlias: Spec = {
+    names: ['-e'],
+    takesValue: false,
+    apply: (f, v) => void ((f.interactive ??= blankInteractive()).detach = v === 'true'),
+  };
   const flags = parseFlags(words, [...interactiveSpecs, detachAlias], emptyRunFlags());
   return flags.interactive ?? blankInteractive();
 }
@@ -580,7 +684,12 @@ export function parseGpu(words: readonly string[], ctx: FlagContext): GpuSetting
       delete request.Count;
       request.DeviceIDs = visible.split(',');
     } else {
-      throw new ValueError(`NVIDIA_VISIBLE_DEVICES="${visible}" is not "all" or a list of GPU indexes / UUIDs`, ['all', '0', '0,1', 'GPU-<uuid>']);
+      throw new ValueError(`NVIDIA_VISIBLE_DEVICES="${visible}" is not "all" or a list of GPU indexes / UUIDs`, [
+        'all',
+        '0',
+        '0,1',
+        'GPU-<uuid>',
+      ]);
     }
   }
   return { request, env };

@@ -82,7 +82,14 @@ export interface RunPlan {
 }
 
 /** The AWS variables dockerutils passed on to every container when they were set. */
-export const AWS_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN'];
+export const AWS_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_SESSION_TOKEN',
+  'AWS_SECURITY_TOKEN',
+];
 
 /** dockerutils' `-it` when `interactive` is not set. */
 const DEFAULT_INTERACTIVE: Interactive = { stdin: true, tty: true, detach: false };
@@ -91,7 +98,10 @@ const usage = <T>(flag: string, fn: () => T): T => {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof ValueError) throw new ProjectOptionError(`${flag}: ${err.message}${err.valid.length ? `. Valid: ${err.valid.join(', ')}` : ''}`);
+    if (err instanceof ValueError)
+      throw new ProjectOptionError(
+        `${flag}: ${err.message}${err.valid.length ? `. Valid: ${err.valid.join(', ')}` : ''}`,
+      );
     throw err;
   }
 };
@@ -107,7 +117,9 @@ export function containerName(user: string, image: string, now: Date): string {
 /** -a ARGS on top of the config's settings: lists added to, single values replaced. */
 function withArgs(run: RunSettings, args: string, ctx: RunContext): RunSettings {
   const words = usage('-a', () => shellWords(args));
-  const flags = usage('-a', () => parseRunFlags(words, ['volumes', 'ports', 'environment', 'container'], { env: envLookup(ctx.env), root: ctx.root }));
+  const flags = usage('-a', () =>
+    parseRunFlags(words, ['volumes', 'ports', 'environment', 'container'], { env: envLookup(ctx.env), root: ctx.root }),
+  );
   return {
     ...run,
     volumes: [...run.volumes, ...flags.volumes],
@@ -124,7 +136,10 @@ function withArgs(run: RunSettings, args: string, ctx: RunContext): RunSettings 
 }
 
 /** -e K=V / -e K: only the first "=" splits; a bare K takes this environment's value, or is dropped when unset. */
-export function envOptions(items: readonly string[], env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function envOptions(
+  items: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of items) {
     const [key, value] = usage('-e', () => splitAssignment(item, '-e'));
@@ -134,7 +149,12 @@ export function envOptions(items: readonly string[], env: Readonly<Record<string
   return out;
 }
 
-export function runPlanFor(settings: RunSettings, image: CatalogueImage, options: RunImageOptions, ctx: RunContext): RunPlan {
+export function runPlanFor(
+  settings: RunSettings,
+  image: CatalogueImage,
+  options: RunImageOptions,
+  ctx: RunContext,
+): RunPlan {
   let run = options.args ? withArgs(settings, options.args, ctx) : settings;
 
   // AWS credentials of this environment, below everything the config and the command line set.
@@ -144,7 +164,11 @@ export function runPlanFor(settings: RunSettings, image: CatalogueImage, options
     if (value) aws[name] = value;
   }
   const cliEnv = envOptions(options.env ?? [], ctx.env);
-  const overridden = new Set([...Object.keys(run.env), ...Object.keys(cliEnv), ...(options.gpu ? Object.keys(run.gpu.env) : [])]);
+  const overridden = new Set([
+    ...Object.keys(run.env),
+    ...Object.keys(cliEnv),
+    ...(options.gpu ? Object.keys(run.gpu.env) : []),
+  ]);
   const passEnv = Object.keys(aws).filter((k) => !overridden.has(k));
   run = { ...run, env: { ...aws, ...run.env } };
 
@@ -262,7 +286,8 @@ export function gpusArg(r: DeviceRequest): string {
 /** HostConfig fields from `args` / -a as docker run flags (--init is rendered on its own). */
 export function hostFlagArgs(h: HostFlags): string[] {
   const out: string[] = [];
-  const each = (flag: string, values: readonly string[] | undefined) => (values ?? []).forEach((v) => out.push(flag, v));
+  const each = (flag: string, values: readonly string[] | undefined) =>
+    (values ?? []).forEach((v) => out.push(flag, v));
   if (h.Privileged) out.push('--privileged');
   if (h.ReadonlyRootfs) out.push('--read-only');
   if (h.ShmSize !== undefined) out.push('--shm-size', String(h.ShmSize));
@@ -275,8 +300,17 @@ export function hostFlagArgs(h: HostFlags): string[] {
   each('--add-host', h.ExtraHosts);
   each('--security-opt', h.SecurityOpt);
   each('--group-add', h.GroupAdd);
-  each('--device', h.Devices?.map((d) => `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`));
-  each('--tmpfs', Object.entries(h.Tmpfs ?? {}).map(([path, opts]) => (opts ? `${path}:${opts}` : path)));
-  each('--ulimit', h.Ulimits?.map((u) => `${u.Name}=${u.Soft}:${u.Hard}`));
+  each(
+    '--device',
+    h.Devices?.map((d) => `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`),
+  );
+  each(
+    '--tmpfs',
+    Object.entries(h.Tmpfs ?? {}).map(([path, opts]) => (opts ? `${path}:${opts}` : path)),
+  );
+  each(
+    '--ulimit',
+    h.Ulimits?.map((u) => `${u.Name}=${u.Soft}:${u.Hard}`),
+  );
   return out;
 }

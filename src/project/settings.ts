@@ -116,9 +116,19 @@ function getter(config: ProjectConfig, image: string) {
 }
 
 /** The settings of one image (a folder, synthetic or configuration-only image). */
-export function imageSettings(config: ProjectConfig, image: string, ctx: ProjectContext, options: SettingsOptions = {}): ImageSettings {
+export function imageSettings(
+  config: ProjectConfig,
+  image: string,
+  ctx: ProjectContext,
+  options: SettingsOptions = {},
+): ImageSettings {
   const entry = imageConfig(config, image);
-  const settings: ImageSettings = { image, kind: entry.kind, docked: Boolean(options.docked), run: runSettings(config, image, ctx, options) };
+  const settings: ImageSettings = {
+    image,
+    kind: entry.kind,
+    docked: Boolean(options.docked),
+    run: runSettings(config, image, ctx, options),
+  };
   if (entry.kind === 'folder') {
     settings.build = buildSettings(config, image, ctx);
     settings.publish = publishSettings(config, image);
@@ -127,19 +137,39 @@ export function imageSettings(config: ProjectConfig, image: string, ctx: Project
 }
 
 /** What run-image needs: volumes, ports, env, interactive, network, cmd, gpu, args. */
-export function runSettings(config: ProjectConfig, image: string, ctx: ProjectContext, options: SettingsOptions = {}): RunSettings {
+export function runSettings(
+  config: ProjectConfig,
+  image: string,
+  ctx: ProjectContext,
+  options: SettingsOptions = {},
+): RunSettings {
   imageConfig(config, image);
   const get = getter(config, image);
   /** A run key: its `_docked` variant when docked and set (own or [DEFAULT]), else the key. */
-  const getRun = (key: RunKey): ConfigValue | undefined => (options.docked ? get(`${key}_docked`) : undefined) ?? get(key);
+  const getRun = (key: RunKey): ConfigValue | undefined =>
+    (options.docked ? get(`${key}_docked`) : undefined) ?? get(key);
 
   const env = envLookup(ctx.env);
   const flagCtx: FlagContext = { env, root: config.project.root };
-  const volumeVars = { project_root: config.project.root, user: ctx.user, project: config.project.folderName, home: ctx.home };
+  const volumeVars = {
+    project_root: config.project.root,
+    user: ctx.user,
+    project: config.project.folderName,
+    home: ctx.home,
+  };
   /** Split into words, then replace variables in each. */
-  const words = (v: ConfigValue, how: Substitution): string[] => atValue(config, v, () => shellWords(v.value).map((w) => substitute(w, how)));
+  const words = (v: ConfigValue, how: Substitution): string[] =>
+    atValue(config, v, () => shellWords(v.value).map((w) => substitute(w, how)));
 
-  const run: RunSettings = { volumes: [], mounts: [], ports: [], env: {}, gpu: DEFAULT_GPU(), labels: {}, hostConfig: {} };
+  const run: RunSettings = {
+    volumes: [],
+    mounts: [],
+    ports: [],
+    env: {},
+    gpu: DEFAULT_GPU(),
+    labels: {},
+    hostConfig: {},
+  };
 
   // env = SECTION: its keys (with [DEFAULT]'s, as configparser lists them) become variables.
   const envSection = get('env');
@@ -147,20 +177,31 @@ export function runSettings(config: ProjectConfig, image: string, ctx: ProjectCo
     const section = envSection.value.trim();
     for (const key of optionNames(config.doc, section)) {
       const v = configValue(config, section, key)!;
-      run.env[key] = atValue(config, v, () => oneWord(shellWords(v.value), key).map((w) => substitute(w, { env }))[0] ?? '');
+      run.env[key] = atValue(
+        config,
+        v,
+        () => oneWord(shellWords(v.value), key).map((w) => substitute(w, { env }))[0] ?? '',
+      );
     }
   }
   const environment = getRun('environment');
-  if (environment) Object.assign(run.env, atValue(config, environment, () => parseRunFlags(words(environment, { env }), ['environment'], flagCtx).env));
+  if (environment)
+    Object.assign(
+      run.env,
+      atValue(config, environment, () => parseRunFlags(words(environment, { env }), ['environment'], flagCtx).env),
+    );
 
   const volumes = getRun('volumes');
   if (volumes) {
-    const flags = atValue(config, volumes, () => parseRunFlags(words(volumes, { env, braces: volumeVars }), ['volumes'], flagCtx));
+    const flags = atValue(config, volumes, () =>
+      parseRunFlags(words(volumes, { env, braces: volumeVars }), ['volumes'], flagCtx),
+    );
     run.volumes.push(...flags.volumes);
     run.mounts.push(...flags.mounts);
   }
   const ports = getRun('ports');
-  if (ports) run.ports.push(...atValue(config, ports, () => parseRunFlags(words(ports, { env }), ['ports'], flagCtx).ports));
+  if (ports)
+    run.ports.push(...atValue(config, ports, () => parseRunFlags(words(ports, { env }), ['ports'], flagCtx).ports));
 
   const interactive = getRun('interactive');
   if (interactive) run.interactive = atValue(config, interactive, () => parseInteractive(words(interactive, { env })));
@@ -169,7 +210,8 @@ export function runSettings(config: ProjectConfig, image: string, ctx: ProjectCo
   if (network) {
     const net = atValue(config, network, () => {
       const [name] = oneWord(words(network, { env }), 'network');
-      if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(name)) throw new ValueError(`"${name}" is not a network name (give the name alone, without --network)`);
+      if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(name))
+        throw new ValueError(`"${name}" is not a network name (give the name alone, without --network)`);
       return name;
     });
     if (net !== undefined) run.network = net;
@@ -186,7 +228,9 @@ export function runSettings(config: ProjectConfig, image: string, ctx: ProjectCo
 
   const args = getRun('args');
   if (args) {
-    const flags = atValue(config, args, () => parseRunFlags(words(args, { env }), ['volumes', 'ports', 'environment', 'container'], flagCtx));
+    const flags = atValue(config, args, () =>
+      parseRunFlags(words(args, { env }), ['volumes', 'ports', 'environment', 'container'], flagCtx),
+    );
     run.volumes.push(...flags.volumes);
     run.mounts.push(...flags.mounts);
     run.ports.push(...flags.ports);
@@ -216,7 +260,9 @@ export function buildSettings(config: ProjectConfig, image: string, ctx: Project
   const post = script('post_build_script');
   return {
     // dockerutils pasted build_args into its command as they are: no variables replaced.
-    flags: buildArgs ? atValue(config, buildArgs, () => parseBuildFlags(shellWords(buildArgs.value), envLookup(ctx.env))) : { buildArgs: {}, labels: {} },
+    flags: buildArgs
+      ? atValue(config, buildArgs, () => parseBuildFlags(shellWords(buildArgs.value), envLookup(ctx.env)))
+      : { buildArgs: {}, labels: {} },
     ...(pre ? { preBuildScript: pre } : {}),
     ...(post ? { postBuildScript: post } : {}),
     pullFromOnForce: pull ? parseBoolean(pull.value) : false,
@@ -249,7 +295,10 @@ function buildableImage(config: ProjectConfig, image: string): void {
 }
 
 function oneWord(list: string[], what: string): string[] {
-  if (list.length > 1) throw new ValueError(`${what} is one value, but this reads as ${list.length} words (${list.map((w) => JSON.stringify(w)).join(' ')}); quote it to keep the spaces`);
+  if (list.length > 1)
+    throw new ValueError(
+      `${what} is one value, but this reads as ${list.length} words (${list.map((w) => JSON.stringify(w)).join(' ')}); quote it to keep the spaces`,
+    );
   return list;
 }
 
@@ -267,7 +316,12 @@ export interface PublicationValues {
  * The publication tag of an image: its publication_tag with {account}, {region}, {image},
  * {tag}, {user} and $VAR replaced; undefined when the image has none.
  */
-export function publicationTag(config: ProjectConfig, image: string, ctx: ProjectContext, values: PublicationValues): string | undefined {
+export function publicationTag(
+  config: ProjectConfig,
+  image: string,
+  ctx: ProjectContext,
+  values: PublicationValues,
+): string | undefined {
   const v = publishSettings(config, image).publicationTag;
   if (!v) return undefined;
   const braces: Record<(typeof PUBLICATION_VARIABLES)[number], string> = { ...values, user: ctx.user };

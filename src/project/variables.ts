@@ -36,7 +36,9 @@ export function substitute(text: string, how: Substitution): string {
       }
       const name = BRACED.exec(rest)?.[1] ?? IDENTIFIER.exec(rest)?.[0];
       if (name === undefined) {
-        throw new ValueError(`"$" must start $NAME or \${NAME} (found ${JSON.stringify(text.slice(i, i + 12))}); write $$ for a literal "$"`);
+        throw new ValueError(
+          `"$" must start $NAME or \${NAME} (found ${JSON.stringify(text.slice(i, i + 12))}); write $$ for a literal "$"`,
+        );
       }
       const value = how.env(name);
       if (value === undefined) throw new ValueError(`environment variable $${name} is not set`);

@@ -22,7 +22,9 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 
 export function checkAdminOptions(admin: AdminOptions): void {
   if (typeof admin.token !== 'string' || admin.token.length < 16) {
-    throw new Error('admin.token: give a token of at least 16 characters (e.g. `openssl rand -hex 24`); the admin endpoint is never open');
+    throw new Error(
+      'admin.token: give a token of at least 16 characters (e.g. `openssl rand -hex 24`); the admin endpoint is never open',
+    );
   }
 }
 
@@ -52,20 +54,42 @@ export interface AdminSources {
 }
 
 /** Serve the admin endpoint: the body bytes sent, or undefined if the request was not for it. */
-export async function serveAdmin(req: IncomingMessage, res: ServerResponse, admin: AdminOptions, sources: AdminSources): Promise<number | undefined> {
+export async function serveAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  admin: AdminOptions,
+  sources: AdminSources,
+): Promise<number | undefined> {
   const url = new URL(req.url ?? '/', 'http://admin.invalid');
   const base = admin.path ?? DEFAULT_ADMIN_PATH;
-  const historyOf = url.pathname.startsWith(`${base}/`) ? /^([^/]+)\/history$/.exec(url.pathname.slice(base.length + 1))?.[1] : undefined;
+  const historyOf = url.pathname.startsWith(`${base}/`)
+    ? /^([^/]+)\/history$/.exec(url.pathname.slice(base.length + 1))?.[1]
+    : undefined;
   if (url.pathname !== base && historyOf === undefined) return undefined;
   let bytes = 0;
   const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = `${JSON.stringify(body, null, 2)}\n`;
     bytes = req.method === 'HEAD' ? 0 : Buffer.byteLength(text);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+      ...headers,
+    });
     res.end(req.method === 'HEAD' ? undefined : text);
   };
-  if (!authorized(req, admin.token)) send(401, { status: 401, error: 'unauthorized', message: 'send Authorization: Bearer <admin token>' }, { 'www-authenticate': 'Bearer' });
-  else if (req.method !== 'GET' && req.method !== 'HEAD') send(405, { status: 405, error: 'method_not_allowed', message: 'the admin endpoint is read-only: use GET' }, { allow: 'GET, HEAD' });
+  if (!authorized(req, admin.token))
+    send(
+      401,
+      { status: 401, error: 'unauthorized', message: 'send Authorization: Bearer <admin token>' },
+      { 'www-authenticate': 'Bearer' },
+    );
+  else if (req.method !== 'GET' && req.method !== 'HEAD')
+    send(
+      405,
+      { status: 405, error: 'method_not_allowed', message: 'the admin endpoint is read-only: use GET' },
+      { allow: 'GET, HEAD' },
+    );
   else if (historyOf === undefined) send(200, { routes: sources.routes().map(routeSummary) });
   else {
     let name = '';

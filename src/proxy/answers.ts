@@ -30,7 +30,8 @@ export function availability(route: Route | undefined): Availability {
     case 'running':
       if (route.health === 'starting') return { kind: 'starting', reason: 'its health check has not passed yet' };
       if (route.health === 'unhealthy') return { kind: 'failed', reason: 'running but unhealthy' };
-      if (!route.upstream) return { kind: 'failed', reason: `running, but port ${route.containerPort} is not published` };
+      if (!route.upstream)
+        return { kind: 'failed', reason: `running, but port ${route.containerPort} is not published` };
       return { kind: 'ready', upstream: route.upstream };
     default:
       return { kind: 'failed', reason: describeExit(route) };
@@ -112,15 +113,30 @@ function page(answer: Answer, templates: PageTemplates | undefined): string {
 <body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(answer.message)}</p>${answer.retryAfter ? '<p>This page reloads by itself.</p>' : ''}</body></html>\n`;
 }
 
-function body(req: IncomingMessage, answer: Answer, templates?: PageTemplates): { type: string; text: string | Buffer } {
+function body(
+  req: IncomingMessage,
+  answer: Answer,
+  templates?: PageTemplates,
+): { type: string; text: string | Buffer } {
   if (answer.body) return { type: answer.body.type, text: answer.body.data };
   if (wantsHtml(req)) return { type: 'text/html; charset=utf-8', text: page(answer, templates) };
-  const json = { status: answer.status, error: answer.error, message: answer.message, ...(answer.container ? { container: answer.container } : {}), ...(answer.retryAfter ? { retryAfter: answer.retryAfter } : {}) };
+  const json = {
+    status: answer.status,
+    error: answer.error,
+    message: answer.message,
+    ...(answer.container ? { container: answer.container } : {}),
+    ...(answer.retryAfter ? { retryAfter: answer.retryAfter } : {}),
+  };
   return { type: 'application/json; charset=utf-8', text: `${JSON.stringify(json)}\n` };
 }
 
 /** Answer an HTTP request ourselves (HEAD gets the headers only); returns the body bytes sent. */
-export function sendAnswer(req: IncomingMessage, res: ServerResponse, answer: Answer, templates?: PageTemplates): number {
+export function sendAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: Answer,
+  templates?: PageTemplates,
+): number {
   if (res.headersSent) {
     res.destroy();
     return 0;
@@ -156,15 +172,44 @@ export function rejectUpgrade(req: IncomingMessage, socket: Duplex, answer: Answ
 }
 
 /** The answer for a route that is not ready. */
-export function notReadyAnswer(name: string, state: Exclude<Availability, { kind: 'ready' }>, retryAfter: number): Answer {
+export function notReadyAnswer(
+  name: string,
+  state: Exclude<Availability, { kind: 'ready' }>,
+  retryAfter: number,
+): Answer {
   switch (state.kind) {
     case 'gone':
-      return { status: 404, error: 'not_found', container: name, message: `No container named "${name}" is served here.` };
+      return {
+        status: 404,
+        error: 'not_found',
+        container: name,
+        message: `No container named "${name}" is served here.`,
+      };
     case 'starting':
-      return { status: 503, error: 'starting', container: name, reason: state.reason, retryAfter, message: `"${name}" is starting (${state.reason}). Try again in a moment.` };
+      return {
+        status: 503,
+        error: 'starting',
+        container: name,
+        reason: state.reason,
+        retryAfter,
+        message: `"${name}" is starting (${state.reason}). Try again in a moment.`,
+      };
     case 'paused':
-      return { status: 503, error: 'paused', container: name, reason: state.reason, retryAfter: Math.max(retryAfter, 10), message: `"${name}" is paused.` };
+      return {
+        status: 503,
+        error: 'paused',
+        container: name,
+        reason: state.reason,
+        retryAfter: Math.max(retryAfter, 10),
+        message: `"${name}" is paused.`,
+      };
     case 'failed':
-      return { status: 502, error: 'failed', container: name, reason: state.reason, message: `"${name}" is not serving: ${state.reason}.` };
+      return {
+        status: 502,
+        error: 'failed',
+        container: name,
+        reason: state.reason,
+        message: `"${name}" is not serving: ${state.reason}.`,
+      };
   }
 }

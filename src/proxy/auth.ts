@@ -14,19 +14,34 @@ export type AuthDecision =
   /** Pass the request on; `user` is sent upstream as X-Forwarded-User and logged. */
   | { action: 'allow'; user?: string }
   /** Answer the client instead (default 403); `body`/`contentType` replace the proxy's own page. */
-  | { action: 'deny'; status?: number; message?: string; headers?: Record<string, string>; body?: Buffer; contentType?: string }
+  | {
+      action: 'deny';
+      status?: number;
+      message?: string;
+      headers?: Record<string, string>;
+      body?: Buffer;
+      contentType?: string;
+    }
   /** Send the client elsewhere (a login page): 302 with this Location. */
   | { action: 'redirect'; location: string };
 
 /** The hook: true/false are short for allow/deny. Throwing (or rejecting) denies with 500. */
-export type Authorize = (req: IncomingMessage, route: Readonly<Route>) => AuthDecision | boolean | Promise<AuthDecision | boolean>;
+export type Authorize = (
+  req: IncomingMessage,
+  route: Readonly<Route>,
+) => AuthDecision | boolean | Promise<AuthDecision | boolean>;
 
 /** One decision from several hooks: each must allow; the first that does not decides. */
-export async function decide(hooks: readonly Authorize[], req: IncomingMessage, route: Readonly<Route>): Promise<AuthDecision> {
+export async function decide(
+  hooks: readonly Authorize[],
+  req: IncomingMessage,
+  route: Readonly<Route>,
+): Promise<AuthDecision> {
   let user: string | undefined;
   for (const hook of hooks) {
     const answer = await hook(req, route);
-    const decision: AuthDecision = answer === true ? { action: 'allow' } : answer === false ? { action: 'deny' } : answer;
+    const decision: AuthDecision =
+      answer === true ? { action: 'allow' } : answer === false ? { action: 'deny' } : answer;
     if (decision.action !== 'allow') return decision;
     user = decision.user ?? user;
   }
@@ -42,7 +57,9 @@ export function requireHeaders(expected: Record<string, string>): Authorize {
   if (!entries.length) throw new InvalidInputError('requireHeaders', 'give at least one header NAME and its VALUE');
   return (req) => {
     const ok = entries.every(([name, value]) => req.headers[name] === value);
-    return ok ? { action: 'allow' } : { action: 'deny', status: 401, message: 'This request lacks the credentials the proxy requires.' };
+    return ok
+      ? { action: 'allow' }
+      : { action: 'deny', status: 401, message: 'This request lacks the credentials the proxy requires.' };
   };
 }
 
@@ -54,7 +71,18 @@ export interface ForwardAuthOptions {
   userHeaders?: string[];
 }
 
-const NOT_FORWARDED = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'expect']);
+const NOT_FORWARDED = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'expect',
+]);
 const MAX_DENIAL_BODY = 64 * 1024;
 
 function first(value: string | string[] | undefined): string | undefined {
@@ -76,16 +104,20 @@ export function forwardAuth(url: string | URL, options: ForwardAuthOptions = {})
   } catch {
     throw new InvalidInputError('authUrl', `"${String(url)}" is not a URL (e.g. http://127.0.0.1:4181/auth)`);
   }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new InvalidInputError('authUrl', `${target.protocol} is not http: or https:`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new InvalidInputError('authUrl', `${target.protocol} is not http: or https:`);
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const userHeaders = (options.userHeaders ?? ['x-forwarded-user', 'remote-user', 'x-auth-request-user']).map((h) => h.toLowerCase());
+  const userHeaders = (options.userHeaders ?? ['x-forwarded-user', 'remote-user', 'x-auth-request-user']).map((h) =>
+    h.toLowerCase(),
+  );
   const transport = target.protocol === 'https:' ? https : http;
   const agent = new transport.Agent({ keepAlive: true, maxSockets: 64 });
 
   return (req, route) =>
     new Promise<AuthDecision>((resolve) => {
       const headers: Record<string, string | string[]> = {};
-      for (const [key, value] of Object.entries(req.headers)) if (value !== undefined && !NOT_FORWARDED.has(key)) headers[key] = value;
+      for (const [key, value] of Object.entries(req.headers))
+        if (value !== undefined && !NOT_FORWARDED.has(key)) headers[key] = value;
       const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
       Object.assign(headers, {
         'x-forwarded-method': req.method ?? 'GET',
@@ -95,7 +127,8 @@ export function forwardAuth(url: string | URL, options: ForwardAuthOptions = {})
         'x-forwarded-for': remote,
         'x-harpoon-container': route.name,
       });
-      const failed = (why: string) => resolve({ action: 'deny', status: 500, message: `The authorization service could not decide (${why}).` });
+      const failed = (why: string) =>
+        resolve({ action: 'deny', status: 500, message: `The authorization service could not decide (${why}).` });
       const sub = transport.request(target, { method: 'GET', headers, agent, timeout: timeoutMs }, (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
@@ -132,5 +165,10 @@ function denial(status: number, headers: IncomingHttpHeaders, body: Buffer): Aut
   const challenge = first(headers['www-authenticate']);
   if (challenge) passed['www-authenticate'] = challenge;
   const contentType = first(headers['content-type']);
-  return { action: 'deny', status, headers: passed, ...(body.length ? { body, ...(contentType ? { contentType } : {}) } : {}) };
+  return {
+    action: 'deny',
+    status,
+    headers: passed,
+    ...(body.length ? { body, ...(contentType ? { contentType } : {}) } : {}),
+  };
 }

@@ -2,7 +2,12 @@
 // keep-alive pool with the headers (and framing) the proxy decided, the response streamed
 // back without its hop-by-hop headers. Written on node:http directly, not a proxy library,
 // so that the framing of every byte that leaves is the proxy's decision (see framing.ts).
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import type { Readable } from 'node:stream';
 import { withoutHopByHop } from './headers.ts';
 
@@ -63,7 +68,9 @@ export function forward(req: IncomingMessage, res: ServerResponse, options: Forw
     // client-facing side stays strict. The response is re-serialized by Node, never relayed raw.
     insecureHTTPParser: true,
   });
-  upReq.setTimeout(options.timeoutMs, () => upReq.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: UPSTREAM_TIMEOUT })));
+  upReq.setTimeout(options.timeoutMs, () =>
+    upReq.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: UPSTREAM_TIMEOUT })),
+  );
   upReq.on('error', fail);
   upReq.on('response', (upRes) => {
     upRes.on('error', () => res.destroy());
@@ -77,7 +84,8 @@ export function forward(req: IncomingMessage, res: ServerResponse, options: Forw
     options.responseHeaders?.(headers, upRes);
     const status = upRes.statusCode ?? 502;
     try {
-      if (status < 200) throw Object.assign(new Error(`the app answered ${status} to a plain request`), { code: 'HARPOON_BAD_STATUS' });
+      if (status < 200)
+        throw Object.assign(new Error(`the app answered ${status} to a plain request`), { code: 'HARPOON_BAD_STATUS' });
       const reason = upRes.statusMessage && SAFE_REASON.test(upRes.statusMessage) ? upRes.statusMessage : undefined;
       if (reason) res.writeHead(status, reason, headers);
       else res.writeHead(status, headers);

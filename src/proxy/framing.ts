@@ -7,9 +7,7 @@ import type { IncomingMessage } from 'node:http';
 
 export type BodyFraming =
   /** No body (neither Content-Length nor Transfer-Encoding). */
-  | { kind: 'none' }
-  | { kind: 'length'; length: number }
-  | { kind: 'chunked' };
+  { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
 
 export type FramingCheck = { ok: true; framing: BodyFraming } | { ok: false; status: 400 | 501; reason: string };
 
@@ -31,14 +29,20 @@ export function checkFraming(req: IncomingMessage): FramingCheck {
   const te = req.headers['transfer-encoding'];
   const cl = req.headers['content-length'];
   if (te !== undefined) {
-    if (cl !== undefined) return { ok: false, status: 400, reason: 'the request has both Content-Length and Transfer-Encoding' };
+    if (cl !== undefined)
+      return { ok: false, status: 400, reason: 'the request has both Content-Length and Transfer-Encoding' };
     if (te.trim().toLowerCase() !== 'chunked' || rawCount(req, 'transfer-encoding') > 1) {
-      return { ok: false, status: 501, reason: `Transfer-Encoding "${te}" is not supported: send the body with Content-Length or as plain chunked` };
+      return {
+        ok: false,
+        status: 501,
+        reason: `Transfer-Encoding "${te}" is not supported: send the body with Content-Length or as plain chunked`,
+      };
     }
     return { ok: true, framing: { kind: 'chunked' } };
   }
   if (cl !== undefined) {
-    if (!/^\d{1,15}$/.test(cl.trim())) return { ok: false, status: 400, reason: `Content-Length "${cl}" is not a length` };
+    if (!/^\d{1,15}$/.test(cl.trim()))
+      return { ok: false, status: 400, reason: `Content-Length "${cl}" is not a length` };
     return { ok: true, framing: { kind: 'length', length: Number(cl.trim()) } };
   }
   return { ok: true, framing: { kind: 'none' } };

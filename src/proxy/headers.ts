@@ -6,9 +6,28 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 import type { TLSSocket } from 'node:tls';
 import type { BodyFraming } from './framing.ts';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 /** What a client may claim about itself; only a trusted front proxy may set these. */
-const CLIENT_CLAIMS = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-real-ip', 'x-forwarded-user'];
+const CLIENT_CLAIMS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-real-ip',
+  'x-forwarded-user',
+];
 
 /**
  * Headers a Connection token cannot remove: framing and routing are decided by the proxy. A
@@ -20,14 +39,20 @@ const NOT_HOP_BY_HOP = new Set(['content-length', 'host', ...CLIENT_CLAIMS]);
 function connectionTokens(headers: IncomingHttpHeaders): string[] {
   const key = Object.keys(headers).find((k) => k.toLowerCase() === 'connection');
   const value = key === undefined ? undefined : (headers[key] as string | string[] | undefined);
-  return (Array.isArray(value) ? value.join(',') : value ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  return (Array.isArray(value) ? value.join(',') : (value ?? ''))
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /**
  * A copy without hop-by-hop headers (and those the Connection header names). For a WebSocket
  * handshake, `Connection: Upgrade` and `Upgrade` are what the upstream needs, so they stay.
  */
-export function withoutHopByHop<T extends IncomingHttpHeaders | OutgoingHttpHeaders>(headers: T, options: { upgrade?: boolean } = {}): T {
+export function withoutHopByHop<T extends IncomingHttpHeaders | OutgoingHttpHeaders>(
+  headers: T,
+  options: { upgrade?: boolean } = {},
+): T {
   const named = connectionTokens(headers as IncomingHttpHeaders);
   const out = {} as Record<string, unknown>;
   for (const [key, value] of Object.entries(headers)) {
@@ -70,7 +95,11 @@ export function clientHost(req: IncomingMessage, trustProxy: boolean): string {
 }
 
 /** The headers to send upstream: hop-by-hop removed, client claims replaced by what we know. */
-export function upstreamHeaders(req: IncomingMessage, options: ForwardingOptions, upgrade = false): IncomingHttpHeaders {
+export function upstreamHeaders(
+  req: IncomingMessage,
+  options: ForwardingOptions,
+  upgrade = false,
+): IncomingHttpHeaders {
   const headers = withoutHopByHop(req.headers, { upgrade });
   // X_Real_IP and X-Real-IP are one header to many frameworks (CGI, WSGI): a client could set
   // under the one name what the proxy removed under the other.
@@ -125,7 +154,10 @@ export interface LocationContext {
  * references) passes unchanged.
  */
 export function rewriteLocation(location: string, ctx: LocationContext): string {
-  const addPrefix = (path: string) => (ctx.stripped && ctx.publicPrefix && !path.startsWith(`${ctx.publicPrefix}/`) && path !== ctx.publicPrefix ? `${ctx.publicPrefix}${path}` : path);
+  const addPrefix = (path: string) =>
+    ctx.stripped && ctx.publicPrefix && !path.startsWith(`${ctx.publicPrefix}/`) && path !== ctx.publicPrefix
+      ? `${ctx.publicPrefix}${path}`
+      : path;
   if (location.startsWith('/') && !location.startsWith('//')) return addPrefix(location);
   let url: URL;
   try {
@@ -135,6 +167,7 @@ export function rewriteLocation(location: string, ctx: LocationContext): string 
   }
   const tail = `${url.pathname}${url.search}${url.hash}`;
   // Compare as URL does (lower-case host, no default port): `http://Host:80` is `http://host`.
-  if (url.origin === originOf(ctx.upstreamOrigin) || url.origin === originOf(ctx.publicOrigin)) return `${ctx.publicOrigin}${addPrefix(tail)}`;
+  if (url.origin === originOf(ctx.upstreamOrigin) || url.origin === originOf(ctx.publicOrigin))
+    return `${ctx.publicOrigin}${addPrefix(tail)}`;
   return location;
 }

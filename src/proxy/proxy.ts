@@ -111,7 +111,12 @@ const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECO
 export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   readonly routes: RouteTable;
   readonly #rules: RoutingRules;
-  readonly #options: ProxyOptions & { timeoutMs: number; startingGraceMs: number; retryAfterSeconds: number; tunnelIdleTimeoutMs: number };
+  readonly #options: ProxyOptions & {
+    timeoutMs: number;
+    startingGraceMs: number;
+    retryAfterSeconds: number;
+    tunnelIdleTimeoutMs: number;
+  };
   readonly #activity: ActivityStore | undefined;
   readonly #agent: http.Agent;
   readonly #client: Harpoon;
@@ -129,28 +134,55 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       }
     };
     this.#rules = {
-      pathPrefix: options.pathPrefix === false ? undefined : field('pathPrefix', () => normalizePrefix((options.pathPrefix as string | undefined) ?? '/docker')),
+      pathPrefix:
+        options.pathPrefix === false
+          ? undefined
+          : field('pathPrefix', () => normalizePrefix((options.pathPrefix as string | undefined) ?? '/docker')),
       stripPrefix: options.stripPrefix ?? true,
-      hostSuffix: options.hostSuffix === undefined ? undefined : field('hostSuffix', () => normalizeHostSuffix(options.hostSuffix!)),
+      hostSuffix:
+        options.hostSuffix === undefined
+          ? undefined
+          : field('hostSuffix', () => normalizeHostSuffix(options.hostSuffix!)),
     };
-    if (!this.#rules.pathPrefix && !this.#rules.hostSuffix) throw new InvalidInputError('pathPrefix', 'path routing is off and no hostSuffix is given: nothing could be routed');
+    if (!this.#rules.pathPrefix && !this.#rules.hostSuffix)
+      throw new InvalidInputError(
+        'pathPrefix',
+        'path routing is off and no hostSuffix is given: nothing could be routed',
+      );
     for (const key of ['timeoutMs', 'startingGraceMs', 'retryAfterSeconds', 'maxSocketsPerContainer'] as const) {
       const value = options[key];
-      if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new InvalidInputError(key, `${value} is not a positive number`);
+      if (value !== undefined && !(Number.isFinite(value) && value > 0))
+        throw new InvalidInputError(key, `${value} is not a positive number`);
     }
     const idle = options.tunnelIdleTimeoutMs;
-    if (idle !== undefined && !(Number.isFinite(idle) && idle >= 0)) throw new InvalidInputError('tunnelIdleTimeoutMs', `${idle} is not a number of milliseconds (0 turns the timeout off)`);
+    if (idle !== undefined && !(Number.isFinite(idle) && idle >= 0))
+      throw new InvalidInputError(
+        'tunnelIdleTimeoutMs',
+        `${idle} is not a number of milliseconds (0 turns the timeout off)`,
+      );
     if (options.admin) field('admin.token', () => (checkAdminOptions(options.admin!), ''));
-    this.#options = { timeoutMs: 60_000, startingGraceMs: 120_000, retryAfterSeconds: 2, tunnelIdleTimeoutMs: 600_000, ...options };
+    this.#options = {
+      timeoutMs: 60_000,
+      startingGraceMs: 120_000,
+      retryAfterSeconds: 2,
+      tunnelIdleTimeoutMs: 600_000,
+      ...options,
+    };
     this.#activity = options.activity === false ? undefined : (options.activity ?? new FileActivityStore());
     this.#client = client;
-    this.#hooks = options.authorize === undefined ? [] : Array.isArray(options.authorize) ? options.authorize : [options.authorize];
-    if (this.#hooks.some((hook) => typeof hook !== 'function')) throw new InvalidInputError('authorize', 'give a function (req, route) => decision, or an array of them');
+    this.#hooks =
+      options.authorize === undefined ? [] : Array.isArray(options.authorize) ? options.authorize : [options.authorize];
+    if (this.#hooks.some((hook) => typeof hook !== 'function'))
+      throw new InvalidInputError('authorize', 'give a function (req, route) => decision, or an array of them');
     const pages = { ...options.pages, ...(options.waitPage !== undefined ? { 503: options.waitPage } : {}) };
     this.#pages = Object.keys(pages).length ? pages : undefined;
     if (options.logsPath !== undefined) {
       const path = `/${options.logsPath.replace(/^\/+|\/+$/g, '')}`;
-      if (path === '/' || !/^\/[A-Za-z0-9._~/-]+$/.test(path)) throw new InvalidInputError('logsPath', `"${options.logsPath}" is not a path segment for the logs endpoint (e.g. "docker-logs")`);
+      if (path === '/' || !/^\/[A-Za-z0-9._~/-]+$/.test(path))
+        throw new InvalidInputError(
+          'logsPath',
+          `"${options.logsPath}" is not a path segment for the logs endpoint (e.g. "docker-logs")`,
+        );
       this.#logsPath = path;
     }
     this.routes = new RouteTable(client, {
@@ -160,7 +192,12 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       ...(options.unmanaged ? { unmanaged: true } : {}),
     });
     // Keep-alive to upstreams: without an agent every request would open a new connection.
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSocketsPerContainer ?? 256, maxFreeSockets: 64, scheduling: 'lifo' });
+    this.#agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: options.maxSocketsPerContainer ?? 256,
+      maxFreeSockets: 64,
+      scheduling: 'lifo',
+    });
   }
 
   /** Load the route table and follow the engine's events. Call before serving. */
@@ -174,26 +211,50 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
    */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void => {
     this.#handle(req, res, next, undefined).catch((err) => {
-      sendAnswer(req, res, { status: 500, error: 'proxy_error', message: `The proxy failed: ${(err as Error).message}` }, this.#pages);
+      sendAnswer(
+        req,
+        res,
+        { status: 500, error: 'proxy_error', message: `The proxy failed: ${(err as Error).message}` },
+        this.#pages,
+      );
       this.#log(req, res.statusCode, Date.now(), { error: (err as Error).message });
     });
   };
 
-  async #handle(req: IncomingMessage, res: ServerResponse, next: ((err?: unknown) => void) | undefined, body: Readable | undefined): Promise<void> {
+  async #handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: ((err?: unknown) => void) | undefined,
+    body: Readable | undefined,
+  ): Promise<void> {
     const started = Date.now();
     const framing = checkFraming(req);
-    if (!framing.ok) return this.#answer(req, res, started, undefined, { status: framing.status, error: 'bad_request', message: `Refused: ${framing.reason}.` });
+    if (!framing.ok)
+      return this.#answer(req, res, started, undefined, {
+        status: framing.status,
+        error: 'bad_request',
+        message: `Refused: ${framing.reason}.`,
+      });
     const routing = route(this.#rules, req.headers.host, req.url ?? '/');
     if (routing.kind === 'none') {
       // The admin path is the proxy's own only where no container is routed (never on an app's host).
-      const adminBytes = this.#options.admin ? await serveAdmin(req, res, this.#options.admin, { routes: () => this.routes.list(), history: (name) => this.history(name) }) : undefined;
+      const adminBytes = this.#options.admin
+        ? await serveAdmin(req, res, this.#options.admin, {
+            routes: () => this.routes.list(),
+            history: (name) => this.history(name),
+          })
+        : undefined;
       if (adminBytes !== undefined) {
-        return this.#log(req, res.statusCode, started, { bytes: adminBytes, ...(res.statusCode === 200 ? {} : { error: res.statusCode === 401 ? 'unauthorized' : 'method_not_allowed' }) });
+        return this.#log(req, res.statusCode, started, {
+          bytes: adminBytes,
+          ...(res.statusCode === 200 ? {} : { error: res.statusCode === 401 ? 'unauthorized' : 'method_not_allowed' }),
+        });
       }
       if (next) return next();
       return this.#answer(req, res, started, undefined, { status: 404, error: 'not_found', message: this.#usage(req) });
     }
-    if (routing.kind === 'invalid') return this.#answer(req, res, started, undefined, { status: 400, error: 'bad_request', message: routing.reason });
+    if (routing.kind === 'invalid')
+      return this.#answer(req, res, started, undefined, { status: 400, error: 'bad_request', message: routing.reason });
     if (routing.kind === 'redirect') {
       res.writeHead(308, { location: routing.location, 'content-length': 0 });
       res.end();
@@ -201,7 +262,14 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     }
     const { match } = routing;
     const found = await this.routes.lookup(match.name);
-    if (!found || availability(found).kind === 'gone') return this.#answer(req, res, started, match, notReadyAnswer(match.name, { kind: 'gone' }, this.#options.retryAfterSeconds));
+    if (!found || availability(found).kind === 'gone')
+      return this.#answer(
+        req,
+        res,
+        started,
+        match,
+        notReadyAnswer(match.name, { kind: 'gone' }, this.#options.retryAfterSeconds),
+      );
     const decision = await this.#authorize(req, found);
     if (decision.action !== 'allow') return this.#answer(req, res, started, match, denialAnswer(decision, match.name));
     const user = decision.user;
@@ -210,7 +278,13 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     }
     const target = await this.#target(match.name);
     if ('answer' in target) return this.#answer(req, res, started, match, target.answer, user);
-    this.#forward(req, res, { match, ...target, started, bytes: 0, ...(user !== undefined ? { user } : {}) }, framing.framing, body);
+    this.#forward(
+      req,
+      res,
+      { match, ...target, started, bytes: 0, ...(user !== undefined ? { user } : {}) },
+      framing.framing,
+      body,
+    );
   }
 
   /** The hooks' decision; a hook that throws denies (500): fail closed. */
@@ -224,16 +298,50 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   }
 
   /** The container's recent log as text or JSON lines, following it if asked, until the client goes. */
-  async #serveLogs(req: IncomingMessage, res: ServerResponse, started: number, match: RouteMatch, route: Route, user: string | undefined): Promise<void> {
+  async #serveLogs(
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+    match: RouteMatch,
+    route: Route,
+    user: string | undefined,
+  ): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return this.#answer(req, res, started, match, { status: 405, error: 'method_not_allowed', container: match.name, message: 'The logs endpoint is read-only: use GET.', headers: { allow: 'GET, HEAD' } }, user);
+      return this.#answer(
+        req,
+        res,
+        started,
+        match,
+        {
+          status: 405,
+          error: 'method_not_allowed',
+          container: match.name,
+          message: 'The logs endpoint is read-only: use GET.',
+          headers: { allow: 'GET, HEAD' },
+        },
+        user,
+      );
     }
     const query = new URL(req.url ?? '/', 'http://proxy.invalid').searchParams;
     const tailText = query.get('tail') ?? '200';
     if (tailText !== 'all' && !/^\d{1,7}$/.test(tailText)) {
-      return this.#answer(req, res, started, match, { status: 400, error: 'bad_request', container: match.name, message: `tail=${tailText}: give a number of lines or "all".` }, user);
+      return this.#answer(
+        req,
+        res,
+        started,
+        match,
+        {
+          status: 400,
+          error: 'bad_request',
+          container: match.name,
+          message: `tail=${tailText}: give a number of lines or "all".`,
+        },
+        user,
+      );
     }
-    const json = query.get('format') === 'json' || (query.get('format') === null && /\bapplication\/json\b/.test(String(req.headers.accept ?? '')));
+    const json =
+      query.get('format') === 'json' ||
+      (query.get('format') === null && /\bapplication\/json\b/.test(String(req.headers.accept ?? '')));
     const follow = query.get('follow') === '1' || query.get('follow') === 'true';
     res.writeHead(200, {
       'content-type': json ? 'application/x-ndjson; charset=utf-8' : 'text/plain; charset=utf-8',
@@ -241,7 +349,14 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       'x-content-type-options': 'nosniff',
     });
     let bytes = 0;
-    res.once('close', () => this.#log(req, 200, started, { match, bytes, ...(user !== undefined ? { user } : {}), ...(res.writableFinished ? {} : { error: 'client left while following the log' }) }));
+    res.once('close', () =>
+      this.#log(req, 200, started, {
+        match,
+        bytes,
+        ...(user !== undefined ? { user } : {}),
+        ...(res.writableFinished ? {} : { error: 'client left while following the log' }),
+      }),
+    );
     if (req.method === 'HEAD') return void res.end();
     // Following with nothing to show yet: the client should see the 200 now, not at the first line.
     res.flushHeaders();
@@ -257,10 +372,21 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
           res.write(text);
           return false;
         },
-        { signal: stop.signal, tty: route.tty, follow, tail: tailText === 'all' ? 'all' : Number(tailText), timestamps: query.get('timestamps') === '1' },
+        {
+          signal: stop.signal,
+          tty: route.tty,
+          follow,
+          tail: tailText === 'all' ? 'all' : Number(tailText),
+          timestamps: query.get('timestamps') === '1',
+        },
       );
     } catch (err) {
-      if (!stop.signal.aborted) res.write(json ? `${JSON.stringify({ error: (err as Error).message })}\n` : `\n[harpoon proxy: the log could not be read: ${(err as Error).message}]\n`);
+      if (!stop.signal.aborted)
+        res.write(
+          json
+            ? `${JSON.stringify({ error: (err as Error).message })}\n`
+            : `\n[harpoon proxy: the log could not be read: ${(err as Error).message}]\n`,
+        );
     }
     res.end();
   }
@@ -276,12 +402,22 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
 
   #usage(req: IncomingMessage): string {
     const port = /:(\d+)$/.exec(req.headers.host ?? '')?.[1];
-    const ways = [this.#rules.pathPrefix ? `${this.#rules.pathPrefix}/<container>/` : '', this.#rules.hostSuffix ? `http://<container>${this.#rules.hostSuffix}${port ? `:${port}` : ''}/` : ''].filter(Boolean);
+    const ways = [
+      this.#rules.pathPrefix ? `${this.#rules.pathPrefix}/<container>/` : '',
+      this.#rules.hostSuffix ? `http://<container>${this.#rules.hostSuffix}${port ? `:${port}` : ''}/` : '',
+    ].filter(Boolean);
     return `Nothing is served here. Containers are reached at ${ways.join(' or ')}.`;
   }
 
   /** One visit for the container's history (requests that reached it, not the denied or answered here). */
-  #visit(route: Route, req: IncomingMessage, started: number, status: number, user: string | undefined, websocket = false): void {
+  #visit(
+    route: Route,
+    req: IncomingMessage,
+    started: number,
+    status: number,
+    user: string | undefined,
+    websocket = false,
+  ): void {
     this.#activity?.recordVisit?.(route.id, {
       time: new Date(started).toISOString(),
       method: req.method ?? '',
@@ -306,15 +442,32 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     this.#activity?.touch(route.id).catch(() => {});
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, exchange: Exchange, framing: BodyFraming, body: Readable | undefined): void {
+  #forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    framing: BodyFraming,
+    body: Readable | undefined,
+  ): void {
     this.#touch(exchange.route);
     res.once('close', () => {
-      const error = exchange.error ?? (res.writableFinished ? undefined : 'connection closed before the response was complete');
-      this.#log(req, res.statusCode, exchange.started, { match: exchange.match, bytes: exchange.bytes, ...(error ? { error } : {}), ...(exchange.user !== undefined ? { user: exchange.user } : {}) });
+      const error =
+        exchange.error ?? (res.writableFinished ? undefined : 'connection closed before the response was complete');
+      this.#log(req, res.statusCode, exchange.started, {
+        match: exchange.match,
+        bytes: exchange.bytes,
+        ...(error ? { error } : {}),
+        ...(exchange.user !== undefined ? { user: exchange.user } : {}),
+      });
       this.#visit(exchange.route, req, exchange.started, res.statusCode, exchange.user);
     });
     const trustProxy = Boolean(this.#options.trustProxy);
-    const headers = upstreamHeaders(req, { trustProxy, publicPrefix: exchange.match.publicPrefix, framing, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) });
+    const headers = upstreamHeaders(req, {
+      trustProxy,
+      publicPrefix: exchange.match.publicPrefix,
+      framing,
+      underscoresInHeaders: Boolean(this.#options.underscoresInHeaders),
+    });
     if (exchange.user !== undefined) headers['x-forwarded-user'] = exchange.user;
     forward(req, res, {
       upstream: parseUpstream(exchange.upstream),
@@ -340,7 +493,12 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     });
   }
 
-  async #onUpstreamError(err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<void> {
+  async #onUpstreamError(
+    err: NodeJS.ErrnoException,
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+  ): Promise<void> {
     if (res.headersSent || res.destroyed || req.socket.destroyed) {
       res.destroy();
       return;
@@ -355,27 +513,63 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
   /** Why the upstream could not be reached, as an answer: timeout, not running, still starting, or refused. */
   async #failureAnswer(err: NodeJS.ErrnoException, route: Route, name: string, started: number): Promise<Answer> {
     if (err.code === UPSTREAM_TIMEOUT) {
-      return { status: 504, error: 'timeout', container: name, message: `"${name}" did not answer within ${this.#options.timeoutMs / 1000} s.` };
+      return {
+        status: 504,
+        error: 'timeout',
+        container: name,
+        message: `"${name}" did not answer within ${this.#options.timeoutMs / 1000} s.`,
+      };
     }
     if (!CONNECTION_FAILURES.has(err.code ?? '') && !/socket hang up/.test(err.message)) {
-      return { status: 502, error: 'bad_gateway', container: name, message: `Could not pass the request to "${name}": ${err.message}.` };
+      return {
+        status: 502,
+        error: 'bad_gateway',
+        container: name,
+        message: `Could not pass the request to "${name}": ${err.message}.`,
+      };
     }
     // The connection failed: has the container stopped, or is the app not listening yet?
     await this.routes.refresh(route.id).catch(() => {});
     const target = await this.#target(name);
     if ('answer' in target) return target.answer;
     if (Date.now() - target.route.startedAt.getTime() < this.#options.startingGraceMs) {
-      return notReadyAnswer(name, { kind: 'starting', reason: 'the app is not accepting connections yet' }, this.#options.retryAfterSeconds);
+      return notReadyAnswer(
+        name,
+        { kind: 'starting', reason: 'the app is not accepting connections yet' },
+        this.#options.retryAfterSeconds,
+      );
     }
-    return { status: 502, error: 'bad_gateway', container: name, message: `"${name}" is running but refused the connection (${err.code ?? err.message}).` };
+    return {
+      status: 502,
+      error: 'bad_gateway',
+      container: name,
+      message: `"${name}" is running but refused the connection (${err.code ?? err.message}).`,
+    };
   }
 
-  #answer(req: IncomingMessage, res: ServerResponse, started: number, match: RouteMatch | undefined, answer: Answer, user?: string): void {
+  #answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+    match: RouteMatch | undefined,
+    answer: Answer,
+    user?: string,
+  ): void {
     const bytes = sendAnswer(req, res, answer, this.#pages);
-    this.#log(req, answer.status, started, { ...(match ? { match } : {}), bytes, error: answer.error, ...(user !== undefined ? { user } : {}) });
+    this.#log(req, answer.status, started, {
+      ...(match ? { match } : {}),
+      bytes,
+      error: answer.error,
+      ...(user !== undefined ? { user } : {}),
+    });
   }
 
-  #log(req: IncomingMessage, status: number, started: number, extra: { match?: RouteMatch; bytes?: number; error?: string; websocket?: boolean; user?: string }): void {
+  #log(
+    req: IncomingMessage,
+    status: number,
+    started: number,
+    extra: { match?: RouteMatch; bytes?: number; error?: string; websocket?: boolean; user?: string },
+  ): void {
     if (this.listenerCount('access') === 0) return;
     this.emit('access', {
       time: new Date(started),
@@ -402,33 +596,55 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       socket.on('error', () => socket.destroy());
       const body = upgradeRequestBody(req, socket, head);
       if (!body) {
-        rejectUpgrade(req, socket, { status: 400, error: 'bad_request', message: 'A chunked request body cannot come with an Upgrade header; send it with Content-Length.' });
+        rejectUpgrade(req, socket, {
+          status: 400,
+          error: 'bad_request',
+          message: 'A chunked request body cannot come with an Upgrade header; send it with Content-Length.',
+        });
         return true;
       }
       const res = socketResponse(req, socket);
       this.#handle(req, res, undefined, body).catch((err) => {
-        sendAnswer(req, res, { status: 500, error: 'proxy_error', message: `The proxy failed: ${(err as Error).message}` });
+        sendAnswer(req, res, {
+          status: 500,
+          error: 'proxy_error',
+          message: `The proxy failed: ${(err as Error).message}`,
+        });
       });
       return true;
     }
     const routing = route(this.#rules, req.headers.host, req.url ?? '/');
     if (routing.kind === 'none') return false;
-    void this.#upgrade(req, socket, head, routing).catch((err) => rejectUpgrade(req, socket, { status: 500, error: 'proxy_error', message: (err as Error).message }));
+    void this.#upgrade(req, socket, head, routing).catch((err) =>
+      rejectUpgrade(req, socket, { status: 500, error: 'proxy_error', message: (err as Error).message }),
+    );
     return true;
   };
 
-  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, routing: Exclude<ReturnType<typeof route>, { kind: 'none' }>): Promise<void> {
+  async #upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    routing: Exclude<ReturnType<typeof route>, { kind: 'none' }>,
+  ): Promise<void> {
     const started = Date.now();
     socket.on('error', () => socket.destroy());
     if (routing.kind !== 'route') {
-      const answer: Answer = routing.kind === 'invalid' ? { status: 400, error: 'bad_request', message: routing.reason } : { status: 404, error: 'not_found', message: `Connect to ${routing.location}` };
+      const answer: Answer =
+        routing.kind === 'invalid'
+          ? { status: 400, error: 'bad_request', message: routing.reason }
+          : { status: 404, error: 'not_found', message: `Connect to ${routing.location}` };
       rejectUpgrade(req, socket, answer);
       return this.#log(req, answer.status, started, { websocket: true, error: answer.error });
     }
     const { match } = routing;
     const framing = checkFraming(req);
     if (!framing.ok || framing.framing.kind !== 'none') {
-      const answer: Answer = { status: 400, error: 'bad_request', message: `Refused: ${framing.ok ? 'a WebSocket handshake has no body' : framing.reason}.` };
+      const answer: Answer = {
+        status: 400,
+        error: 'bad_request',
+        message: `Refused: ${framing.ok ? 'a WebSocket handshake has no body' : framing.reason}.`,
+      };
       rejectUpgrade(req, socket, answer);
       return this.#log(req, answer.status, started, { match, websocket: true, error: answer.error });
     }
@@ -451,10 +667,23 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
     socket.on('data', () => this.#activity?.touch(route.id).catch(() => {}));
     let status = 101;
     socket.once('close', () => {
-      this.#log(req, status, started, { match, websocket: true, bytes: (socket as Socket).bytesWritten ?? 0, ...(user !== undefined ? { user } : {}) });
+      this.#log(req, status, started, {
+        match,
+        websocket: true,
+        bytes: (socket as Socket).bytesWritten ?? 0,
+        ...(user !== undefined ? { user } : {}),
+      });
       this.#visit(route, req, started, status, user, true);
     });
-    const headers = upstreamHeaders(req, { trustProxy: Boolean(this.#options.trustProxy), publicPrefix: match.publicPrefix, underscoresInHeaders: Boolean(this.#options.underscoresInHeaders) }, true);
+    const headers = upstreamHeaders(
+      req,
+      {
+        trustProxy: Boolean(this.#options.trustProxy),
+        publicPrefix: match.publicPrefix,
+        underscoresInHeaders: Boolean(this.#options.underscoresInHeaders),
+      },
+      true,
+    );
     if (user !== undefined) headers['x-forwarded-user'] = user;
     tunnel(req, socket, head, {
       upstream: parseUpstream(upstream),
@@ -465,16 +694,18 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
       onRefused: (code) => {
         status = code;
       },
-      onError: (err) => void this.#failureAnswer(err, route, match.name, started).then((answer) => {
-        status = answer.status;
-        rejectUpgrade(req, socket, answer, this.#pages);
-      }),
+      onError: (err) =>
+        void this.#failureAnswer(err, route, match.name, started).then((answer) => {
+          status = answer.status;
+          rejectUpgrade(req, socket, answer, this.#pages);
+        }),
     });
   }
 
   /** Connections held open to containers (in use and idle): for tests and monitoring. */
   upstreamSockets(): { active: number; idle: number } {
-    const count = (pool: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(pool).reduce((n, list) => n + (list?.length ?? 0), 0);
+    const count = (pool: NodeJS.ReadOnlyDict<unknown[]>) =>
+      Object.values(pool).reduce((n, list) => n + (list?.length ?? 0), 0);
     return { active: count(this.#agent.sockets), idle: count(this.#agent.freeSockets) };
   }
 
@@ -488,7 +719,14 @@ export class HarpoonProxy extends EventEmitter<{ access: [AccessEvent] }> {
 
 /** What the client gets when a hook does not allow: its status (403 by default) and body, or a redirect. */
 function denialAnswer(decision: Exclude<AuthDecision, { action: 'allow' }>, name: string): Answer {
-  if (decision.action === 'redirect') return { status: 302, error: 'redirect', container: name, message: `Sign in first: ${decision.location}`, headers: { location: decision.location } };
+  if (decision.action === 'redirect')
+    return {
+      status: 302,
+      error: 'redirect',
+      container: name,
+      message: `Sign in first: ${decision.location}`,
+      headers: { location: decision.location },
+    };
   const status = decision.status ?? 403;
   const error = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'authorization_error';
   return {
@@ -497,6 +735,8 @@ function denialAnswer(decision: Exclude<AuthDecision, { action: 'allow' }>, name
     container: name,
     message: decision.message ?? `You may not reach "${name}".`,
     ...(decision.headers ? { headers: decision.headers } : {}),
-    ...(decision.body ? { body: { type: decision.contentType ?? 'text/plain; charset=utf-8', data: decision.body } } : {}),
+    ...(decision.body
+      ? { body: { type: decision.contentType ?? 'text/plain; charset=utf-8', data: decision.body } }
+      : {}),
   };
 }

@@ -60,7 +60,20 @@ export interface RouteTableOptions {
   unmanaged?: boolean;
 }
 
-const WATCHED = ['create', 'start', 'restart', 'die', 'stop', 'kill', 'pause', 'unpause', 'destroy', 'rename', 'health_status', 'oom'];
+const WATCHED = [
+  'create',
+  'start',
+  'restart',
+  'die',
+  'stop',
+  'kill',
+  'pause',
+  'unpause',
+  'destroy',
+  'rename',
+  'health_status',
+  'oom',
+];
 
 /** Container name → route, kept current from the engine's events (`proxy.routes`). */
 export class RouteTable extends EventEmitter {
@@ -90,7 +103,8 @@ export class RouteTable extends EventEmitter {
 
   /** Only launched containers: the engine filters; with routeLabels or unmanaged, #routable does. */
   #labelFilters(): string[] {
-    if (this.#options.unmanaged || this.#options.routeLabels) return Object.entries(this.#options.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+    if (this.#options.unmanaged || this.#options.routeLabels)
+      return Object.entries(this.#options.labels ?? {}).map(([k, v]) => `${k}=${v}`);
     return launcherFilter(this.#options.labels);
   }
 
@@ -98,7 +112,10 @@ export class RouteTable extends EventEmitter {
   async start(): Promise<void> {
     await this.#subscribe();
     const label = this.#labelFilters();
-    const found = await this.#client.docker.listContainers({ all: true, filters: JSON.stringify(label.length ? { label } : {}) });
+    const found = await this.#client.docker.listContainers({
+      all: true,
+      filters: JSON.stringify(label.length ? { label } : {}),
+    });
     // After a reconnect, whatever went while we were not listening goes from the table too.
     const present = new Set(found.map((c) => c.Id));
     for (const id of [...this.#nameById.keys()]) if (!present.has(id)) this.#drop(id);
@@ -108,7 +125,10 @@ export class RouteTable extends EventEmitter {
   async #subscribe(): Promise<void> {
     const label = this.#labelFilters();
     const filters = JSON.stringify({ type: ['container'], event: WATCHED, ...(label.length ? { label } : {}) });
-    const res = await this.#client.engine.request({ method: 'GET', path: `/events?filters=${encodeURIComponent(filters)}` }, { action: 'Watching container events' });
+    const res = await this.#client.engine.request(
+      { method: 'GET', path: `/events?filters=${encodeURIComponent(filters)}` },
+      { action: 'Watching container events' },
+    );
     this.#events = res;
     this.#synced = true;
     this.#retryMs = 250;
@@ -212,7 +232,8 @@ export class RouteTable extends EventEmitter {
     }
     const route = this.#describe(info);
     const oldName = this.#nameById.get(info.Id);
-    if (oldName !== undefined && oldName !== route.name && this.#byName.get(oldName)?.id === info.Id) this.#byName.delete(oldName);
+    if (oldName !== undefined && oldName !== route.name && this.#byName.get(oldName)?.id === info.Id)
+      this.#byName.delete(oldName);
     const previous = this.#byName.get(route.name);
     if (previous?.id === info.Id) {
       route.lastActivity = previous.lastActivity;
@@ -254,7 +275,8 @@ export class RouteTable extends EventEmitter {
     const known = this.#byName.get(name);
     if (known && this.#synced) return known;
     const missedAt = this.#missed.get(name);
-    if (this.#synced && missedAt !== undefined && Date.now() - missedAt < (this.#options.negativeTtlMs ?? 1_000)) return undefined;
+    if (this.#synced && missedAt !== undefined && Date.now() - missedAt < (this.#options.negativeTtlMs ?? 1_000))
+      return undefined;
     const info = await this.#inspect(name);
     // Only an exact name (not an id or id prefix, which inspect also accepts) is a route.
     if (!info || info.Name !== `/${name}` || !this.#routable(info)) {

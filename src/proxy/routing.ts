@@ -68,7 +68,11 @@ function byHost(host: string | undefined, url: string, suffix: string): Routing 
   const name = hostName(host);
   if (!name?.endsWith(suffix)) return { kind: 'none' };
   const label = name.slice(0, -suffix.length);
-  if (!HOST_LABEL.test(label)) return { kind: 'invalid', reason: `"${label}" is not a container name that host routing can reach (one DNS label: a-z, 0-9, -)` };
+  if (!HOST_LABEL.test(label))
+    return {
+      kind: 'invalid',
+      reason: `"${label}" is not a container name that host routing can reach (one DNS label: a-z, 0-9, -)`,
+    };
   return { kind: 'route', match: { name: label, via: 'host', upstreamPath: url, publicPrefix: '' } };
 }
 

@@ -39,9 +39,21 @@ const CLOSE_GRACE_MS = 2_000;
 
 /** Start an HTTP server with the proxy as its only handler (on 127.0.0.1:8000 unless told otherwise). */
 export async function startProxyServer(client: Harpoon, options: ProxyServerOptions = {}): Promise<RunningProxy> {
-  const { port = 8000, host = '127.0.0.1', headersTimeoutMs = 60_000, requestTimeoutMs = 300_000, keepAliveTimeoutMs = 5_000, ...proxyOptions } = options;
-  for (const [key, value, min] of [['headersTimeoutMs', headersTimeoutMs, 1], ['requestTimeoutMs', requestTimeoutMs, 0], ['keepAliveTimeoutMs', keepAliveTimeoutMs, 1]] as const) {
-    if (!(Number.isFinite(value) && value >= min)) throw new InvalidInputError(key, `${value} is not a ${min ? 'positive ' : ''}number of milliseconds`);
+  const {
+    port = 8000,
+    host = '127.0.0.1',
+    headersTimeoutMs = 60_000,
+    requestTimeoutMs = 300_000,
+    keepAliveTimeoutMs = 5_000,
+    ...proxyOptions
+  } = options;
+  for (const [key, value, min] of [
+    ['headersTimeoutMs', headersTimeoutMs, 1],
+    ['requestTimeoutMs', requestTimeoutMs, 0],
+    ['keepAliveTimeoutMs', keepAliveTimeoutMs, 1],
+  ] as const) {
+    if (!(Number.isFinite(value) && value >= min))
+      throw new InvalidInputError(key, `${value} is not a ${min ? 'positive ' : ''}number of milliseconds`);
   }
   const proxy = new HarpoonProxy(client, proxyOptions);
   const server = http.createServer(
@@ -71,10 +83,16 @@ export async function startProxyServer(client: Harpoon, options: ProxyServerOpti
   });
   // A client that sends garbage gets a 400 (a slow one 408, an oversized one 414/431), not a crash.
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? overflowStatus(err.rawPacket) : 400;
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 408
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? overflowStatus(err.rawPacket)
+          : 400;
     // Not in the middle of a response on this connection: that one would be corrupted.
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (socket.writable && !inFlight?.headersSent) socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    if (socket.writable && !inFlight?.headersSent)
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
   try {

@@ -78,7 +78,9 @@ export function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, optio
     setHost: false,
     insecureHTTPParser: true,
   });
-  upReq.setTimeout(options.timeoutMs, () => upReq.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: UPSTREAM_TIMEOUT })));
+  upReq.setTimeout(options.timeoutMs, () =>
+    upReq.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: UPSTREAM_TIMEOUT })),
+  );
   const clientGone = () => upReq.destroy();
   socket.once('close', clientGone);
   upReq.once('error', (err) => {
@@ -91,7 +93,8 @@ export function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, optio
     if (!socket.writable) return upSocket.destroy();
     // The app's own handshake answer (its Sec-WebSocket-Accept, protocol, extensions).
     const lines = [`HTTP/1.1 101 ${upRes.statusMessage || 'Switching Protocols'}`];
-    for (let i = 0; i < upRes.rawHeaders.length; i += 2) lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
+    for (let i = 0; i < upRes.rawHeaders.length; i += 2)
+      lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
     socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     if (upHead.length) socket.write(upHead);
     if (head.length) upSocket.write(head);
@@ -117,7 +120,8 @@ export function tunnel(req: IncomingMessage, socket: Duplex, head: Buffer, optio
     options.onRefused?.(upRes.statusCode ?? 502);
     const res = socketResponse(req, socket);
     const headers: OutgoingHttpHeaders = {};
-    for (const [key, value] of Object.entries(upRes.headers)) if (!['connection', 'keep-alive', 'transfer-encoding', 'upgrade'].includes(key)) headers[key] = value;
+    for (const [key, value] of Object.entries(upRes.headers))
+      if (!['connection', 'keep-alive', 'transfer-encoding', 'upgrade'].includes(key)) headers[key] = value;
     if (upRes.headers['transfer-encoding'] !== undefined) delete headers['content-length'];
     try {
       res.writeHead(upRes.statusCode ?? 502, headers);

@@ -65,7 +65,8 @@ export async function startWorkerPool(count: number, env: NodeJS.ProcessEnv = {}
       });
       worker.once('exit', (code, signal) => {
         workers.delete(worker);
-        if (!listening) return reject(new Error(`a proxy worker exited before it listened (${signal ?? `code ${code}`})`));
+        if (!listening)
+          return reject(new Error(`a proxy worker exited before it listened (${signal ?? `code ${code}`})`));
         if (stopping) return;
         // Replace it, but do not spin if workers die as fast as they start.
         const wait = Math.max(0, 1_000 - (Date.now() - lastRespawn));

@@ -29,14 +29,20 @@ export function harpoonCli(args: string[], options: CliOptions): Promise<CliResu
   const [file, ...pre] = HARPOON_BIN;
   const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(file!, [...pre, ...args], { cwd: options.cwd ?? ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file!, [...pre, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`harpoon ${args.join(' ')} did not end within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(`harpoon ${args.join(' ')} did not end within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`),
+      );
     }, timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
@@ -57,7 +63,11 @@ export const showResult = (r: CliResult): string => `exit ${r.code}\nstdout: ${r
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/^(DOCKER_(CONTEXT|CONFIG|TLS|TLS_VERIFY|CERT_PATH)|HARPOON_(REGISTRY_|DOCK$))/.test(key)) env[key] = value;
+    if (
+      value !== undefined &&
+      !/^(DOCKER_(CONTEXT|CONFIG|TLS|TLS_VERIFY|CERT_PATH)|HARPOON_(REGISTRY_|DOCK$))/.test(key)
+    )
+      env[key] = value;
   }
   return { ...env, ...extra };
 }

@@ -12,7 +12,18 @@
 // provides /dev, /proc, /etc/hosts and /etc/resolv.conf. There is no /etc/passwd, so
 // os.userInfo() throws; an empty /tmp is added so that os.tmpdir() exists.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, chmodSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  chmodSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,7 +61,8 @@ export function lddLibraries(binary: string): string[] {
     out = execFileSync('ldd', [binary], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('ldd is not installed; the echo app image needs it to find node\'s libraries');
+    if (e.code === 'ENOENT')
+      throw new Error("ldd is not installed; the echo app image needs it to find node's libraries");
     const text = `${e.stdout ?? ''}${e.stderr ?? ''}`;
     // A static binary needs no libraries.
     if (/not a dynamic executable|statically linked/.test(text)) return [];
@@ -89,7 +101,10 @@ function chmodDirs(dir: string): void {
 }
 
 /** Build the echo app image. */
-export async function buildEchoApp(client: Harpoon, options: { tag: string; labels?: Labels }): Promise<{ imageId: string }> {
+export async function buildEchoApp(
+  client: Harpoon,
+  options: { tag: string; labels?: Labels },
+): Promise<{ imageId: string }> {
   const node = realpathSync(process.execPath);
   const wsDir = dirname(createRequire(import.meta.url).resolve('ws/package.json'));
   const stage = mkdtempSync(join(tmpdir(), 'harpoon-echo-app-'));

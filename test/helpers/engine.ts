@@ -26,7 +26,12 @@ export async function engineOrSkip(): Promise<Harpoon | undefined> {
 export async function buildBusybox(client: Harpoon, name = 'harpoon-test-busybox'): Promise<string> {
   const tag = `${name}:${RUN_ID}`;
   const base = busyboxBase();
-  await client.build({ dockerfile: [...base.dockerfile, 'CMD ["sh"]'], files: base.files, tags: tag, labels: testLabels });
+  await client.build({
+    dockerfile: [...base.dockerfile, 'CMD ["sh"]'],
+    files: base.files,
+    tags: tag,
+    labels: testLabels,
+  });
   return tag;
 }
 

@@ -17,7 +17,8 @@ export const REGISTRY = process.env.HARPOON_REGISTRY_ADDR ?? '127.0.0.1:5000';
 
 // These tests only ever talk to loopback registries.
 function assertLoopback(addr: string): void {
-  if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(addr)) throw new Error(`registry ${addr}: only 127.x.x.x:PORT registries are allowed in tests`);
+  if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(addr))
+    throw new Error(`registry ${addr}: only 127.x.x.x:PORT registries are allowed in tests`);
 }
 
 function missing(what: string, hint: string, err?: unknown): undefined {
@@ -51,7 +52,10 @@ export async function registryOrSkip(addr = REGISTRY): Promise<boolean> {
 /** `docker pull` by the API (no pull helper in the library yet); throws on an errorDetail line. */
 export async function pullImage(client: Harpoon, ref: string, xRegistryAuth = 'e30='): Promise<string[]> {
   const query = new URLSearchParams({ fromImage: ref });
-  const res = await client.engine.request({ method: 'POST', path: `/images/create?${query}`, headers: { 'X-Registry-Auth': xRegistryAuth } }, { image: ref });
+  const res = await client.engine.request(
+    { method: 'POST', path: `/images/create?${query}`, headers: { 'X-Registry-Auth': xRegistryAuth } },
+    { image: ref },
+  );
   const parser = new JsonLinesParser();
   const lines: string[] = [];
   const take = (m: { status?: string; error?: string; errorDetail?: { message?: string } }) => {
@@ -64,13 +68,19 @@ export async function pullImage(client: Harpoon, ref: string, xRegistryAuth = 'e
 }
 
 /** Delete a manifest from a loopback registry (its blobs stay until a garbage collection). */
-export async function deleteManifest(addr: string, repository: string, digest: string, authorization?: string): Promise<void> {
+export async function deleteManifest(
+  addr: string,
+  repository: string,
+  digest: string,
+  authorization?: string,
+): Promise<void> {
   assertLoopback(addr);
   const res = await fetch(`http://${addr}/v2/${repository}/manifests/${digest}`, {
     method: 'DELETE',
     headers: authorization ? { Authorization: authorization } : {},
   });
-  if (res.status !== 202 && res.status !== 404) throw new Error(`DELETE manifest ${repository}@${digest}: HTTP ${res.status}`);
+  if (res.status !== 202 && res.status !== 404)
+    throw new Error(`DELETE manifest ${repository}@${digest}: HTTP ${res.status}`);
 }
 
 async function freePort(): Promise<number> {
@@ -99,7 +109,10 @@ export interface AuthRegistry {
 export async function startAuthRegistry(): Promise<AuthRegistry | undefined> {
   for (const tool of ['docker-registry', 'htpasswd']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-      return missing(`${tool} (for the registry credential tests)`, 'Install it with `bash scripts/registry.sh` (docker-registry, apache2-utils).');
+      return missing(
+        `${tool} (for the registry credential tests)`,
+        'Install it with `bash scripts/registry.sh` (docker-registry, apache2-utils).',
+      );
     }
   }
   const dir = await mkdtemp(join(tmpdir(), 'harpoon-auth-registry-'));
@@ -128,7 +141,9 @@ export async function startAuthRegistry(): Promise<AuthRegistry | undefined> {
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
   const stop = async () => {

@@ -24,7 +24,11 @@ export async function runImages(client: Harpoon): Promise<Array<{ Id: string; Re
 }
 
 /** Containers (running only unless `all`) whose image is `image` or descends from it. */
-export async function containersFrom(client: Harpoon, image: string, all = false): Promise<Array<{ Id: string; State: string }>> {
+export async function containersFrom(
+  client: Harpoon,
+  image: string,
+  all = false,
+): Promise<Array<{ Id: string; State: string }>> {
   return client.docker.listContainers({ all, filters: JSON.stringify({ ancestor: [image] }) });
 }
 
@@ -57,7 +61,10 @@ export async function cleanupRunFully(client: Harpoon): Promise<void> {
   await cleanupRun(client);
   const left = {
     containers: await runContainers(client),
-    images: await client.docker.listImages({ all: true, filters: JSON.stringify({ label: [`${TEST_LABEL}=${RUN_ID}`] }) }),
+    images: await client.docker.listImages({
+      all: true,
+      filters: JSON.stringify({ label: [`${TEST_LABEL}=${RUN_ID}`] }),
+    }),
   };
   if (left.containers.length || left.images.length) {
     throw new Error(`this run left resources on the engine: ${JSON.stringify(left)}`);
@@ -79,7 +86,9 @@ export interface EngineTestsOptions {
  * skipped, and counted so; under CI=true a missing engine throws, failing the file. A failing
  * `ready` fails every test with its error (uvu would swallow an error thrown in `before`).
  */
-export async function engineTests(options: EngineTestsOptions = {}): Promise<(name: string, body: (client: Harpoon) => Promise<void> | void) => void> {
+export async function engineTests(
+  options: EngineTestsOptions = {},
+): Promise<(name: string, body: (client: Harpoon) => Promise<void> | void) => void> {
   const client = await engineOrSkip();
   let setupError: unknown;
   if (client) {

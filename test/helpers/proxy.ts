@@ -29,10 +29,18 @@ export async function proxyTests(prefix: string, options: ProxyServerOptions = {
   const fixture = {} as ProxyFixture;
   const it = await engineTests({
     ready: async (client) => {
-      await Promise.all([buildWebapp(client, { tag: TEST_WEBAPP, labels: testLabels }), buildEchoApp(client, { tag: TEST_ECHO, labels: testLabels })]);
+      await Promise.all([
+        buildWebapp(client, { tag: TEST_WEBAPP, labels: testLabels }),
+        buildEchoApp(client, { tag: TEST_ECHO, labels: testLabels }),
+      ]);
       fixture.client = client;
       fixture.launcher = new Launcher(client, { labels: testLabels });
-      fixture.proxy = await startProxyServer(client, { port: 0, hostSuffix: HOST_SUFFIX, labels: testLabels, ...options });
+      fixture.proxy = await startProxyServer(client, {
+        port: 0,
+        hostSuffix: HOST_SUFFIX,
+        labels: testLabels,
+        ...options,
+      });
       fixture.stateDir = state.dir;
     },
     after: async () => {
@@ -72,13 +80,19 @@ export function send(base: string, path: string, options: SendOptions = {}): Pro
         path,
         agent: false,
         // An explicit length: Node sends a GET/DELETE/OPTIONS body without one otherwise.
-        headers: { ...(options.host ? { host: options.host } : {}), ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+        headers: {
+          ...(options.host ? { host: options.host } : {}),
+          ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
         timeout: options.timeoutMs ?? 15_000,
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on('error', reject);
       },
     );
@@ -98,6 +112,10 @@ export function echoed(reply: Reply): { method: string; url: string; headers: Re
 }
 
 /** Launch the echo app under `name` (ready when it answers on /). */
-export function launchEcho(launcher: Launcher, name: string, extra: { labels?: Record<string, string>; cmd?: string[] } = {}) {
+export function launchEcho(
+  launcher: Launcher,
+  name: string,
+  extra: { labels?: Record<string, string>; cmd?: string[] } = {},
+) {
   return launcher.launch({ image: TEST_ECHO, name, containerPort: ECHO_PORT, ...extra });
 }

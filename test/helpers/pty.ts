@@ -15,7 +15,13 @@ export class PtySession {
   readonly exited: Promise<{ exitCode: number; signal?: number }>;
 
   constructor(file: string, args: string[], size: { cols: number; rows: number }, env: Record<string, string> = {}) {
-    this.pty = spawn(file, args, { name: 'xterm', cols: size.cols, rows: size.rows, cwd: ROOT, env: { ...process.env, ...env } as Record<string, string> });
+    this.pty = spawn(file, args, {
+      name: 'xterm',
+      cols: size.cols,
+      rows: size.rows,
+      cwd: ROOT,
+      env: { ...process.env, ...env } as Record<string, string>,
+    });
     this.pty.onData((data) => (this.output += data));
     this.exited = new Promise((resolve) => this.pty.onExit(resolve));
   }
@@ -26,7 +32,8 @@ export class PtySession {
     for (;;) {
       const match = pattern.exec(this.output.slice(options.from ?? 0));
       if (match) return match;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${JSON.stringify(this.output)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${pattern}; output so far:\n${JSON.stringify(this.output)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -39,7 +46,12 @@ export class PtySession {
   }
 
   async exit(timeout = 15_000): Promise<{ exitCode: number; signal?: number }> {
-    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit within ${timeout} ms; output:\n${JSON.stringify(this.output)}`)), timeout).unref());
+    const timer = new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`no exit within ${timeout} ms; output:\n${JSON.stringify(this.output)}`)),
+        timeout,
+      ).unref(),
+    );
     return Promise.race([this.exited, timer]);
   }
 

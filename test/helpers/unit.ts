@@ -10,7 +10,11 @@ import { runUnit, UnitRunError, type RunEvent, type RunUnitOptions } from '../..
 import { RUN_ID } from './engine.ts';
 
 /** The Dockerfile lines of images/base (FROM scratch + busybox), for `build.dockerfile`. */
-export const BASE_LINES = ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]'];
+export const BASE_LINES = [
+  'FROM scratch',
+  'COPY busybox /bin/busybox',
+  'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+];
 
 let seq = 0;
 /** A unit name unique to this run and call (lowercase: it becomes image names). */
@@ -48,11 +52,21 @@ export interface Recorded {
 }
 
 /** runUnit, recording every event with performance.now(); a UnitRunError is returned, anything else thrown. */
-export async function runRecorded(client: Harpoon, target: string, confDir: string, options: RunUnitOptions = {}): Promise<Recorded> {
+export async function runRecorded(
+  client: Harpoon,
+  target: string,
+  confDir: string,
+  options: RunUnitOptions = {},
+): Promise<Recorded> {
   const events: TimedEvent[] = [];
   const started = performance.now();
   try {
-    const result = await runUnit(client, target, { confDir, interactive: false, ...options, onEvent: (e) => events.push({ ...e, at: performance.now() }) });
+    const result = await runUnit(client, target, {
+      confDir,
+      interactive: false,
+      ...options,
+      onEvent: (e) => events.push({ ...e, at: performance.now() }),
+    });
     return { result, events, ms: performance.now() - started };
   } catch (err) {
     if (err instanceof UnitRunError) return { error: err, events, ms: performance.now() - started };
@@ -61,7 +75,12 @@ export async function runRecorded(client: Harpoon, target: string, confDir: stri
 }
 
 /** runRecorded that must succeed; the failure's message otherwise. */
-export async function runOk(client: Harpoon, target: string, confDir: string, options: RunUnitOptions = {}): Promise<Recorded & { result: UnitRunResult }> {
+export async function runOk(
+  client: Harpoon,
+  target: string,
+  confDir: string,
+  options: RunUnitOptions = {},
+): Promise<Recorded & { result: UnitRunResult }> {
   const r = await runRecorded(client, target, confDir, options);
   if (r.error) assert.unreachable(`${target} failed: ${r.error.message}`);
   return r as Recorded & { result: UnitRunResult };

@@ -4,7 +4,15 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AbortedError, BuildError, HarpoonError, IMAGE_LABEL, MANAGED_LABEL, type BuildEvent, type Harpoon } from 'harpoon';
+import {
+  AbortedError,
+  BuildError,
+  HarpoonError,
+  IMAGE_LABEL,
+  MANAGED_LABEL,
+  type BuildEvent,
+  type Harpoon,
+} from 'harpoon';
 import { buildBusybox, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
 import { containersFrom, engineTests, eventually, rejection } from '../helpers/integration.ts';
 
@@ -56,7 +64,11 @@ it('builds from in-memory lines: a sha256 image id, labelled and tagged', async 
 
 it('a single tag given as a string is applied', async (client) => {
   const tag = `harpoon-test-build:${RUN_ID}-single`;
-  const { imageId, tags } = await client.build({ dockerfile: [`FROM ${base}`, 'RUN echo single > /single'], tags: tag, labels: testLabels });
+  const { imageId, tags } = await client.build({
+    dockerfile: [`FROM ${base}`, 'RUN echo single > /single'],
+    tags: tag,
+    labels: testLabels,
+  });
   assert.equal(tags, [tag]);
   assert.is((await client.inspectImage(tag)).Id, imageId);
 });
@@ -134,11 +146,18 @@ it('context directory: .dockerignore honoured, the Dockerfile sent', async (clie
 
 it('context directory with in-memory Dockerfile lines: the side Dockerfile is not copied', async (client) => {
   const dir = await contextDir();
-  const { imageId } = await client.build({ directory: dir, dockerfile: [`FROM ${base}`, 'COPY . /ctx'], labels: testLabels });
+  const { imageId } = await client.build({
+    directory: dir,
+    dockerfile: [`FROM ${base}`, 'COPY . /ctx'],
+    labels: testLabels,
+  });
   const found = (await stdoutOf(client, imageId, ['find', '/ctx'])).trim().split('\n');
   assert.ok(found.includes('/ctx/keep.txt'), found.join(' '));
   assert.not.ok(found.includes('/ctx/secret.txt'), found.join(' '));
-  assert.not.ok(found.some((path) => path.includes('harpoon.Dockerfile')), `side Dockerfile copied: ${found.join(' ')}`);
+  assert.not.ok(
+    found.some((path) => path.includes('harpoon.Dockerfile')),
+    `side Dockerfile copied: ${found.join(' ')}`,
+  );
 });
 
 it('progress: iteration yields the steps 1..N in order; onProgress sees the same events', async (client) => {
@@ -162,8 +181,14 @@ it('progress: iteration yields the steps 1..N in order; onProgress sees the same
     got.slice(0, dockerfile.length).map((s) => s.instruction),
     dockerfile,
   );
-  assert.ok(iterated.some((e) => e.type === 'output' && e.text === `progress-${RUN_ID}`), 'RUN output is an event');
-  assert.ok(iterated.some((e) => e.type === 'image' && e.imageId === imageId), 'the image id is an event');
+  assert.ok(
+    iterated.some((e) => e.type === 'output' && e.text === `progress-${RUN_ID}`),
+    'RUN output is an event',
+  );
+  assert.ok(
+    iterated.some((e) => e.type === 'image' && e.imageId === imageId),
+    'the image id is an event',
+  );
   assert.equal(seen, iterated);
 });
 
@@ -179,7 +204,9 @@ it('progress: a second iteration (after the build settled) replays every event',
 });
 
 it('RUN false → BuildError at that step, with the log so far', async (client) => {
-  const err = await rejection(client.build({ dockerfile: [`FROM ${base}`, 'RUN true', 'RUN false'], labels: testLabels }));
+  const err = await rejection(
+    client.build({ dockerfile: [`FROM ${base}`, 'RUN true', 'RUN false'], labels: testLabels }),
+  );
   assert.instance(err, BuildError);
   const e = err as BuildError;
   assert.is(e.code, 'BUILD_FAILED');
@@ -192,11 +219,20 @@ it('RUN false → BuildError at that step, with the log so far', async (client) 
   assert.match(e.detail, /non-zero code: 1/);
   assert.match(e.message, /step 3\/\d+ \(RUN false\)/);
   // forcerm: the failed step's container is removed too.
-  assert.ok(await eventually(async () => (await containersFrom(client, base, true)).length === 0, 5000), 'no container left by the failed build');
+  assert.ok(
+    await eventually(async () => (await containersFrom(client, base, true)).length === 0, 5000),
+    'no container left by the failed build',
+  );
 });
 
 it('missing COPY source → BuildError pointing at the COPY', async (client) => {
-  const err = await rejection(client.build({ dockerfile: [`FROM ${base}`, 'COPY nope.txt /nope.txt'], files: { 'other.txt': 'x' }, labels: testLabels }));
+  const err = await rejection(
+    client.build({
+      dockerfile: [`FROM ${base}`, 'COPY nope.txt /nope.txt'],
+      files: { 'other.txt': 'x' },
+      labels: testLabels,
+    }),
+  );
   assert.instance(err, BuildError);
   const e = err as BuildError;
   assert.is(e.step?.number, 2);
@@ -206,7 +242,9 @@ it('missing COPY source → BuildError pointing at the COPY', async (client) => 
 
 it('unknown base image (no registry) → BuildError at step 1 naming the image', async (client) => {
   const started = Date.now();
-  const err = await rejection(client.build({ dockerfile: ['FROM harpoon-no-such-image:nope', 'RUN true'], labels: testLabels }));
+  const err = await rejection(
+    client.build({ dockerfile: ['FROM harpoon-no-such-image:nope', 'RUN true'], labels: testLabels }),
+  );
   assert.instance(err, BuildError);
   const e = err as BuildError;
   assert.is(e.step?.number, 1);
@@ -236,9 +274,15 @@ it('the same in-memory spec built twice gives the same image id', async (client)
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const second = await client.build(spec());
   assert.is(second.imageId, first.imageId);
-  assert.ok(second.log.some((line) => line.includes('Using cache')), 'the second build hit the cache');
+  assert.ok(
+    second.log.some((line) => line.includes('Using cache')),
+    'the second build hit the cache',
+  );
   // And a different content is a different image (so equality above means something).
-  const changed = await client.build({ ...spec(), files: { 'data/a.txt': `b ${RUN_ID}\n`, 'data/b.bin': Buffer.from([0, 1, 2, 255]) } });
+  const changed = await client.build({
+    ...spec(),
+    files: { 'data/a.txt': `b ${RUN_ID}\n`, 'data/b.bin': Buffer.from([0, 1, 2, 255]) },
+  });
   assert.is.not(changed.imageId, first.imageId);
 });
 
@@ -276,7 +320,9 @@ it('AbortSignal: aborting a running build rejects quickly and leaves no containe
 it('an already-aborted signal rejects before anything is sent', async (client) => {
   const controller = new AbortController();
   controller.abort();
-  const err = await rejection(client.build({ dockerfile: [`FROM ${base}`, 'RUN true'], labels: testLabels, signal: controller.signal }));
+  const err = await rejection(
+    client.build({ dockerfile: [`FROM ${base}`, 'RUN true'], labels: testLabels, signal: controller.signal }),
+  );
   assert.instance(err, AbortedError);
 });
 

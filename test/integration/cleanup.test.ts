@@ -24,14 +24,25 @@ it('removeManaged(labels) removes exactly that set; other sets and foreign conta
   const a1 = await client.createContainer({ image: base, cmd: ['sleep', '60'], labels: setA });
   const a2 = await client.createContainer({ image: base, cmd: ['sleep', '60'], labels: setA });
   await a1.start(); // a running one must go too (forced)
-  const { imageId: imageA } = await client.build({ dockerfile: [`FROM ${base}`, 'RUN echo a > /a'], labels: setA, tags: `harpoon-test-cleanup-a:${RUN_ID}` });
+  const { imageId: imageA } = await client.build({
+    dockerfile: [`FROM ${base}`, 'RUN echo a > /a'],
+    labels: setA,
+    tags: `harpoon-test-cleanup-a:${RUN_ID}`,
+  });
   const b1 = await client.createContainer({ image: base, cmd: ['sleep', '60'], labels: setB });
   // A volume and a network carrying set A and harpoon's label (made with dockerode: harpoon has no API for them).
   const volumeName = `harpoon-test-vol-${RUN_ID}`;
   await client.docker.createVolume({ Name: volumeName, Labels: managedLabels(setA) });
-  const network = await client.docker.createNetwork({ Name: `harpoon-test-net-${RUN_ID}`, Labels: managedLabels(setA) });
+  const network = await client.docker.createNetwork({
+    Name: `harpoon-test-net-${RUN_ID}`,
+    Labels: managedLabels(setA),
+  });
   // FOREIGN: created through dockerode directly, without harpoon's labels.
-  const foreign = await client.docker.createContainer({ Image: base, Cmd: ['sleep', '60'], Labels: { 'harpoon.test.foreign': RUN_ID } });
+  const foreign = await client.docker.createContainer({
+    Image: base,
+    Cmd: ['sleep', '60'],
+    Labels: { 'harpoon.test.foreign': RUN_ID },
+  });
   try {
     await foreign.start();
 
@@ -51,11 +62,17 @@ it('removeManaged(labels) removes exactly that set; other sets and foreign conta
 
     // The foreign container is in neither set (that it is listed at all is the BUG test below).
     for (const listing of [listedA, listedB]) {
-      assert.not.ok(listing.containers.some((c) => c.id === foreign.id), 'the foreign container is not in set A or B');
+      assert.not.ok(
+        listing.containers.some((c) => c.id === foreign.id),
+        'the foreign container is not in set A or B',
+      );
     }
     const all = await client.listManaged(testLabels);
     for (const id of [a1.id, a2.id, b1.id]) assert.ok(all.containers.some((c) => c.id === id));
-    assert.ok(all.images.some((i) => i.tags.includes(base)), 'the base image is managed too');
+    assert.ok(
+      all.images.some((i) => i.tags.includes(base)),
+      'the base image is managed too',
+    );
 
     const removed = await client.removeManaged(setA);
     assert.equal(ids(removed.containers), [a1.id, a2.id].sort());
@@ -66,8 +83,16 @@ it('removeManaged(labels) removes exactly that set; other sets and foreign conta
     assert.not.ok(await containerExists(client, a2.id), 'A created container removed');
     assert.not.ok(await client.imageExists(imageA), 'A image removed');
     assert.not.ok(await client.imageExists(`harpoon-test-cleanup-a:${RUN_ID}`));
-    assert.is((await client.docker.listVolumes({ filters: JSON.stringify({ name: [volumeName] }) })).Volumes?.length ?? 0, 0, 'A volume removed');
-    assert.is((await client.docker.listNetworks({ filters: JSON.stringify({ id: [network.id] }) })).length, 0, 'A network removed');
+    assert.is(
+      (await client.docker.listVolumes({ filters: JSON.stringify({ name: [volumeName] }) })).Volumes?.length ?? 0,
+      0,
+      'A volume removed',
+    );
+    assert.is(
+      (await client.docker.listNetworks({ filters: JSON.stringify({ id: [network.id] }) })).length,
+      0,
+      'A network removed',
+    );
     assert.equal(await client.listManaged(setA), { containers: [], images: [], volumes: [], networks: [] });
 
     assert.ok(await containerExists(client, b1.id), 'B container survives');
@@ -82,7 +107,10 @@ it('removeManaged(labels) removes exactly that set; other sets and foreign conta
     assert.ok((await foreign.inspect()).State.Running, 'the foreign container survives B too');
   } finally {
     await foreign.remove({ force: true }).catch(() => {});
-    await client.docker.getVolume(volumeName).remove().catch(() => {});
+    await client.docker
+      .getVolume(volumeName)
+      .remove()
+      .catch(() => {});
     await network.remove().catch(() => {});
   }
   assert.is(await containerExists(client, foreign.id), false);
@@ -95,13 +123,20 @@ it('removeManaged(labels) removes exactly that set; other sets and foreign conta
 // it, contrary to src/core/labels.ts ("found and removed later without ever touching what
 // harpoon did not create"). Un-skip once containers are told apart from their image's labels.
 it('a container created outside harpoon from a harpoon-built image is not managed', async (client) => {
-  const foreign = await client.docker.createContainer({ Image: base, Cmd: ['sleep', '60'], Labels: { 'harpoon.test.foreign': RUN_ID } });
+  const foreign = await client.docker.createContainer({
+    Image: base,
+    Cmd: ['sleep', '60'],
+    Labels: { 'harpoon.test.foreign': RUN_ID },
+  });
   try {
     await foreign.start();
     // Images carry harpoon.image, not harpoon, so the container inherits nothing that says "managed".
     const inherited = (await foreign.inspect()).Config.Labels[MANAGED_LABEL];
     for (const listing of [await client.listManaged(testLabels), await client.listManaged()]) {
-      assert.not.ok(listing.containers.some((c) => c.id === foreign.id), `the foreign container is listed as managed (its ${MANAGED_LABEL} label: ${inherited})`);
+      assert.not.ok(
+        listing.containers.some((c) => c.id === foreign.id),
+        `the foreign container is listed as managed (its ${MANAGED_LABEL} label: ${inherited})`,
+      );
     }
   } finally {
     await foreign.remove({ force: true }).catch(() => {});
@@ -124,11 +159,20 @@ async function parentAndChildInOneSecond(client: Harpoon, set: Record<string, st
     await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
     const parentTag = `harpoon-test-tie:${RUN_ID}-parent-${i}`;
     const childTag = `harpoon-test-tie:${RUN_ID}-child-${i}`;
-    const parent = await client.build({ dockerfile: [`FROM ${base}`, `ENV TIE=parent-${i}`], labels: set, tags: parentTag });
-    const child = await client.build({ dockerfile: [`FROM ${parentTag}`, 'ENV TIE=child'], labels: set, tags: childTag });
+    const parent = await client.build({
+      dockerfile: [`FROM ${base}`, `ENV TIE=parent-${i}`],
+      labels: set,
+      tags: parentTag,
+    });
+    const child = await client.build({
+      dockerfile: [`FROM ${parentTag}`, 'ENV TIE=child'],
+      labels: set,
+      tags: childTag,
+    });
     const listed = await client.listManaged(set);
     const created = (id: string) => listed.images.find((image) => image.id === id)?.created;
-    if (created(parent.imageId) === created(child.imageId)) return { parent: parent.imageId, child: child.imageId, childTag, listed };
+    if (created(parent.imageId) === created(child.imageId))
+      return { parent: parent.imageId, child: child.imageId, childTag, listed };
     await client.removeManaged(set);
   }
   throw new Error(`no parent and child built within one second in ${attempts} attempts (engine too slow?)`);
@@ -147,9 +191,14 @@ it('removeManaged removes a parent and child image built in one second, with a r
   // Every listed image (intermediate ones too, all of the same second) before its parent, by the engine's own Parent.
   const parents = await Promise.all(listed.images.map(async (image) => (await client.inspectImage(image.id)).Parent));
   listed.images.forEach((image, i) => {
-    if (order.includes(parents[i]!)) assert.ok(i < order.indexOf(parents[i]!), `${image.id} is listed before its parent ${parents[i]}`);
+    if (order.includes(parents[i]!))
+      assert.ok(i < order.indexOf(parents[i]!), `${image.id} is listed before its parent ${parents[i]}`);
   });
-  assert.equal(listed.images.map((i) => i.parent), parents.map((p) => p || undefined), 'listManaged gives each image its parent');
+  assert.equal(
+    listed.images.map((i) => i.parent),
+    parents.map((p) => p || undefined),
+    'listManaged gives each image its parent',
+  );
   const running = await client.createContainer({ image: childTag, cmd: ['sleep', '60'], labels: set });
   await running.start();
 
@@ -157,7 +206,10 @@ it('removeManaged removes a parent and child image built in one second, with a r
   assert.equal(ids(removed.containers), [running.id]);
   assert.ok(removed.images.some((i) => i.id === parent) && removed.images.some((i) => i.id === child));
   assert.equal(await client.listManaged(set), { containers: [], images: [], volumes: [], networks: [] });
-  const everything = await client.docker.listImages({ all: true, filters: JSON.stringify({ label: [`${SET}=${set[SET]}`] }) });
+  const everything = await client.docker.listImages({
+    all: true,
+    filters: JSON.stringify({ label: [`${SET}=${set[SET]}`] }),
+  });
   assert.equal(everything, [], 'no image (intermediate ones included) with these labels is left');
   assert.not.ok(await containerExists(client, running.id));
 });
@@ -167,11 +219,19 @@ it('removeManaged removes a parent and child image built in one second, with a r
 it('removeManaged leaves an image a foreign container runs, names it in an ImageInUseError, removes the rest', async (client) => {
   const set = { ...testLabels, [SET]: `held-${RUN_ID}` };
   const heldTag = `harpoon-test-held:${RUN_ID}`;
-  const { imageId: held } = await client.build({ dockerfile: [`FROM ${base}`, 'ENV HELD=1'], labels: set, tags: heldTag });
+  const { imageId: held } = await client.build({
+    dockerfile: [`FROM ${base}`, 'ENV HELD=1'],
+    labels: set,
+    tags: heldTag,
+  });
   const { imageId: free } = await client.build({ dockerfile: [`FROM ${base}`, 'ENV FREE=1'], labels: set });
   const mine = await client.createContainer({ image: heldTag, cmd: ['sleep', '60'], labels: set });
   await mine.start();
-  const foreign = await client.docker.createContainer({ Image: heldTag, Cmd: ['sleep', '60'], Labels: { 'harpoon.test.foreign': RUN_ID } });
+  const foreign = await client.docker.createContainer({
+    Image: heldTag,
+    Cmd: ['sleep', '60'],
+    Labels: { 'harpoon.test.foreign': RUN_ID },
+  });
   try {
     await foreign.start();
     const started = Date.now();
@@ -179,9 +239,15 @@ it('removeManaged leaves an image a foreign container runs, names it in an Image
     assert.instance(err, ImageInUseError);
     const inUse = err as ImageInUseError;
     assert.is(inUse.code, 'IMAGE_IN_USE');
-    assert.equal(inUse.images.map((i) => i.image), [held]);
+    assert.equal(
+      inUse.images.map((i) => i.image),
+      [held],
+    );
     assert.ok(inUse.images[0]!.tags.includes(heldTag));
-    assert.ok(inUse.images[0]!.containers.some((c) => c.includes(foreign.id.slice(0, 12))), inUse.message);
+    assert.ok(
+      inUse.images[0]!.containers.some((c) => c.includes(foreign.id.slice(0, 12))),
+      inUse.message,
+    );
     assert.match(inUse.message, heldTag);
     assert.match(inUse.message, foreign.id.slice(0, 12));
     assert.ok(Date.now() - started < 10_000, 'refused at once, not after retries');
@@ -204,7 +270,11 @@ it('removeManaged leaves the chain under a child image of another set, naming th
   const other = { ...testLabels, [SET]: `child-${RUN_ID}` };
   const parentTag = `harpoon-test-chain:${RUN_ID}-parent`;
   const childTag = `harpoon-test-chain:${RUN_ID}-child`;
-  const { imageId: parent } = await client.build({ dockerfile: [`FROM ${base}`, 'ENV CHAIN=parent'], labels: set, tags: parentTag });
+  const { imageId: parent } = await client.build({
+    dockerfile: [`FROM ${base}`, 'ENV CHAIN=parent'],
+    labels: set,
+    tags: parentTag,
+  });
   await client.build({ dockerfile: [`FROM ${parentTag}`, 'ENV CHAIN=child'], labels: other, tags: childTag });
 
   const err = await rejection(client.removeManaged(set));
@@ -221,7 +291,7 @@ it('removeManaged leaves the chain under a child image of another set, naming th
   for (const labels of [set, other]) assert.equal((await client.listManaged(labels)).images, []);
 });
 
-it('after cleanupRun nothing with this run\'s test label is left', async (client) => {
+it("after cleanupRun nothing with this run's test label is left", async (client) => {
   // Leave things behind on purpose: a running container, a stopped one, a built image.
   const running = await client.createContainer({ image: base, cmd: ['sleep', '60'], labels: testLabels });
   await running.start();
@@ -235,7 +305,10 @@ it('after cleanupRun nothing with this run\'s test label is left', async (client
   assert.equal(await runContainers(client), [], 'containers left');
   assert.equal(await runImages(client), [], 'images left');
   // Not even intermediate images (they inherit the label from the base).
-  const intermediate = await client.docker.listImages({ all: true, filters: JSON.stringify({ label: [`${TEST_LABEL}=${RUN_ID}`] }) });
+  const intermediate = await client.docker.listImages({
+    all: true,
+    filters: JSON.stringify({ label: [`${TEST_LABEL}=${RUN_ID}`] }),
+  });
   assert.equal(intermediate, [], 'intermediate images left');
   assert.equal(await client.listManaged(testLabels), { containers: [], images: [], volumes: [], networks: [] });
   const err = await rejection(running.inspect());

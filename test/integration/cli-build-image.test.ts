@@ -38,8 +38,10 @@ function writeProject(dir: string, dockerfiles: Record<string, string>, cfg: str
   writeFileSync(join(dir, 'docker', 'dockerutils.cfg'), `${cfg.join('\n')}\n`);
 }
 
-const BASE_DOCKERFILE = 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n';
-const log = (phase: string) => `sh -c 'echo "${phase} $HARPOON_IMAGE $HARPOON_IMAGE_REFERENCE \${HARPOON_IMAGE_ID:--} $(pwd)" >> build-log.txt'`;
+const BASE_DOCKERFILE =
+  'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n';
+const log = (phase: string) =>
+  `sh -c 'echo "${phase} $HARPOON_IMAGE $HARPOON_IMAGE_REFERENCE \${HARPOON_IMAGE_ID:--} $(pwd)" >> build-log.txt'`;
 
 const onEngine = await engineTests({
   ready: () => {
@@ -80,14 +82,19 @@ const onEngine = await engineTests({
 
 const it = onEngine;
 const env = (extra: NodeJS.ProcessEnv = {}) => cliEnv({ LOGNAME: USER, USER, ...extra });
-const buildImage = (args: string[], cwd = projectDir): Promise<CliResult> => harpoonCli(['build-image', ...args], { env: env(), cwd });
+const buildImage = (args: string[], cwd = projectDir): Promise<CliResult> =>
+  harpoonCli(['build-image', ...args], { env: env(), cwd });
 
 async function labelsOf(client: Harpoon, reference: string): Promise<Record<string, string>> {
   return (await client.inspectImage(reference)).Config.Labels ?? {};
 }
 
 /** The lines of stdout: `REFERENCE ID`. */
-const builtLines = (r: CliResult) => r.stdout.trim().split('\n').map((line) => line.split(' ') as [string, string]);
+const builtLines = (r: CliResult) =>
+  r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ') as [string, string]);
 
 it('all: base before app (FROM order, not directory order), scripts around each build, the builder stage tagged, harpoon labels', async (client) => {
   rmSync(join(projectDir, 'build-log.txt'), { force: true });
@@ -103,7 +110,10 @@ it('all: base before app (FROM order, not directory order), scripts around each 
 
   // stdout: REFERENCE ID for each image, the builder before its image.
   const lines = builtLines(r);
-  assert.equal(lines.map(([reference]) => reference), [ref('base'), ref('app-builder'), ref('app')]);
+  assert.equal(
+    lines.map(([reference]) => reference),
+    [ref('base'), ref('app-builder'), ref('app')],
+  );
   for (const [reference, id] of lines) {
     assert.is((await client.inspectImage(reference)).Id, id);
     const labels = await labelsOf(client, reference);
@@ -124,34 +134,55 @@ it('all: base before app (FROM order, not directory order), scripts around each 
   const run = await client.run({ image: ref('app'), cmd: ['cat', '/built.txt', '/greeting.txt'], labels: testLabels });
   assert.is(run.stdout, 'made-by-the-builder\na=b=c\n');
   const history = await client.docker.getImage(ref('app')).history();
-  assert.ok(history.some((layer: { Id: string }) => layer.Id === ids[ref('base')]), 'app is built on the base just built');
+  assert.ok(
+    history.some((layer: { Id: string }) => layer.Id === ids[ref('base')]),
+    'app is built on the base just built',
+  );
 });
 
 it('NAME alone builds only NAME; -f builds its base first; -p has nothing to pull (scratch, a project image) and says so; --json', async (client) => {
   const before = (await client.inspectImage(ref('base'))).Id;
   const only = await buildImage(['app', '-q']);
   assert.is(only.code, 0, showResult(only));
-  assert.equal(builtLines(only).map(([reference]) => reference), [ref('app-builder'), ref('app')]);
+  assert.equal(
+    builtLines(only).map(([reference]) => reference),
+    [ref('app-builder'), ref('app')],
+  );
   assert.is((await client.inspectImage(ref('base'))).Id, before, 'base untouched');
 
   const forced = await buildImage(['app', '-f', '-p', '--json']);
   assert.is(forced.code, 0, showResult(forced));
   const out = JSON.parse(forced.stdout) as BuildImageOutput;
   assert.is(out.project, PROJECT);
-  assert.equal(out.images.map((i) => [i.image, i.reference, i.asDependency, i.pulled]), [
-    ['base', ref('base'), true, false],
-    ['app', ref('app'), false, false],
-  ]);
+  assert.equal(
+    out.images.map((i) => [i.image, i.reference, i.asDependency, i.pulled]),
+    [
+      ['base', ref('base'), true, false],
+      ['app', ref('app'), false, false],
+    ],
+  );
   assert.is(out.images[1]!.builder?.reference, ref('app-builder'));
-  const events = forced.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const events = forced.stderr
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   const pulls = events.filter((e) => e.type === 'pull');
-  assert.equal(pulls.map((e) => [e.image, e.pull, e.note]), [
-    ['base', false, 'nothing to pull: built FROM scratch'],
-    ['app', false, `nothing to pull: built FROM the project image ${ref('base')} (built here, never pulled)`],
-  ]);
+  assert.equal(
+    pulls.map((e) => [e.image, e.pull, e.note]),
+    [
+      ['base', false, 'nothing to pull: built FROM scratch'],
+      ['app', false, `nothing to pull: built FROM the project image ${ref('base')} (built here, never pulled)`],
+    ],
+  );
   assert.ok(events.some((e) => e.type === 'step' && e.image === 'app' && e.stage === 'builder'));
-  assert.ok(events.filter((e) => e.type === 'script-output').length === 0, 'the scripts write to a file, not to stdout');
-  assert.equal(events.filter((e) => e.type === 'script').map((e) => `${e.phase} ${e.image}`), ['pre base', 'post base', 'pre app', 'post app']);
+  assert.ok(
+    events.filter((e) => e.type === 'script-output').length === 0,
+    'the scripts write to a file, not to stdout',
+  );
+  assert.equal(
+    events.filter((e) => e.type === 'script').map((e) => `${e.phase} ${e.image}`),
+    ['pre base', 'post base', 'pre app', 'post app'],
+  );
 
   const plain = await buildImage(['base', '-p']);
   assert.is(plain.code, 0, showResult(plain));
@@ -161,12 +192,18 @@ it('NAME alone builds only NAME; -f builds its base first; -p has nothing to pul
 it('-i and -t name the image asked for (and its builder stage); its base keeps its own name', async (client) => {
   const r = await buildImage(['app', '-f', '-i', `${PROJECT}-custom`, '-t', 'rc1', '-q']);
   assert.is(r.code, 0, showResult(r));
-  assert.equal(builtLines(r).map(([reference]) => reference), [ref('base'), ref('custom-builder', 'rc1'), ref('custom', 'rc1')]);
+  assert.equal(
+    builtLines(r).map(([reference]) => reference),
+    [ref('base'), ref('custom-builder', 'rc1'), ref('custom', 'rc1')],
+  );
   for (const [reference] of builtLines(r)) assert.ok(await client.imageExists(reference), reference);
 
   const bad = await buildImage(['all', '-i', 'x']);
   assert.is(bad.code, 125, showResult(bad));
-  assert.is(bad.stderr, "harpoon build-image: -i names one image; with \"all\" every image is built under its own name\nSee 'harpoon build-image --help'.\n");
+  assert.is(
+    bad.stderr,
+    'harpoon build-image: -i names one image; with "all" every image is built under its own name\nSee \'harpoon build-image --help\'.\n',
+  );
 });
 
 it('--print-command: cd, scripts and docker build lines in build order; nothing built, no script run', async (client) => {
@@ -189,9 +226,16 @@ it('--print-command: cd, scripts and docker build lines in build order; nothing 
   assert.not.ok(await client.imageExists(ref('base', 'printonly')));
   assert.throws(() => readFileSync(join(projectDir, 'build-log.txt')), 'no script ran');
 
-  const viaContext = await harpoonCli(['-H', 'unix:///var/run/docker.sock', 'build-image', 'base', '-p', '--print-command'], { env: env(), cwd: join(projectDir, 'docker', 'app') });
+  const viaContext = await harpoonCli(
+    ['-H', 'unix:///var/run/docker.sock', 'build-image', 'base', '-p', '--print-command'],
+    { env: env(), cwd: join(projectDir, 'docker', 'app') },
+  );
   assert.is(viaContext.code, 0, showResult(viaContext));
-  assert.match(viaContext.stdout, /^docker -H unix:\/\/\/var\/run\/docker\.sock build -t \S+ -f docker\/base\/Dockerfile .* \.$/m, 'from a sub-folder too; no --pull for FROM scratch');
+  assert.match(
+    viaContext.stdout,
+    /^docker -H unix:\/\/\/var\/run\/docker\.sock build -t \S+ -f docker\/base\/Dockerfile .* \.$/m,
+    'from a sub-folder too; no --pull for FROM scratch',
+  );
   assert.is(viaContext.stderr, '# base: nothing to pull: built FROM scratch\n');
 });
 
@@ -213,17 +257,32 @@ it('scripts: a failing pre script stops before the build (its exit code, file an
   const one = await buildImage(['one'], dir);
   assert.is(one.code, 7, showResult(one));
   assert.match(one.stderr, /^about to fail$/m, "the script's own output");
-  assert.ok(one.stderr.endsWith(`harpoon build-image: the pre_build_script of one (${cfg} line 3) failed with exit code 7; one was not built\n`), one.stderr);
+  assert.ok(
+    one.stderr.endsWith(
+      `harpoon build-image: the pre_build_script of one (${cfg} line 3) failed with exit code 7; one was not built\n`,
+    ),
+    one.stderr,
+  );
   assert.not.ok(await client.imageExists(ref('one', USER, project)));
 
   const two = await buildImage(['two'], dir);
   assert.is(two.code, 3, showResult(two));
-  assert.ok(two.stderr.endsWith(`harpoon build-image: the post_build_script of two (${cfg} line 6) failed with exit code 3; ${ref('two', USER, project)} was built, but build-image stops here\n`), two.stderr);
+  assert.ok(
+    two.stderr.endsWith(
+      `harpoon build-image: the post_build_script of two (${cfg} line 6) failed with exit code 3; ${ref('two', USER, project)} was built, but build-image stops here\n`,
+    ),
+    two.stderr,
+  );
   assert.ok(await client.imageExists(ref('two', USER, project)));
 
   const three = await buildImage(['three'], dir);
   assert.is(three.code, 127, showResult(three));
-  assert.match(three.stderr, new RegExp(`pre_build_script of three \\(${cfg.replace(/[.]/g, '\\.')} line 9\\) could not run: ./no-such-script.sh: not found; three was not built\n$`));
+  assert.match(
+    three.stderr,
+    new RegExp(
+      `pre_build_script of three \\(${cfg.replace(/[.]/g, '\\.')} line 9\\) could not run: ./no-such-script.sh: not found; three was not built\n$`,
+    ),
+  );
 
   // all stops at the first failure (one, then three: alphabetical, no FROM order between them).
   const all = await buildImage(['all', '-q'], dir);
@@ -234,9 +293,21 @@ it('scripts: a failing pre script stops before the build (its exit code, file an
 it('config and project errors: exit 125 naming file and line; a failing Dockerfile step: exit 125 with the step', async () => {
   const cases: Array<{ cfg: string[]; line: number; message: RegExp }> = [
     { cfg: ['[app]', 'colour = blue'], line: 2, message: /\[app\] colour: unknown key "colour"/ },
-    { cfg: ['[app]', 'pull_FROM_on_force = maybe'], line: 2, message: /\[app\] pull_FROM_on_force: "maybe" is not a boolean/ },
-    { cfg: ['[app]', 'build_args = --label x=1', '   --squash'], line: 2, message: /\[app\] build_args: unknown or unsupported flag --squash/ },
-    { cfg: ['[app]', "pre_build_script = sh -c 'unclosed"], line: 2, message: /\[app\] pre_build_script: no closing quotation/ },
+    {
+      cfg: ['[app]', 'pull_FROM_on_force = maybe'],
+      line: 2,
+      message: /\[app\] pull_FROM_on_force: "maybe" is not a boolean/,
+    },
+    {
+      cfg: ['[app]', 'build_args = --label x=1', '   --squash'],
+      line: 2,
+      message: /\[app\] build_args: unknown or unsupported flag --squash/,
+    },
+    {
+      cfg: ['[app]', "pre_build_script = sh -c 'unclosed"],
+      line: 2,
+      message: /\[app\] pre_build_script: no closing quotation/,
+    },
     { cfg: ['[ap]', 'tag = x'], line: 1, message: /\[ap\] is not an image folder .*\(did you mean "app"\?\)/ },
   ];
   for (const [i, c] of cases.entries()) {
@@ -252,7 +323,10 @@ it('config and project errors: exit 125 naming file and line; a failing Dockerfi
 
   const unknown = await buildImage(['nope']);
   assert.is(unknown.code, 125, showResult(unknown));
-  assert.is(unknown.stderr, 'harpoon: Image "nope": the project has no such image folder (docker/<image>/Dockerfile). Valid: app, base\n');
+  assert.is(
+    unknown.stderr,
+    'harpoon: Image "nope": the project has no such image folder (docker/<image>/Dockerfile). Valid: app, base\n',
+  );
   const outside = await buildImage(['all'], root);
   assert.is(outside.code, 125, showResult(outside));
   assert.match(outside.stderr, /^harpoon: No project found/);
@@ -268,11 +342,14 @@ it('config and project errors: exit 125 naming file and line; a failing Dockerfi
 /** An image imported from a tar (not built by harpoon: no harpoon.image label), under `reference`. */
 async function importImage(client: Harpoon, reference: string): Promise<void> {
   const tar = pack();
-  tar.entry({ name: 'hello.txt' }, 'not harpoon\'s');
+  tar.entry({ name: 'hello.txt' }, "not harpoon's");
   tar.finalize();
   const [repo, tag] = reference.split(':');
   const query = new URLSearchParams({ fromSrc: '-', repo: repo!, tag: tag!, changes: `LABEL ${TEST_LABEL}=${RUN_ID}` });
-  const res = await client.engine.streamRequest({ method: 'POST', path: `/images/create?${query}`, headers: { 'Content-Type': 'application/x-tar' } }, Readable.from(tar));
+  const res = await client.engine.streamRequest(
+    { method: 'POST', path: `/images/create?${query}`, headers: { 'Content-Type': 'application/x-tar' } },
+    Readable.from(tar),
+  );
   for await (const _ of res) {
     // drain
   }
@@ -283,32 +360,54 @@ it('clean: removes the project images harpoon built (dependents first, -builder 
   try {
     const r = await buildImage(['clean', '-t', 'other', '--json']);
     assert.is(r.code, 0, showResult(r));
-    assert.equal(JSON.parse(r.stdout) as CleanOutput, { removed: [], absent: [ref('app', 'other'), ref('app-builder', 'other')], skipped: [ref('base', 'other')], failed: [] });
+    assert.equal(JSON.parse(r.stdout) as CleanOutput, {
+      removed: [],
+      absent: [ref('app', 'other'), ref('app-builder', 'other')],
+      skipped: [ref('base', 'other')],
+      failed: [],
+    });
     assert.ok(await client.imageExists(ref('base', 'other')), 'an image harpoon did not build is left alone');
 
     const printed = await buildImage(['clean', '--print-command']);
-    assert.is(printed.stdout, `docker rmi ${ref('app')}\ndocker rmi ${ref('app-builder')}\ndocker rmi ${ref('base')}\n`);
+    assert.is(
+      printed.stdout,
+      `docker rmi ${ref('app')}\ndocker rmi ${ref('app-builder')}\ndocker rmi ${ref('base')}\n`,
+    );
     assert.ok(await client.imageExists(ref('app')), '--print-command removes nothing');
 
     const cleaned = await buildImage(['clean']);
     assert.is(cleaned.code, 0, showResult(cleaned));
     assert.is(cleaned.stdout, `${ref('app')}\n${ref('app-builder')}\n${ref('base')}\n`);
-    assert.match(cleaned.stderr, new RegExp(`^Removed ${ref('app')}\nRemoved ${ref('app-builder')}\nRemoved ${ref('base')}\n$`));
+    assert.match(
+      cleaned.stderr,
+      new RegExp(`^Removed ${ref('app')}\nRemoved ${ref('app-builder')}\nRemoved ${ref('base')}\n$`),
+    );
     for (const image of ['app', 'app-builder', 'base']) assert.not.ok(await client.imageExists(ref(image)), image);
-    assert.ok(await client.imageExists(ref('custom', 'rc1')), 'an image built under another name (-i) is not the project\'s');
+    assert.ok(
+      await client.imageExists(ref('custom', 'rc1')),
+      "an image built under another name (-i) is not the project's",
+    );
 
     const again = await buildImage(['clean', '-q']);
     assert.is(again.code, 0, showResult(again));
     assert.is(again.stdout + again.stderr, '');
   } finally {
     // Not harpoon's (no harpoon.image label), so removeManaged rightly leaves it: the test removes its own.
-    await client.docker.getImage(ref('base', 'other')).remove({ force: true }).catch(() => {});
+    await client.docker
+      .getImage(ref('base', 'other'))
+      .remove({ force: true })
+      .catch(() => {});
   }
 });
 
 it('on a terminal: a bold header per image, steps, a status line redrawn in place', async () => {
   const [node, bin] = HARPOON_BIN;
-  const session = new PtySession('/bin/sh', ['-c', `cd '${projectDir}' && exec '${node}' '${bin}' build-image all`], { cols: 120, rows: 30 }, env() as Record<string, string>);
+  const session = new PtySession(
+    '/bin/sh',
+    ['-c', `cd '${projectDir}' && exec '${node}' '${bin}' build-image all`],
+    { cols: 120, rows: 30 },
+    env() as Record<string, string>,
+  );
   sessions.push(session);
   const { exitCode } = await session.exit(120_000);
   assert.is(exitCode, 0, session.output);

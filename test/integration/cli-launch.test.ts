@@ -28,7 +28,12 @@ const it = await engineTests({
     await buildWebapp(client, { tag: WEBAPP, labels: testLabels });
     // Managed by harpoon (it carries harpoon's label and the test label) but not launched:
     // `launched` must not list it, and no purge may remove it.
-    foreign = await client.createContainer({ image: WEBAPP, name: `hl-foreign-${RUN_ID}`, labels: testLabels, cmd: ['sleep', '600'] });
+    foreign = await client.createContainer({
+      image: WEBAPP,
+      name: `hl-foreign-${RUN_ID}`,
+      labels: testLabels,
+      cmd: ['sleep', '600'],
+    });
     await foreign.start();
   },
   after: async () => {
@@ -46,7 +51,10 @@ interface CliResult {
 }
 
 /** Run the CLI to its end (killed after `timeoutMs`); `onSpawn` gets the child, e.g. to signal it. */
-function harpoon(args: string[], options: { stdin?: string | Buffer; timeoutMs?: number; onSpawn?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+function harpoon(
+  args: string[],
+  options: { stdin?: string | Buffer; timeoutMs?: number; onSpawn?: (child: ReturnType<typeof spawn>) => void } = {},
+): Promise<CliResult> {
   const [file, ...pre] = HARPOON;
   return new Promise((resolve, reject) => {
     const child = spawn(file!, [...pre, ...args], {
@@ -61,7 +69,11 @@ function harpoon(args: string[], options: { stdin?: string | Buffer; timeoutMs?:
     if (options.stdin !== undefined) child.stdin!.end(options.stdin);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`harpoon ${args.join(' ')} did not end within ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `harpoon ${args.join(' ')} did not end within ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -72,14 +84,18 @@ function harpoon(args: string[], options: { stdin?: string | Buffer; timeoutMs?:
   });
 }
 
-const show = (r: CliResult) => `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+const show = (r: CliResult) =>
+  `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
 /** A container name unique to this run. */
 const nameFor = (what: string) => `hl-${what}-${RUN_ID}`;
 
 /** `harpoon launch WEBAPP --name NAME -l harpoon.test=RUN_ID ...extra`, expected to succeed; returns the URL. */
 async function launchOk(name: string, extra: string[] = [], stdin?: string | Buffer): Promise<string> {
-  const r = await harpoon(['launch', WEBAPP, '--name', name, '-l', RUN_LABEL, ...extra], stdin === undefined ? {} : { stdin });
+  const r = await harpoon(
+    ['launch', WEBAPP, '--name', name, '-l', RUN_LABEL, ...extra],
+    stdin === undefined ? {} : { stdin },
+  );
   assert.is(r.code, 0, show(r));
   const lines = r.stdout.split('\n');
   assert.is(lines.length, 2, `exactly one line on stdout: ${JSON.stringify(r.stdout)}`);
@@ -88,15 +104,20 @@ async function launchOk(name: string, extra: string[] = [], stdin?: string | Buf
   return lines[0]!;
 }
 
-
-
 async function removeQuietly(client: Harpoon, ...names: string[]): Promise<void> {
-  for (const name of names) await client.container(name).remove({ force: true }).catch(() => {});
+  for (const name of names)
+    await client
+      .container(name)
+      .remove({ force: true })
+      .catch(() => {});
 }
 
 /** Names of this run's containers carrying `label` (K=V). */
 async function namesWith(client: Harpoon, label: string): Promise<string[]> {
-  const found = await client.docker.listContainers({ all: true, filters: JSON.stringify({ label: [RUN_LABEL, label] }) });
+  const found = await client.docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [RUN_LABEL, label] }),
+  });
   return found.map((c) => c.Names[0]!.replace(/^\//, '')).sort();
 }
 
@@ -165,7 +186,20 @@ it('launch --input-mode url hands the app INPUT_JSON_URL; --input with it is a u
   const inputFile = join(workDir, 'url-mode.json');
   await writeFile(inputFile, '{}');
   const bad = nameFor('url-bad');
-  const r = await harpoon(['launch', WEBAPP, '--name', bad, '-l', RUN_LABEL, '--input-mode', 'url', '--input-url', inputUrl, '--input', inputFile]);
+  const r = await harpoon([
+    'launch',
+    WEBAPP,
+    '--name',
+    bad,
+    '-l',
+    RUN_LABEL,
+    '--input-mode',
+    'url',
+    '--input-url',
+    inputUrl,
+    '--input',
+    inputFile,
+  ]);
   assert.is(r.code, 125, show(r));
   assert.match(r.stderr, /--input-mode url takes --input-url/);
   assert.not.ok(await containerExists(client, bad));
@@ -198,7 +232,14 @@ it('--json: the launched container as JSON (name, url, labels)', async (client) 
   try {
     const r = await harpoon(['launch', WEBAPP, '--name', name, '-l', RUN_LABEL, '--json']);
     assert.is(r.code, 0, show(r));
-    const out = JSON.parse(r.stdout) as { id: string; name: string; url: string; hostPort: number; containerPort: number; labels: Record<string, string> };
+    const out = JSON.parse(r.stdout) as {
+      id: string;
+      name: string;
+      url: string;
+      hostPort: number;
+      containerPort: number;
+      labels: Record<string, string>;
+    };
     assert.is(out.name, name);
     assert.match(out.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.is(out.url, `http://127.0.0.1:${out.hostPort}`);
@@ -214,7 +255,18 @@ it('--json: the launched container as JSON (name, url, labels)', async (client) 
 it('labels from -l, harpoon.launcher=true; --mem sets MemoryReservation and the mem label; the container outlives the command', async (client) => {
   const name = nameFor('labels');
   try {
-    const url = await launchOk(name, ['-l', `purpose=labels-${RUN_ID}`, '-l', 'with=equals=sign', '--mem', '64', '--mem-limit', '128', '-e', 'GREETING=hi there']);
+    const url = await launchOk(name, [
+      '-l',
+      `purpose=labels-${RUN_ID}`,
+      '-l',
+      'with=equals=sign',
+      '--mem',
+      '64',
+      '--mem-limit',
+      '128',
+      '-e',
+      'GREETING=hi there',
+    ]);
     const info = await client.container(name).inspect();
     const labels = info.Config.Labels;
     assert.is(labels[TEST_LABEL], RUN_ID);
@@ -249,7 +301,18 @@ it('--wait http:/input.json, and --wait log:serving with port, port:80 and http:
     const url = await launchOk(a, ['--input', inputFile, '--wait', 'http:/input.json', '--timeout', '30']);
     // Ready means ready: the first request after launch already answers.
     assert.is((await fetchBytes(`${url}/input.json`)).body.toString(), '{"wait": true}');
-    await launchOk(b, ['--wait', 'log:serving', '--wait', 'port', '--wait', 'port:80', '--wait', 'http:/', '--timeout', '30']);
+    await launchOk(b, [
+      '--wait',
+      'log:serving',
+      '--wait',
+      'port',
+      '--wait',
+      'port:80',
+      '--wait',
+      'http:/',
+      '--timeout',
+      '30',
+    ]);
     const logs = await client.container(b).logs();
     assert.match(logs.stdout, /webapp: serving on port 80/);
   } finally {
@@ -261,7 +324,18 @@ it('never ready (--wait http:/missing --timeout 1): exit 125, "not ready" and th
   const name = nameFor('never');
   try {
     const started = Date.now();
-    const r = await harpoon(['launch', WEBAPP, '--name', name, '-l', RUN_LABEL, '--wait', 'http:/missing', '--timeout', '1']);
+    const r = await harpoon([
+      'launch',
+      WEBAPP,
+      '--name',
+      name,
+      '-l',
+      RUN_LABEL,
+      '--wait',
+      'http:/missing',
+      '--timeout',
+      '1',
+    ]);
     assert.is(r.code, 125, show(r));
     assert.ok(Date.now() - started < 20_000, 'gave up near the deadline');
     assert.is(r.stdout, '');
@@ -279,7 +353,19 @@ it('never ready (--wait http:/missing --timeout 1): exit 125, "not ready" and th
 it('never ready with --keep-on-failure: exit 125, the container stays for inspection', async (client) => {
   const name = nameFor('kept');
   try {
-    const r = await harpoon(['launch', WEBAPP, '--name', name, '-l', RUN_LABEL, '--wait', 'http:/missing', '--timeout', '1', '--keep-on-failure']);
+    const r = await harpoon([
+      'launch',
+      WEBAPP,
+      '--name',
+      name,
+      '-l',
+      RUN_LABEL,
+      '--wait',
+      'http:/missing',
+      '--timeout',
+      '1',
+      '--keep-on-failure',
+    ]);
     assert.is(r.code, 125, show(r));
     assert.match(r.stderr, /not ready/);
     assert.match(r.stderr, /kept for inspection/);
@@ -295,7 +381,12 @@ it('never ready with --keep-on-failure: exit 125, the container stays for inspec
 it('a name in use: exit 125 naming the name; the existing container (launched or not) is untouched', async (client) => {
   const name = nameFor('taken');
   const plain = nameFor('taken-plain');
-  const existing = await client.createContainer({ image: WEBAPP, name: plain, labels: testLabels, cmd: ['sleep', '600'] });
+  const existing = await client.createContainer({
+    image: WEBAPP,
+    name: plain,
+    labels: testLabels,
+    cmd: ['sleep', '600'],
+  });
   try {
     const url = await launchOk(name);
     const before = await client.container(name).inspect();
@@ -351,7 +442,7 @@ it('bad flags (--wait bogus, --input /missing, --port abc, ...): exit 125 naming
   assert.equal(await namesWith(client, `bad=${RUN_ID}`), []);
 });
 
-it('launched: this run\'s launched containers with URL and state; never the foreign (not launched) one', async (client) => {
+it("launched: this run's launched containers with URL and state; never the foreign (not launched) one", async (client) => {
   const a = nameFor('list-a');
   const b = nameFor('list-b');
   try {
@@ -360,8 +451,20 @@ it('launched: this run\'s launched containers with URL and state; never the fore
 
     const json = await harpoon(['launched', '--json', '-l', RUN_LABEL, '-l', 'group=list']);
     assert.is(json.code, 0, show(json));
-    const rows = JSON.parse(json.stdout) as Array<{ id: string; name: string; url: string | null; state: string; image: string; lastActivity: string; memoryReservationMb: number | null; labels: Record<string, string> }>;
-    assert.equal(rows.map((r) => r.name), [a, b]);
+    const rows = JSON.parse(json.stdout) as Array<{
+      id: string;
+      name: string;
+      url: string | null;
+      state: string;
+      image: string;
+      lastActivity: string;
+      memoryReservationMb: number | null;
+      labels: Record<string, string>;
+    }>;
+    assert.equal(
+      rows.map((r) => r.name),
+      [a, b],
+    );
     assert.is(rows[0]!.url, urlA);
     assert.is(rows[1]!.url, urlB);
     for (const row of rows) {
@@ -390,7 +493,9 @@ it('launched: this run\'s launched containers with URL and state; never the fore
 
     // A stopped one: listed with its state and no URL.
     await client.container(b).stop({ timeoutSeconds: 1 });
-    const stopped = JSON.parse((await harpoon(['launched', '--json', '-l', RUN_LABEL, '-l', 'group=list'])).stdout) as Array<{ name: string; url: string | null; state: string }>;
+    const stopped = JSON.parse(
+      (await harpoon(['launched', '--json', '-l', RUN_LABEL, '-l', 'group=list'])).stdout,
+    ) as Array<{ name: string; url: string | null; state: string }>;
     assert.equal(
       stopped.map((r) => [r.name, r.state, r.url]),
       [
@@ -526,21 +631,34 @@ it('SIGINT while waiting for readiness: exit 130, no container left', async (cli
   const name = nameFor('sigint');
   try {
     let sent = false;
-    const r = await harpoon(['launch', WEBAPP, '--name', name, '-l', RUN_LABEL, '--wait', 'http:/missing', '--timeout', '60'], {
-      timeoutMs: 40_000,
-      onSpawn: (child) => {
-        void (async () => {
-          const started = Date.now();
-          // Once the container runs (so the launch is waiting for readiness), and at least 1.5 s in.
-          const running = await eventually(async () => (await client.container(name).inspect().catch(() => undefined))?.State.Running === true, 20_000, 50);
-          await new Promise((resolve) => setTimeout(resolve, Math.max(300, 1500 - (Date.now() - started))));
-          if (running) {
-            sent = true;
-            child.kill('SIGINT');
-          }
-        })();
+    const r = await harpoon(
+      ['launch', WEBAPP, '--name', name, '-l', RUN_LABEL, '--wait', 'http:/missing', '--timeout', '60'],
+      {
+        timeoutMs: 40_000,
+        onSpawn: (child) => {
+          void (async () => {
+            const started = Date.now();
+            // Once the container runs (so the launch is waiting for readiness), and at least 1.5 s in.
+            const running = await eventually(
+              async () =>
+                (
+                  await client
+                    .container(name)
+                    .inspect()
+                    .catch(() => undefined)
+                )?.State.Running === true,
+              20_000,
+              50,
+            );
+            await new Promise((resolve) => setTimeout(resolve, Math.max(300, 1500 - (Date.now() - started))));
+            if (running) {
+              sent = true;
+              child.kill('SIGINT');
+            }
+          })();
+        },
       },
-    });
+    );
     assert.ok(sent, `the container never ran: ${show(r)}`);
     assert.is(r.code, 130, show(r));
     assert.is(r.stdout, '');
@@ -551,8 +669,14 @@ it('SIGINT while waiting for readiness: exit 130, no container left', async (cli
 });
 
 it('everything launched by this file is gone at the end (each test removes its own)', async (client) => {
-  const left = await client.docker.listContainers({ all: true, filters: JSON.stringify({ label: [RUN_LABEL, 'harpoon.launcher=true'] }) });
-  assert.equal(left.map((c) => c.Names[0]), []);
+  const left = await client.docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [RUN_LABEL, 'harpoon.launcher=true'] }),
+  });
+  assert.equal(
+    left.map((c) => c.Names[0]),
+    [],
+  );
   await foreignIntact(client);
 });
 

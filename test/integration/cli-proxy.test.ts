@@ -34,7 +34,11 @@ class ProxyProcess {
 
   constructor(args: string[], env: NodeJS.ProcessEnv = process.env, globals: string[] = []) {
     const [file, ...pre] = HARPOON;
-    this.child = spawn(file!, [...pre, ...globals, 'proxy', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(file!, [...pre, ...globals, 'proxy', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
@@ -60,10 +64,15 @@ class ProxyProcess {
 
   /** With --json: the port from the first stdout line. */
   async jsonPort(): Promise<number> {
-    const first = await this.until('first stdout line', () => (this.stdout.includes('\n') ? this.stdout.slice(0, this.stdout.indexOf('\n')) : undefined));
+    const first = await this.until('first stdout line', () =>
+      this.stdout.includes('\n') ? this.stdout.slice(0, this.stdout.indexOf('\n')) : undefined,
+    );
     const parsed = JSON.parse(first) as { listening: string; port: number; workers?: number };
     // One process: {listening, port}; several (--workers, default one per core): and workers.
-    assert.equal(Object.keys(parsed).sort(), parsed.workers === undefined ? ['listening', 'port'] : ['listening', 'port', 'workers']);
+    assert.equal(
+      Object.keys(parsed).sort(),
+      parsed.workers === undefined ? ['listening', 'port'] : ['listening', 'port', 'workers'],
+    );
     assert.is(parsed.listening, `http://127.0.0.1:${parsed.port}`);
     assert.ok(parsed.port > 0);
     return parsed.port;
@@ -71,12 +80,18 @@ class ProxyProcess {
 
   /** Without --json: the port from the listening line on stderr. */
   async stderrPort(): Promise<number> {
-    const match = await this.until('listening line', () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(this.stderr) ?? undefined);
+    const match = await this.until(
+      'listening line',
+      () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(this.stderr) ?? undefined,
+    );
     return Number(match[1]);
   }
 
   /** Signal it and wait for the exit (SIGKILL after `ms`). */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', ms = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+    ms = 15_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
     const started = Date.now();
     this.child.kill(signal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
@@ -105,14 +120,30 @@ interface Reply {
 }
 
 /** One request to the proxy on 127.0.0.1 (a fresh connection); `host` sets the Host header only. */
-function get(port: number, path: string, options: { host?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function get(
+  port: number,
+  path: string,
+  options: { host?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 15_000, headers: { ...(options.host ? { host: options.host } : {}), ...options.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: false,
+        timeout: 15_000,
+        headers: { ...(options.host ? { host: options.host } : {}), ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', reject);
   });
@@ -139,19 +170,31 @@ let proxy: ProxyProcess | undefined;
 let port = 0;
 
 async function removeQuietly(client: Harpoon, ...names: string[]): Promise<void> {
-  for (const name of names) await client.container(name).remove({ force: true }).catch(() => {});
+  for (const name of names)
+    await client
+      .container(name)
+      .remove({ force: true })
+      .catch(() => {});
 }
 
 it('proxy --port 0 --json --label --host-suffix: the first stdout line is {"listening", "port"}', async () => {
   await launcher!.launch({ image: TEST_WEBAPP, name: inScope, labels: SCOPE, inputText: INPUT });
   await launcher!.launch({ image: TEST_WEBAPP, name: outside, labels: OUTSIDE, inputText: INPUT });
-  proxy = new ProxyProcess(['--port', '0', '--json', '--label', `${CASE_KEY}=${SCOPE[CASE_KEY]}`, '--host-suffix', SUFFIX]);
+  proxy = new ProxyProcess([
+    '--port',
+    '0',
+    '--json',
+    '--label',
+    `${CASE_KEY}=${SCOPE[CASE_KEY]}`,
+    '--host-suffix',
+    SUFFIX,
+  ]);
   port = await proxy.jsonPort();
   assert.not.match(proxy.stderr, /listening/, 'under --json the listening line is on stdout only');
   assert.ok(await accepts(port));
 });
 
-it('path routing: /docker/<name>/input.json is the app\'s, byte for byte; /docker/<name> redirects to the slash', async () => {
+it("path routing: /docker/<name>/input.json is the app's, byte for byte; /docker/<name> redirects to the slash", async () => {
   const reply = await get(port, `/docker/${inScope}/input.json`);
   assert.is(reply.status, 200, reply.body);
   assert.is(reply.body, INPUT);
@@ -174,7 +217,9 @@ it('host routing: Host <name>.docker.localhost:PORT (the connection still goes t
 it('--json access log: one AccessEvent per line, path and host requests alike', async () => {
   const events = await proxy!.until('access lines for both routings', () => {
     const all = proxy!.access();
-    return all.filter((e) => e.url === '/input.json' || e.url === `/docker/${inScope}/input.json`).length >= 2 ? all : undefined;
+    return all.filter((e) => e.url === '/input.json' || e.url === `/docker/${inScope}/input.json`).length >= 2
+      ? all
+      : undefined;
   });
   const byPath = events.find((e) => e.url === `/docker/${inScope}/input.json`)!;
   const byHost = events.find((e) => e.url === '/input.json')!;
@@ -199,13 +244,23 @@ it('--json access log: one AccessEvent per line, path and host requests alike', 
 });
 
 it('outside the --label scope: a launched container of another case, and a managed but not launched one, are 404', async (client) => {
-  const plain = await client.createContainer({ image: TEST_WEBAPP, name: notLaunched, labels: { ...testLabels, [CASE_KEY]: SCOPE[CASE_KEY]! }, cmd: ['sleep', '600'] });
+  const plain = await client.createContainer({
+    image: TEST_WEBAPP,
+    name: notLaunched,
+    labels: { ...testLabels, [CASE_KEY]: SCOPE[CASE_KEY]! },
+    cmd: ['sleep', '600'],
+  });
   try {
     await plain.start();
     for (const name of [outside, notLaunched]) {
       const byPath = await get(port, `/docker/${name}/input.json`);
       assert.is(byPath.status, 404, `${name}: ${byPath.body}`);
-      assert.equal(JSON.parse(byPath.body), { status: 404, error: 'not_found', message: `No container named "${name}" is served here.`, container: name });
+      assert.equal(JSON.parse(byPath.body), {
+        status: 404,
+        error: 'not_found',
+        message: `No container named "${name}" is served here.`,
+        container: name,
+      });
       const byHost = await get(port, '/input.json', { host: `${name}${SUFFIX}:${port}` });
       assert.is(byHost.status, 404, `${name} by host: ${byHost.body}`);
     }
@@ -216,7 +271,10 @@ it('outside the --label scope: a launched container of another case, and a manag
       const found = proxy!.access().filter((e) => e.status === 404 && e.container === outside);
       return found.length >= 2 ? found : undefined;
     });
-    assert.equal(logged.map((e) => e.error), ['not_found', 'not_found']);
+    assert.equal(
+      logged.map((e) => e.error),
+      ['not_found', 'not_found'],
+    );
   } finally {
     await removeQuietly(client, notLaunched);
   }
@@ -243,12 +301,19 @@ it('--workers 2: two processes share the port, each following the engine; one ki
     for (let i = 0; i < 10; i++) assert.is((await get(poolPort, `/docker/${inScope}/input.json`)).status, 200);
     const [victim] = children();
     process.kill(victim!, 'SIGKILL');
-    assert.ok(await eventually(async () => children().length === 2 && !children().includes(victim!), 15_000, 100), 'the dead worker is replaced');
-    for (let i = 0; i < 10; i++) assert.is((await get(poolPort, `/docker/${inScope}/input.json`)).status, 200, 'served throughout');
+    assert.ok(
+      await eventually(async () => children().length === 2 && !children().includes(victim!), 15_000, 100),
+      'the dead worker is replaced',
+    );
+    for (let i = 0; i < 10; i++)
+      assert.is((await get(poolPort, `/docker/${inScope}/input.json`)).status, 200, 'served throughout');
     const workers = children();
     const exit = await pool.stop('SIGTERM');
     assert.is(exit.code, 0, pool.show());
-    assert.ok(workers.every((pid) => !existsSync(`/proc/${pid}`)), 'no worker outlives the primary');
+    assert.ok(
+      workers.every((pid) => !existsSync(`/proc/${pid}`)),
+      'no worker outlives the primary',
+    );
     assert.not.ok(await accepts(poolPort));
   } finally {
     if (pool.child.exitCode === null) await pool.stop('SIGKILL');
@@ -257,9 +322,17 @@ it('--workers 2: two processes share the port, each following the engine; one ki
 
 it('--admin with HARPOON_PROXY_TOKEN: 401 without or with a wrong token, 200 and the scoped route table with it; human log; SIGINT exits 0', async () => {
   // One worker: the route table's request counts are per process.
-  const admin = new ProxyProcess(['--port', '0', '--workers', '1', '--admin', '-l', `${CASE_KEY}=${SCOPE[CASE_KEY]}`], { ...process.env, HARPOON_PROXY_TOKEN: TOKEN });
+  const admin = new ProxyProcess(['--port', '0', '--workers', '1', '--admin', '-l', `${CASE_KEY}=${SCOPE[CASE_KEY]}`], {
+    ...process.env,
+    HARPOON_PROXY_TOKEN: TOKEN,
+  });
   const adminPort = await admin.stderrPort();
-  assert.match(admin.stderr, new RegExp(`harpoon proxy: listening on http://127\\.0\\.0\\.1:${adminPort} — /docker/<name>/ \\(only containers labelled ${CASE_KEY}=${SCOPE[CASE_KEY]}; admin at /_harpoon/routes(; \\d+ workers)?\\)\\n`));
+  assert.match(
+    admin.stderr,
+    new RegExp(
+      `harpoon proxy: listening on http://127\\.0\\.0\\.1:${adminPort} — /docker/<name>/ \\(only containers labelled ${CASE_KEY}=${SCOPE[CASE_KEY]}; admin at /_harpoon/routes(; \\d+ workers)?\\)\\n`,
+    ),
+  );
   assert.not.match(admin.stderr, new RegExp(TOKEN), 'the token is never printed');
 
   const none = await get(adminPort, '/_harpoon/routes');
@@ -271,8 +344,14 @@ it('--admin with HARPOON_PROXY_TOKEN: 401 without or with a wrong token, 200 and
   assert.is((await get(adminPort, `/docker/${inScope}/input.json`)).status, 200);
   const ok = await get(adminPort, '/_harpoon/routes', { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.is(ok.status, 200, ok.body);
-  const { routes } = JSON.parse(ok.body) as { routes: Array<{ name: string; status: string; upstream: string | null; requests: number }> };
-  assert.equal(routes.map((r) => r.name), [inScope], 'only the scoped container');
+  const { routes } = JSON.parse(ok.body) as {
+    routes: Array<{ name: string; status: string; upstream: string | null; requests: number }>;
+  };
+  assert.equal(
+    routes.map((r) => r.name),
+    [inScope],
+    'only the scoped container',
+  );
   assert.is(routes[0]!.status, 'running');
   assert.match(routes[0]!.upstream ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.is(routes[0]!.requests, 1);
@@ -282,7 +361,10 @@ it('--admin with HARPOON_PROXY_TOKEN: 401 without or with a wrong token, 200 and
   const lines = await admin.until('the access lines', () => (admin.lines.length >= 4 ? admin.lines : undefined));
   assert.match(lines[0]!, /^GET \/_harpoon\/routes 401 \d+B \d+ms/);
   assert.match(lines[1]!, /^GET \/_harpoon\/routes 401 \d+B \d+ms/);
-  assert.match(lines[2]!, new RegExp(`^GET /docker/${inScope}/input\\.json 200 ${Buffer.byteLength(INPUT)}B \\d+ms ${inScope}$`));
+  assert.match(
+    lines[2]!,
+    new RegExp(`^GET /docker/${inScope}/input\\.json 200 ${Buffer.byteLength(INPUT)}B \\d+ms ${inScope}$`),
+  );
   assert.match(lines[3]!, /^GET \/_harpoon\/routes 200 /);
 
   const exit = await admin.stop('SIGINT');
@@ -297,7 +379,10 @@ it('--admin without a token refuses to start (125, naming the variable and the f
   const { code } = await p.exited;
   assert.is(code, 125, p.show());
   assert.is(p.stdout, '');
-  assert.match(p.stderr, /^harpoon proxy: --admin needs a token: set HARPOON_PROXY_TOKEN or give --admin-token-file FILE/);
+  assert.match(
+    p.stderr,
+    /^harpoon proxy: --admin needs a token: set HARPOON_PROXY_TOKEN or give --admin-token-file FILE/,
+  );
   assert.not.match(p.stderr, /listening/);
 
   for (const [args, message] of [
@@ -351,12 +436,20 @@ it('SIGTERM with a request in flight and a WebSocket open: the request completes
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => {});
-    socket.write(`GET /docker/${wsApp}/socket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
-    assert.ok(await eventually(async () => /\r\n\r\n/.test(received), 15_000, 25), `no handshake answer: ${JSON.stringify(received)}`);
+    socket.write(
+      `GET /docker/${wsApp}/socket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    assert.ok(
+      await eventually(async () => /\r\n\r\n/.test(received), 15_000, 25),
+      `no handshake answer: ${JSON.stringify(received)}`,
+    );
     assert.match(received, /^HTTP\/1\.1 101 /);
     const afterHead = received.length;
     socket.write(`ping-${RUN_ID}`);
-    assert.ok(await eventually(async () => received.slice(afterHead).includes(`ping-${RUN_ID}`), 10_000, 25), `no echo: ${JSON.stringify(received)}`);
+    assert.ok(
+      await eventually(async () => received.slice(afterHead).includes(`ping-${RUN_ID}`), 10_000, 25),
+      `no echo: ${JSON.stringify(received)}`,
+    );
 
     // A slow request (the app answers after 1 s), and SIGTERM while it is in flight.
     const slow = get(port, `/docker/${wsApp}/slow`);

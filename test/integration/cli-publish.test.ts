@@ -12,7 +12,17 @@ import type { Harpoon, PushEvent } from 'harpoon';
 import type { PublishOutput } from '../../src/cli/commands/publish-image.ts';
 import { cliEnv, HARPOON_BIN, harpoonCli, showResult, type CliResult } from '../helpers/cli.ts';
 import { buildBusybox, RUN_ID, testLabels } from '../helpers/engine.ts';
-import { basicAuth, deleteManifest, dockerConfigWith, pullImage, REGISTRY, registryGates, registryOrSkip, startAuthRegistry, type AuthRegistry } from '../helpers/image.ts';
+import {
+  basicAuth,
+  deleteManifest,
+  dockerConfigWith,
+  pullImage,
+  REGISTRY,
+  registryGates,
+  registryOrSkip,
+  startAuthRegistry,
+  type AuthRegistry,
+} from '../helpers/image.ts';
 import { engineTests } from '../helpers/integration.ts';
 import { PtySession } from '../helpers/pty.ts';
 
@@ -35,7 +45,10 @@ const onEngine = await engineTests({
       mkdirSync(join(projectDir, 'docker', folder), { recursive: true });
       writeFileSync(join(projectDir, 'docker', folder, 'Dockerfile'), `FROM ${base}\nRUN true\n`);
     }
-    writeFileSync(join(projectDir, 'docker', 'dockerutils.cfg'), '[app]\npublication_tag = ${HARPOON_TEST_REGISTRY}/harpoon-test-{image}:{tag}-pub\n');
+    writeFileSync(
+      join(projectDir, 'docker', 'dockerutils.cfg'),
+      '[app]\npublication_tag = ${HARPOON_TEST_REGISTRY}/harpoon-test-{image}:{tag}-pub\n',
+    );
     mkdirSync(emptyConfig);
   },
   after: async () => {
@@ -49,7 +62,11 @@ const { it, withAuth } = registryGates(onEngine, hasRegistry, authRegistry);
 
 /** The project image `<project>-app:<user>` (the login name is the tag), with content of its own. */
 async function buildApp(client: Harpoon, user: string): Promise<string> {
-  const { imageId } = await client.build({ dockerfile: [`FROM ${base}`, `RUN echo ${RUN_ID}-${user} > /id`], tags: `${PROJECT}-app:${user}`, labels: testLabels });
+  const { imageId } = await client.build({
+    dockerfile: [`FROM ${base}`, `RUN echo ${RUN_ID}-${user} > /id`],
+    tags: `${PROJECT}-app:${user}`,
+    labels: testLabels,
+  });
   return imageId;
 }
 
@@ -62,7 +79,13 @@ interface PublishOptions {
 
 /** `harpoon publish-image ARGS` in the project, as login `user`, publishing to `registry`. */
 function publish(args: string[], options: PublishOptions): Promise<CliResult> {
-  const env = cliEnv({ LOGNAME: options.user, USER: options.user, HARPOON_TEST_REGISTRY: options.registry ?? REGISTRY, DOCKER_CONFIG: emptyConfig, ...options.env });
+  const env = cliEnv({
+    LOGNAME: options.user,
+    USER: options.user,
+    HARPOON_TEST_REGISTRY: options.registry ?? REGISTRY,
+    DOCKER_CONFIG: emptyConfig,
+    ...options.env,
+  });
   return harpoonCli(['publish-image', ...args], { env, cwd: options.cwd ?? projectDir });
 }
 
@@ -70,13 +93,17 @@ const target = (user: string, registry = REGISTRY) => `${registry}/${REPOSITORY}
 
 /** Whether a registry has a manifest for this tag (the local registry needs no credentials). */
 async function registryHas(tag: string): Promise<boolean> {
-  const res = await fetch(`http://${REGISTRY}/v2/${REPOSITORY}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  const res = await fetch(`http://${REGISTRY}/v2/${REPOSITORY}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+  });
   return res.status === 200;
 }
 
 function assertNoSecret(result: CliResult, registry: AuthRegistry, password = registry.password): void {
   const shown = result.stdout + result.stderr;
-  for (const secret of [password, basicAuth(registry.user, password)]) assert.not.ok(shown.includes(secret), `a secret was printed:\n${shown}`);
+  for (const secret of [password, basicAuth(registry.user, password)])
+    assert.not.ok(shown.includes(secret), `a secret was printed:\n${shown}`);
 }
 
 it('publishes to the local registry: REPOSITORY@DIGEST on stdout, per-layer lines on stderr; pulled back by digest, the same image', async (client) => {
@@ -92,8 +119,17 @@ it('publishes to the local registry: REPOSITORY@DIGEST on stdout, per-layer line
   assert.match(r.stderr, new RegExp(`^The push refers to repository \\[${REGISTRY}/${REPOSITORY}\\]$`, 'm'));
   assert.match(r.stderr, /^[0-9a-f]{12}: Pushed$/m, 'the new layer, on a line of its own');
   const layerLines = r.stderr.split('\n').filter((line) => /^[0-9a-f]{12}: /.test(line));
-  assert.is(new Set(layerLines).size, layerLines.length, `plain output: each layer status once, not every byte count:\n${r.stderr}`);
-  assert.ok(r.stderr.endsWith(`Published app (${PROJECT}-app:${user}) as ${target(user)}, digest ${digest} (no credentials sent)\n`), r.stderr);
+  assert.is(
+    new Set(layerLines).size,
+    layerLines.length,
+    `plain output: each layer status once, not every byte count:\n${r.stderr}`,
+  );
+  assert.ok(
+    r.stderr.endsWith(
+      `Published app (${PROJECT}-app:${user}) as ${target(user)}, digest ${digest} (no credentials sent)\n`,
+    ),
+    r.stderr,
+  );
   assert.not.match(r.stderr, /\x1b/);
   assert.is((await client.inspectImage(target(user))).Id, imageId, 'tagged as its publication_tag');
 
@@ -127,8 +163,14 @@ it('--json: the result on stdout, push events as JSON lines on stderr', async (c
     },
   );
   assert.match(out.digest, /^sha256:[0-9a-f]{64}$/);
-  const events = r.stderr.trim().split('\n').map((line) => JSON.parse(line) as PushEvent);
-  assert.ok(events.some((e) => e.type === 'progress' && /^[0-9a-f]{12}$/.test(e.id)), 'per-layer events');
+  const events = r.stderr
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as PushEvent);
+  assert.ok(
+    events.some((e) => e.type === 'progress' && /^[0-9a-f]{12}$/.test(e.id)),
+    'per-layer events',
+  );
   assert.ok(events.some((e) => e.type === 'pushed' && e.digest === out.digest));
 });
 
@@ -142,9 +184,15 @@ it('--print-command: docker tag + docker push, and nothing done; with credential
   assert.not.ok(await registryHas(`${user}-pub`), 'not pushed');
 
   const secret = `pw-${RUN_ID}`;
-  const withEnv = await publish(['app', '--print-command'], { user, env: { HARPOON_REGISTRY_USER: 'someone', HARPOON_REGISTRY_PASSWORD: secret } });
+  const withEnv = await publish(['app', '--print-command'], {
+    user,
+    env: { HARPOON_REGISTRY_USER: 'someone', HARPOON_REGISTRY_PASSWORD: secret },
+  });
   assert.is(withEnv.code, 0, showResult(withEnv));
-  assert.is(withEnv.stdout.split('\n')[0], `printf '%s' "$HARPOON_REGISTRY_PASSWORD" | docker login --username someone --password-stdin ${REGISTRY}`);
+  assert.is(
+    withEnv.stdout.split('\n')[0],
+    `printf '%s' "$HARPOON_REGISTRY_PASSWORD" | docker login --username someone --password-stdin ${REGISTRY}`,
+  );
   assert.not.ok(withEnv.stdout.includes(secret) || withEnv.stderr.includes(secret));
 
   const viaHost = await harpoonCli(['-H', 'unix:///var/run/docker.sock', 'publish-image', 'app', '--print-command'], {
@@ -152,60 +200,90 @@ it('--print-command: docker tag + docker push, and nothing done; with credential
     cwd: projectDir,
   });
   assert.is(viaHost.code, 0, showResult(viaHost));
-  assert.is(viaHost.stdout, `docker -H unix:///var/run/docker.sock tag ${PROJECT}-app:${user} ${target(user)}\ndocker -H unix:///var/run/docker.sock push ${target(user)}\n`);
+  assert.is(
+    viaHost.stdout,
+    `docker -H unix:///var/run/docker.sock tag ${PROJECT}-app:${user} ${target(user)}\ndocker -H unix:///var/run/docker.sock push ${target(user)}\n`,
+  );
 });
 
-withAuth('credentials from the docker config: the push succeeds, the source is named, the password is never printed', async (client, registry) => {
-  const user = 'u-auth';
-  await buildApp(client, user);
-  const configDir = await dockerConfigWith({ auths: { [registry.addr]: { auth: basicAuth(registry.user, registry.password) } } });
-  try {
-    const options = { user, registry: registry.addr, env: { DOCKER_CONFIG: configDir } };
-    const r = await publish(['app'], options);
+withAuth(
+  'credentials from the docker config: the push succeeds, the source is named, the password is never printed',
+  async (client, registry) => {
+    const user = 'u-auth';
+    await buildApp(client, user);
+    const configDir = await dockerConfigWith({
+      auths: { [registry.addr]: { auth: basicAuth(registry.user, registry.password) } },
+    });
+    try {
+      const options = { user, registry: registry.addr, env: { DOCKER_CONFIG: configDir } };
+      const r = await publish(['app'], options);
+      assert.is(r.code, 0, showResult(r));
+      assertNoSecret(r, registry);
+      const digest = /@(sha256:[0-9a-f]{64})$/.exec(r.stdout.trim())![1]!;
+      pushed.push({
+        addr: registry.addr,
+        digest,
+        authorization: `Basic ${basicAuth(registry.user, registry.password)}`,
+      });
+      assert.match(
+        r.stderr,
+        new RegExp(`\\(credentials from ${join(configDir, 'config.json').replace(/[.]/g, '\\.')}\\)\n$`),
+      );
+
+      const json = await publish(['app', '--json'], options);
+      assert.is(json.code, 0, showResult(json));
+      assertNoSecret(json, registry);
+      assert.is((JSON.parse(json.stdout) as PublishOutput).credentialsSource, join(configDir, 'config.json'));
+
+      // The docker CLI reads the same docker config: no login line, nothing secret.
+      const printed = await publish(['app', '--print-command'], options);
+      assert.is(
+        printed.stdout,
+        `docker tag ${PROJECT}-app:${user} ${target(user, registry.addr)}\ndocker push ${target(user, registry.addr)}\n`,
+      );
+      assertNoSecret(printed, registry);
+    } finally {
+      rmSync(configDir, { recursive: true, force: true });
+    }
+  },
+);
+
+withAuth(
+  'credentials from HARPOON_REGISTRY_USER/PASSWORD: never printed; a wrong password is exit 125 naming user and source, not the password',
+  async (client, registry) => {
+    const user = 'u-envauth';
+    await buildApp(client, user);
+    const credentials = { HARPOON_REGISTRY_USER: registry.user, HARPOON_REGISTRY_PASSWORD: registry.password };
+    const r = await publish(['app'], { user, registry: registry.addr, env: credentials });
     assert.is(r.code, 0, showResult(r));
     assertNoSecret(r, registry);
+    assert.match(r.stderr, /\(credentials from HARPOON_REGISTRY_USER\/HARPOON_REGISTRY_PASSWORD\)\n$/);
     const digest = /@(sha256:[0-9a-f]{64})$/.exec(r.stdout.trim())![1]!;
     pushed.push({ addr: registry.addr, digest, authorization: `Basic ${basicAuth(registry.user, registry.password)}` });
-    assert.match(r.stderr, new RegExp(`\\(credentials from ${join(configDir, 'config.json').replace(/[.]/g, '\\.')}\\)\n$`));
 
-    const json = await publish(['app', '--json'], options);
-    assert.is(json.code, 0, showResult(json));
-    assertNoSecret(json, registry);
-    assert.is((JSON.parse(json.stdout) as PublishOutput).credentialsSource, join(configDir, 'config.json'));
+    const wrong = `wrong-${registry.password}`;
+    const denied = await publish(['app'], {
+      user,
+      registry: registry.addr,
+      env: { ...credentials, HARPOON_REGISTRY_PASSWORD: wrong },
+    });
+    assert.is(denied.code, 125, showResult(denied));
+    assert.is(denied.stdout, '');
+    assert.match(
+      denied.stderr,
+      new RegExp(
+        `harpoon: The registry ${registry.addr} denied access: .*the credentials of user "${registry.user}" from HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD were refused`,
+      ),
+    );
+    assertNoSecret(denied, registry, wrong);
+    assertNoSecret(denied, registry);
 
-    // The docker CLI reads the same docker config: no login line, nothing secret.
-    const printed = await publish(['app', '--print-command'], options);
-    assert.is(printed.stdout, `docker tag ${PROJECT}-app:${user} ${target(user, registry.addr)}\ndocker push ${target(user, registry.addr)}\n`);
-    assertNoSecret(printed, registry);
-  } finally {
-    rmSync(configDir, { recursive: true, force: true });
-  }
-});
-
-withAuth('credentials from HARPOON_REGISTRY_USER/PASSWORD: never printed; a wrong password is exit 125 naming user and source, not the password', async (client, registry) => {
-  const user = 'u-envauth';
-  await buildApp(client, user);
-  const credentials = { HARPOON_REGISTRY_USER: registry.user, HARPOON_REGISTRY_PASSWORD: registry.password };
-  const r = await publish(['app'], { user, registry: registry.addr, env: credentials });
-  assert.is(r.code, 0, showResult(r));
-  assertNoSecret(r, registry);
-  assert.match(r.stderr, /\(credentials from HARPOON_REGISTRY_USER\/HARPOON_REGISTRY_PASSWORD\)\n$/);
-  const digest = /@(sha256:[0-9a-f]{64})$/.exec(r.stdout.trim())![1]!;
-  pushed.push({ addr: registry.addr, digest, authorization: `Basic ${basicAuth(registry.user, registry.password)}` });
-
-  const wrong = `wrong-${registry.password}`;
-  const denied = await publish(['app'], { user, registry: registry.addr, env: { ...credentials, HARPOON_REGISTRY_PASSWORD: wrong } });
-  assert.is(denied.code, 125, showResult(denied));
-  assert.is(denied.stdout, '');
-  assert.match(denied.stderr, new RegExp(`harpoon: The registry ${registry.addr} denied access: .*the credentials of user "${registry.user}" from HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD were refused`));
-  assertNoSecret(denied, registry, wrong);
-  assertNoSecret(denied, registry);
-
-  // None at all: the registry says no, and the message says none were found.
-  const anonymous = await publish(['app'], { user, registry: registry.addr });
-  assert.is(anonymous.code, 125, showResult(anonymous));
-  assert.match(anonymous.stderr, /no credentials were found/);
-});
+    // None at all: the registry says no, and the message says none were found.
+    const anonymous = await publish(['app'], { user, registry: registry.addr });
+    assert.is(anonymous.code, 125, showResult(anonymous));
+    assert.match(anonymous.stderr, /no credentials were found/);
+  },
+);
 
 it('project problems are exit 125 with the reason: unknown image, no publication_tag, not built, no project', async () => {
   const user = 'u-problems';
@@ -223,7 +301,10 @@ it('project problems are exit 125 with the reason: unknown image, no publication
 
   const unset = await publish(['app'], { user, env: { HARPOON_TEST_REGISTRY: undefined } });
   assert.is(unset.code, 125, showResult(unset));
-  assert.match(unset.stderr, /dockerutils\.cfg line 2, \[app\] publication_tag: environment variable \$HARPOON_TEST_REGISTRY is not set/);
+  assert.match(
+    unset.stderr,
+    /dockerutils\.cfg line 2, \[app\] publication_tag: environment variable \$HARPOON_TEST_REGISTRY is not set/,
+  );
 
   const outside = await publish(['app'], { user, cwd: root });
   assert.is(outside.code, 125, showResult(outside));
@@ -236,7 +317,12 @@ it('on a terminal: one line per layer, redrawn in place, then the digest', async
   const env = cliEnv({ LOGNAME: user, USER: user, HARPOON_TEST_REGISTRY: REGISTRY, DOCKER_CONFIG: emptyConfig });
   const [node, bin] = HARPOON_BIN;
   // PtySession runs in the repository; the command must run in the project.
-  const session = new PtySession('/bin/sh', ['-c', `cd '${projectDir}' && exec '${node}' '${bin}' publish-image app`], { cols: 120, rows: 30 }, env as Record<string, string>);
+  const session = new PtySession(
+    '/bin/sh',
+    ['-c', `cd '${projectDir}' && exec '${node}' '${bin}' publish-image app`],
+    { cols: 120, rows: 30 },
+    env as Record<string, string>,
+  );
   sessions.push(session);
   const { exitCode } = await session.exit(120_000);
   assert.is(exitCode, 0, session.output);

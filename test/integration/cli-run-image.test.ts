@@ -51,7 +51,7 @@ const CONFIG = [
   'ports = -p 127.0.0.1:${HARPOON_TEST_PORT}:8080',
   'env = app_env',
   "cmd = sh -c 'echo CMD-RAN-$$GREETING; exec sh'",
-  'cmd_docked = sh -c \'echo DOCKED-CMD\'',
+  "cmd_docked = sh -c 'echo DOCKED-CMD'",
   `args = -l ${TEST_LABEL}=${RUN_ID}`,
   'gpu = --gpus all',
   '',
@@ -69,8 +69,14 @@ const onEngine = await engineTests({
     mkdirSync(shared);
     writeFileSync(join(shared, 'hello.txt'), `hello from the host ${RUN_ID}\n`);
     copyFileSync(HOST_BUSYBOX, join(projectDir, 'busybox'));
-    writeFileSync(join(projectDir, 'docker', 'base', 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n');
-    writeFileSync(join(projectDir, 'docker', 'app', 'Dockerfile'), `FROM ${PROJECT}-base:${USER}\nRUN echo app > /app.txt\n`);
+    writeFileSync(
+      join(projectDir, 'docker', 'base', 'Dockerfile'),
+      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n',
+    );
+    writeFileSync(
+      join(projectDir, 'docker', 'app', 'Dockerfile'),
+      `FROM ${PROJECT}-base:${USER}\nRUN echo app > /app.txt\n`,
+    );
     writeFileSync(join(projectDir, 'docker', 'dockerutils.cfg'), `${CONFIG.join('\n')}\n`);
     mkdirSync(configDir);
     addDock(configDir, DOCK, 'unix:///var/run/docker.sock');
@@ -84,14 +90,21 @@ const onEngine = await engineTests({
 });
 
 const it = onEngine;
-const env = (extra: NodeJS.ProcessEnv = {}) => cliEnv({ LOGNAME: USER, USER, HARPOON_TEST_PORT: String(port), DOCKER_CONFIG: configDir, ...extra });
-const runImage = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<CliResult> => harpoonCli(['run-image', ...args], { env: env(extra), cwd: projectDir });
+const env = (extra: NodeJS.ProcessEnv = {}) =>
+  cliEnv({ LOGNAME: USER, USER, HARPOON_TEST_PORT: String(port), DOCKER_CONFIG: configDir, ...extra });
+const runImage = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+  harpoonCli(['run-image', ...args], { env: env(extra), cwd: projectDir });
 
 /** `harpoon run-image ARGS` in a pseudoterminal, from the project folder. */
 function ptyRunImage(args: string[]): PtySession {
   const [node, bin] = HARPOON_BIN;
   const quoted = args.map((a) => `'${a}'`).join(' ');
-  const session = new PtySession('/bin/sh', ['-c', `cd '${projectDir}' && exec '${node}' '${bin}' run-image ${quoted}`], { cols: 100, rows: 30 }, env() as Record<string, string>);
+  const session = new PtySession(
+    '/bin/sh',
+    ['-c', `cd '${projectDir}' && exec '${node}' '${bin}' run-image ${quoted}`],
+    { cols: 100, rows: 30 },
+    env() as Record<string, string>,
+  );
   sessions.push(session);
   return session;
 }
@@ -101,14 +114,18 @@ async function appContainers(client: Harpoon): Promise<Array<{ Id: string; State
   return (await runContainers(client)).filter((c) => c.Names.some((n) => n.startsWith(`/${USER}_app_`)));
 }
 
-it('in a PTY: the config\'s command, env, volume and 127.0.0.1 port in effect; --init; the exit code passed on; removed after', async (client) => {
+it("in a PTY: the config's command, env, volume and 127.0.0.1 port in effect; --init; the exit code passed on; removed after", async (client) => {
   const s = ptyRunImage(['app']);
   try {
     await inPty(client, s);
   } finally {
     // A failure above leaves the shell running and holding the port: end it, for the tests after.
     s.kill();
-    for (const c of await appContainers(client)) await client.container(c.Id).remove({ force: true }).catch(() => {});
+    for (const c of await appContainers(client))
+      await client
+        .container(c.Id)
+        .remove({ force: true })
+        .catch(() => {});
   }
 });
 
@@ -119,8 +136,15 @@ async function inPty(client: Harpoon, s: PtySession): Promise<void> {
   await s.type('cat /shared/hello.txt\r', new RegExp(`hello from the host ${RUN_ID}`));
   await s.type('echo "[$GREETING] [$DB_PASSWORD]"\r', /\[hello\] \[not-for-your-eyes\]/);
   // (What is typed is echoed: expect what only running it prints.)
-  await s.type('echo from-the-container > /shared/out.txt; httpd -p 8080 -h /shared && echo HTTPD-$((6*7))\r', /HTTPD-42/);
-  assert.is(readFileSync(join(shared, 'out.txt'), 'utf8'), 'from-the-container\n', 'the bind volume is the project folder');
+  await s.type(
+    'echo from-the-container > /shared/out.txt; httpd -p 8080 -h /shared && echo HTTPD-$((6*7))\r',
+    /HTTPD-42/,
+  );
+  assert.is(
+    readFileSync(join(shared, 'out.txt'), 'utf8'),
+    'from-the-container\n',
+    'the bind volume is the project folder',
+  );
 
   // The published port answers on 127.0.0.1 and is bound there only.
   const res = await fetch(`http://127.0.0.1:${port}/hello.txt`);
@@ -129,7 +153,10 @@ async function inPty(client: Harpoon, s: PtySession): Promise<void> {
   assert.ok(running, 'a labelled container named <user>_app_<time>');
   const info = await client.container(running!.Id).inspect();
   assert.equal(info.NetworkSettings.Ports['8080/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(port) }]);
-  assert.equal([info.HostConfig.Init, info.HostConfig.AutoRemove, info.Config.Tty, info.Config.OpenStdin], [true, true, true, true]);
+  assert.equal(
+    [info.HostConfig.Init, info.HostConfig.AutoRemove, info.Config.Tty, info.Config.OpenStdin],
+    [true, true, true, true],
+  );
   assert.is(info.Config.Labels?.harpoon, 'true');
   assert.is(info.HostConfig.DeviceRequests ?? null, null, 'no GPU without -g');
 
@@ -143,13 +170,20 @@ it('the terminal hangs up (SIGHUP): harpoon exits 129 and the --rm container is 
   try {
     await s.waitFor(PROMPT, { timeout: 30_000 });
     const [running] = await appContainers(client);
-    assert.ok(running, 'the session\'s container');
+    assert.ok(running, "the session's container");
     s.pty.kill('SIGHUP');
     assert.is((await s.exit(30_000)).exitCode, 129);
-    assert.ok(await eventually(async () => !(await containerExists(client, running!.Id))), 'not left running after the terminal closed');
+    assert.ok(
+      await eventually(async () => !(await containerExists(client, running!.Id))),
+      'not left running after the terminal closed',
+    );
   } finally {
     s.kill();
-    for (const c of await appContainers(client)) await client.container(c.Id).remove({ force: true }).catch(() => {});
+    for (const c of await appContainers(client))
+      await client
+        .container(c.Id)
+        .remove({ force: true })
+        .catch(() => {});
   }
 });
 
@@ -162,18 +196,37 @@ it('-k: prints the id, the container keeps running detached (its -it shell stays
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const info = await client.container(id).inspect();
   assert.is(info.State.Running, true, 'still running');
-  assert.equal([info.HostConfig.AutoRemove, info.Config.Tty, info.Config.OpenStdin, info.Config.StdinOnce], [false, true, true, false]);
+  assert.equal(
+    [info.HostConfig.AutoRemove, info.Config.Tty, info.Config.OpenStdin, info.Config.StdinOnce],
+    [false, true, true, false],
+  );
   assert.is(info.Config.Labels?.[TEST_LABEL], RUN_ID);
   const exec = await client.container(id).exec(['sh', '-c', 'echo "$GREETING"; cat /shared/hello.txt']);
   assert.is(exec.stdout, `hello\nhello from the host ${RUN_ID}\n`);
-  await client.container(id).kill().catch(() => {});
+  await client
+    .container(id)
+    .kill()
+    .catch(() => {});
   assert.ok(await eventually(async () => !(await client.container(id).inspect()).State.Running));
   assert.ok(await containerExists(client, id), 'kept (no --rm)');
   await client.container(id).remove({ force: true });
 });
 
-it('-e a=b=c keeps b=c and wins over the config; -c replaces the command; the container\'s exit code; 127', async () => {
-  const r = await runImage(['app', '-e', 'GREETING=a=b=c', '-e', 'NEW=x=y', '-e', 'HOST_ONLY', '-c', 'sh -c \'echo "G=$GREETING N=$NEW H=$HOST_ONLY"; exit 3\''], { HOST_ONLY: 'from-host' });
+it("-e a=b=c keeps b=c and wins over the config; -c replaces the command; the container's exit code; 127", async () => {
+  const r = await runImage(
+    [
+      'app',
+      '-e',
+      'GREETING=a=b=c',
+      '-e',
+      'NEW=x=y',
+      '-e',
+      'HOST_ONLY',
+      '-c',
+      'sh -c \'echo "G=$GREETING N=$NEW H=$HOST_ONLY"; exit 3\'',
+    ],
+    { HOST_ONLY: 'from-host' },
+  );
   assert.is(r.code, 3, showResult(r));
   assert.is(r.stdout, 'G=a=b=c N=x=y H=from-host\n');
 
@@ -201,7 +254,7 @@ it('--print-command: the docker run line (secrets masked, gpu only with -g); not
   assert.is((await runContainers(client)).length, before, 'nothing created');
 });
 
-it('-g sends a GPU device request (never a runtime): on an engine without NVIDIA GPUs, the engine\'s refusal, exit 125', async (client) => {
+it("-g sends a GPU device request (never a runtime): on an engine without NVIDIA GPUs, the engine's refusal, exit 125", async (client) => {
   const r = await runImage(['app', '-g', '-c', 'true']);
   if (r.code === 0) return; // an engine with NVIDIA GPUs: nothing more to see here
   assert.is(r.code, 125, showResult(r));
@@ -215,15 +268,24 @@ it('docked (a dock in use, or DOCKER_IP): the _docked variants apply', async () 
   assert.is(viaContext.stdout, 'DOCKED-CMD\n');
   const viaIp = await runImage(['app'], { DOCKER_IP: '127.0.0.1' });
   assert.is(viaIp.stdout, 'DOCKED-CMD\n', showResult(viaIp));
-  const printed = await harpoonCli(['--context', DOCK, 'run-image', 'app', '--print-command'], { env: env(), cwd: projectDir });
+  const printed = await harpoonCli(['--context', DOCK, 'run-image', 'app', '--print-command'], {
+    env: env(),
+    cwd: projectDir,
+  });
   assert.match(printed.stdout, new RegExp(`^docker --context ${DOCK} run .* sh -c 'echo DOCKED-CMD'\n$`));
-  assert.is(printed.stderr, `# docked (dock ${DOCK} (--context)): the _docked settings of ${join(projectDir, 'docker', 'dockerutils.cfg')} apply\n`);
+  assert.is(
+    printed.stderr,
+    `# docked (dock ${DOCK} (--context)): the _docked settings of ${join(projectDir, 'docker', 'dockerutils.cfg')} apply\n`,
+  );
 });
 
 it('config and project errors: exit 125 naming file and line; unknown images listed', async () => {
   const unset = await runImage(['app'], { HARPOON_TEST_PORT: undefined });
   assert.is(unset.code, 125, showResult(unset));
-  assert.is(unset.stderr, `harpoon: ${join(projectDir, 'docker', 'dockerutils.cfg')} line 7, [app] ports: environment variable $HARPOON_TEST_PORT is not set\n`);
+  assert.is(
+    unset.stderr,
+    `harpoon: ${join(projectDir, 'docker', 'dockerutils.cfg')} line 7, [app] ports: environment variable $HARPOON_TEST_PORT is not set\n`,
+  );
   const unknown = await runImage(['nope']);
   assert.is(unknown.code, 125, showResult(unknown));
   assert.is(unknown.stderr, 'harpoon: Image "nope": the project has no such image. Valid: app, base\n');

@@ -45,7 +45,12 @@ const env = () => cliEnv({ DOCKER_CONFIG: configDir });
 const transfer = (...args: string[]) => harpoonCli(['transfer-image', ...args], { env: env() });
 const tagFor = (suffix: string) => `harpoon-test-cli-transfer:${RUN_ID}-${suffix}`;
 
-const jsonLines = (text: string): TransferEvent[] => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as TransferEvent);
+const jsonLines = (text: string): TransferEvent[] =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as TransferEvent);
 
 it('sends the image: its id on stdout, the same id and name on the dock, plain lines on stderr; again, nothing is sent', async (client, client2) => {
   const tag = tagFor('plain');
@@ -55,8 +60,17 @@ it('sends the image: its id on stdout, the same id and name on the dock, plain l
   const first = await transfer(tag, DOCK);
   assert.is(first.code, 0, showResult(first));
   assert.is(first.stdout, `${imageId}\n`);
-  assert.match(first.stderr, new RegExp(`^Sending ${tag} \\(sha256:[0-9a-f]{12}, about [0-9.]+ MB\\) to ${DOCK}$`, 'm'));
-  assert.match(first.stderr, new RegExp(`^Transferred ${tag} to ${DOCK} \\(${ENGINE2_HOST}\\): [0-9.]+ MB in .*, id ${imageId.slice(0, 19)} verified; named ${tag} there$`, 'm'));
+  assert.match(
+    first.stderr,
+    new RegExp(`^Sending ${tag} \\(sha256:[0-9a-f]{12}, about [0-9.]+ MB\\) to ${DOCK}$`, 'm'),
+  );
+  assert.match(
+    first.stderr,
+    new RegExp(
+      `^Transferred ${tag} to ${DOCK} \\(${ENGINE2_HOST}\\): [0-9.]+ MB in .*, id ${imageId.slice(0, 19)} verified; named ${tag} there$`,
+      'm',
+    ),
+  );
   assert.not.match(first.stderr, /\x1b/, 'no terminal control sequences when stderr is not a terminal');
   assert.is(await imageIdOn(client2, tag), imageId, 'the name resolves to the same id on the dock');
 
@@ -83,9 +97,15 @@ it('--json: the result on stdout, progress as JSON lines on stderr; again: sent 
   assert.is(out.dockUrl, ENGINE2_HOST);
   assert.type(out.durationMs, 'number');
   const events = jsonLines(first.stderr);
-  assert.equal([...new Set(events.map((e) => e.type))].filter((t) => t !== 'bytes' && t !== 'load'), ['start', 'verified', 'tagged']);
+  assert.equal(
+    [...new Set(events.map((e) => e.type))].filter((t) => t !== 'bytes' && t !== 'load'),
+    ['start', 'verified', 'tagged'],
+  );
   const last = events.filter((e) => e.type === 'bytes').at(-1);
-  assert.ok(last && last.type === 'bytes' && last.done && last.bytes === out.bytes, 'the last bytes event is the exact total');
+  assert.ok(
+    last && last.type === 'bytes' && last.done && last.bytes === out.bytes,
+    'the last bytes event is the exact total',
+  );
   assert.is(await imageIdOn(client2, tag), imageId);
 
   const again = await transfer(tag, DOCK, '--json');
@@ -95,7 +115,11 @@ it('--json: the result on stdout, progress as JSON lines on stderr; again: sent 
   assert.is(second.bytes, 0);
   assert.is(second.verified, false);
   assert.equal(second.tagged, []);
-  assert.equal(jsonLines(again.stderr).map((e) => e.type), ['skipped'], 'no start, no bytes: nothing was sent');
+  assert.equal(
+    jsonLines(again.stderr).map((e) => e.type),
+    ['skipped'],
+    'no start, no bytes: nothing was sent',
+  );
 });
 
 it('the dock has the image under another name: nothing is sent, only the name is added', async (client, client2) => {
@@ -130,7 +154,10 @@ it('--print-command: prints the docker pipeline and does nothing else; a passwor
   assert.is(await imageIdOn(client2, imageId), undefined, 'nothing was transferred');
 
   // Nothing connects, so an engine that does not exist is fine here; its password never shows.
-  const viaHost = await harpoonCli(['-H', 'ssh://me:pa55word@127.0.0.1:1', 'transfer-image', tag, DOCK, '--print-command'], { env: env() });
+  const viaHost = await harpoonCli(
+    ['-H', 'ssh://me:pa55word@127.0.0.1:1', 'transfer-image', tag, DOCK, '--print-command'],
+    { env: env() },
+  );
   assert.is(viaHost.code, 0, showResult(viaHost));
   assert.is(viaHost.stdout, `docker -H 'ssh://me:****@127.0.0.1:1' save ${tag} | docker --context ${DOCK} load\n`);
   assert.not.ok((viaHost.stdout + viaHost.stderr).includes('pa55word'));
@@ -152,7 +179,10 @@ it('an unknown dock: exit 1 (as docker for a missing context) and a message that
 it('exit 125 for engine errors: a dock that does not answer, an image that does not exist; and for a missing argument', async () => {
   const dead = await transfer(base, DEAD);
   assert.is(dead.code, 125, showResult(dead));
-  assert.match(dead.stderr, new RegExp(`^harpoon: Dock "${DEAD}" \\(unix://.*no-engine\\.sock\\) does not answer: .*harpoon dock ls`));
+  assert.match(
+    dead.stderr,
+    new RegExp(`^harpoon: Dock "${DEAD}" \\(unix://.*no-engine\\.sock\\) does not answer: .*harpoon dock ls`),
+  );
   assert.not.match(dead.stderr, /\n\s+at /, 'no stack trace');
 
   const missing = await transfer(tagFor('never-built'), DOCK);
@@ -169,11 +199,20 @@ it('on a terminal: a byte progress bar, redrawn in place, then the summary', asy
   const tag = tagFor('tty');
   const imageId = await buildDataImage(client, base, tag, 24);
   const [file, ...args] = HARPOON;
-  const session = new PtySession(file!, [...args, 'transfer-image', tag, DOCK], { cols: 120, rows: 30 }, env() as Record<string, string>);
+  const session = new PtySession(
+    file!,
+    [...args, 'transfer-image', tag, DOCK],
+    { cols: 120, rows: 30 },
+    env() as Record<string, string>,
+  );
   sessions.push(session);
   const { exitCode } = await session.exit(120_000);
   assert.is(exitCode, 0, session.output);
-  assert.match(session.output, /\r\x1b\[2K\[=*>? *\] +\d+% +[0-9.]+ [kM]?B \/ [0-9.]+ MB/, 'a bar with a percentage and bytes');
+  assert.match(
+    session.output,
+    /\r\x1b\[2K\[=*>? *\] +\d+% +[0-9.]+ [kM]?B \/ [0-9.]+ MB/,
+    'a bar with a percentage and bytes',
+  );
   assert.match(session.output, /\[=+\] 100%/, 'the bar ends full');
   assert.match(session.output, new RegExp(`Transferred ${tag} to ${DOCK}`));
   assert.ok(session.output.includes(imageId), 'the id is printed');

@@ -10,7 +10,16 @@
 // Everything the units make carries harpoon.unit=<unit> (and this run's test label); the end
 // removes it by those labels, and the config directory.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -41,7 +50,11 @@ function writeConfig(): void {
   const files: Record<string, string[]> = {
     'environments/default.yaml': ['GREETING: hello from a unit', `DB_PASSWORD: ${SECRET}`],
     'environments/prod.yaml': ['GREETING: hello from prod', `DB_PASSWORD: ${PROD_SECRET}`],
-    'images/base/Dockerfile': ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]'],
+    'images/base/Dockerfile': [
+      'FROM scratch',
+      'COPY busybox /bin/busybox',
+      'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+    ],
     [`units/${UNIT}/start.yaml`]: [
       'web:',
       '  build:',
@@ -141,7 +154,12 @@ const run = (...args: string[]) => unit('run', '-c', conf, ...args);
 /** What the engine holds for a unit, by its label. */
 async function held(client: Harpoon, name: string) {
   const found = await client.listManaged({ 'harpoon.unit': name });
-  return { containers: found.containers.length, images: found.images.length, volumes: found.volumes.length, networks: found.networks.length };
+  return {
+    containers: found.containers.length,
+    images: found.images.length,
+    volumes: found.volumes.length,
+    networks: found.networks.length,
+  };
 }
 const NOTHING = { containers: 0, images: 0, volumes: 0, networks: 0 };
 
@@ -176,7 +194,10 @@ function assertWellFormedXml(xml: string): void {
 // --- help -----------------------------------------------------------------------------------
 
 it('harpoon unit --help, harpoon help unit and harpoon unit run --help print usage and exit 0', async () => {
-  for (const args of [['unit', '--help'], ['help', 'unit']]) {
+  for (const args of [
+    ['unit', '--help'],
+    ['help', 'unit'],
+  ]) {
     const r = await harpoon(args);
     assert.is(r.code, 0, showResult(r));
     assert.match(r.stdout, /^Usage: harpoon unit \[options\] \[command\]/m);
@@ -187,7 +208,17 @@ it('harpoon unit --help, harpoon help unit and harpoon unit run --help print usa
   const r = await harpoon(['unit', 'run', '--help']);
   assert.is(r.code, 0, showResult(r));
   assert.match(r.stdout, /^Usage: harpoon unit run \[options\] <target>/m);
-  for (const flag of ['-c, --conf', '-E, --environment', '--set', '--dry-run', '--print-unit', '--print-substitutions', '--junit', '--json', '-q, --quiet']) {
+  for (const flag of [
+    '-c, --conf',
+    '-E, --environment',
+    '--set',
+    '--dry-run',
+    '--print-unit',
+    '--print-substitutions',
+    '--junit',
+    '--json',
+    '-q, --quiet',
+  ]) {
     assert.ok(r.stdout.includes(flag), `mentions ${flag}`);
   }
   assert.not.match(r.stdout, /\(default: \[\]\)/, 'no commander default noise');
@@ -207,15 +238,27 @@ it('unit list: a table of the units with their written and derived commands; --j
   assert.match(row!, new RegExp(`^${UNIT} +hello start +backup build cleanup create purge restart restore stop test$`));
   // Columns line up (docker-style), whatever the unit names' lengths.
   const commandsAt = lines[1]!.indexOf('COMMANDS');
-  for (const line of lines.slice(2).filter(Boolean)) assert.is(line.slice(commandsAt - 3, commandsAt), '   ', `aligned: ${line}`);
+  for (const line of lines.slice(2).filter(Boolean))
+    assert.is(line.slice(commandsAt - 3, commandsAt), '   ', `aligned: ${line}`);
 
   const json = await unit('list', '-c', conf, '--json');
   assert.is(json.code, 0, showResult(json));
-  const parsed = JSON.parse(json.stdout) as { confDir: string; confReason: string; units: Array<{ name: string; commands: string[]; derived: string[] }> };
+  const parsed = JSON.parse(json.stdout) as {
+    confDir: string;
+    confReason: string;
+    units: Array<{ name: string; commands: string[]; derived: string[] }>;
+  };
   assert.is(parsed.confDir, conf);
   assert.is(parsed.confReason, '-c flag');
   assert.equal(parsed.units.map((u) => u.name).sort(), [...UNITS].sort());
-  assert.equal(parsed.units.find((u) => u.name === UNIT), { name: UNIT, commands: ['hello', 'start'], derived: ['backup', 'build', 'cleanup', 'create', 'purge', 'restart', 'restore', 'stop', 'test'] });
+  assert.equal(
+    parsed.units.find((u) => u.name === UNIT),
+    {
+      name: UNIT,
+      commands: ['hello', 'start'],
+      derived: ['backup', 'build', 'cleanup', 'create', 'purge', 'restart', 'restore', 'stop', 'test'],
+    },
+  );
 
   const quiet = await unit('list', '-c', conf, '-q');
   assert.is(quiet.code, 0, showResult(quiet));
@@ -242,7 +285,10 @@ it('unit list: the config directory from $HARPOON_CONF; -c wins over it; none fo
   const none = await unit('list');
   assert.is(none.code, 125, showResult(none));
   assert.is(none.stdout, '');
-  assert.match(none.stderr, /No config directory found\. Tried: -c flag: not given; \$HARPOON_CONF: not set; .*\.harpoon: does not exist; \/etc\/harpoon: does not exist/);
+  assert.match(
+    none.stderr,
+    /No config directory found\. Tried: -c flag: not given; \$HARPOON_CONF: not set; .*\.harpoon: does not exist; \/etc\/harpoon: does not exist/,
+  );
 });
 
 // --- help UNIT ------------------------------------------------------------------------------
@@ -252,8 +298,14 @@ it('unit help UNIT: its commands, containers with image and checks, variants; an
   assert.is(r.code, 0, showResult(r));
   assert.match(r.stdout, new RegExp(`^Unit ${UNIT} \\(${conf}/units/${UNIT}\\)$`, 'm'));
   assert.match(r.stdout, /^ {2}commands written: hello start$/m);
-  assert.match(r.stdout, /^ {2}commands derived from start\.yaml: backup build cleanup create purge restart restore stop test$/m);
-  assert.match(r.stdout, new RegExp(`^ {4}web +${UNIT}-web +image ${WEB_TAG} \\(built\\) +checks: home \\(daemon\\)$`, 'm'));
+  assert.match(
+    r.stdout,
+    /^ {2}commands derived from start\.yaml: backup build cleanup create purge restart restore stop test$/m,
+  );
+  assert.match(
+    r.stdout,
+    new RegExp(`^ {4}web +${UNIT}-web +image ${WEB_TAG} \\(built\\) +checks: home \\(daemon\\)$`, 'm'),
+  );
   assert.match(r.stdout, /^ {2}variants of start: hello$/m);
   assert.match(r.stdout, /^ {2}test:check runs the checks$/m);
 
@@ -285,7 +337,10 @@ it('--print-unit: the resolved unit as YAML, the secret masked; changes nothing,
 
   const json = await run(`${UNIT}/start`, '--print-unit', '--json');
   assert.is(json.code, 0, showResult(json));
-  const parsed = JSON.parse(json.stdout) as { unit: string; containers: { web: { creation: { env: Record<string, string> } } } };
+  const parsed = JSON.parse(json.stdout) as {
+    unit: string;
+    containers: { web: { creation: { env: Record<string, string> } } };
+  };
   assert.is(parsed.unit, UNIT);
   assert.is(parsed.containers.web.creation.env.DB_PASSWORD, '****');
   assert.not.ok(json.stdout.includes(SECRET));
@@ -298,19 +353,45 @@ it('--print-substitutions: each value and where it came from (env file line, --s
   const rows = r.stdout.trimEnd().split('\n');
   assert.match(rows[0]!, /^VARIABLE +VALUE +FROM +USED AT$/);
   const file = `units/${UNIT}/start.yaml`;
-  assert.match(r.stdout, new RegExp(`^DB_PASSWORD +\\*\\*\\*\\* +environments/default\\.yaml line 2 +${file} lines 8, 16$`, 'm'));
-  assert.match(r.stdout, new RegExp(`^GREETING +hello from a unit +environments/default\\.yaml line 1 +${file} lines 8, 12$`, 'm'));
+  assert.match(
+    r.stdout,
+    new RegExp(`^DB_PASSWORD +\\*\\*\\*\\* +environments/default\\.yaml line 2 +${file} lines 8, 16$`, 'm'),
+  );
+  assert.match(
+    r.stdout,
+    new RegExp(`^GREETING +hello from a unit +environments/default\\.yaml line 1 +${file} lines 8, 12$`, 'm'),
+  );
   assert.match(r.stdout, new RegExp(`^UNIT_EXTRA +extra-from-env +process environment +${file} line 8$`, 'm'));
   assert.match(r.stdout, new RegExp(`^WHO +world +default at ${file} line 8 +${file} line 8$`, 'm'));
   assert.not.ok(r.stdout.includes(SECRET));
 
-  const set = await run(`${UNIT}/start`, '--print-substitutions', '--json', '-E', 'prod', '--set', 'WHO=tester', '--set', 'UNIT_EXTRA=from-set');
+  const set = await run(
+    `${UNIT}/start`,
+    '--print-substitutions',
+    '--json',
+    '-E',
+    'prod',
+    '--set',
+    'WHO=tester',
+    '--set',
+    'UNIT_EXTRA=from-set',
+  );
   assert.is(set.code, 0, showResult(set));
-  const subs = Object.fromEntries((JSON.parse(set.stdout) as Array<{ name: string; value: string; from: string; secret: boolean }>).map((s) => [s.name, s]));
+  const subs = Object.fromEntries(
+    (JSON.parse(set.stdout) as Array<{ name: string; value: string; from: string; secret: boolean }>).map((s) => [
+      s.name,
+      s,
+    ]),
+  );
   assert.equal(subs.WHO, { ...subs.WHO!, value: 'tester', from: '--set', secret: false });
   assert.equal(subs.UNIT_EXTRA, { ...subs.UNIT_EXTRA!, value: 'from-set', from: '--set' });
   assert.equal(subs.GREETING, { ...subs.GREETING!, value: 'hello from prod', from: 'environments/prod.yaml line 1' });
-  assert.equal(subs.DB_PASSWORD, { ...subs.DB_PASSWORD!, value: '****', from: 'environments/prod.yaml line 2', secret: true });
+  assert.equal(subs.DB_PASSWORD, {
+    ...subs.DB_PASSWORD!,
+    value: '****',
+    from: 'environments/prod.yaml line 2',
+    secret: true,
+  });
   assert.not.ok(set.stdout.includes(PROD_SECRET));
 
   const both = await run(`${UNIT}/start`, '--print-substitutions', '--print-unit', '--json');
@@ -332,21 +413,64 @@ it('--dry-run: each step with its action, where it is written and what it waits 
   assert.is(r.stderr, '');
   const file = `units/${UNIT}/start.yaml`;
   assert.match(r.stdout, new RegExp(`^Plan for ${UNIT}/start, as the engine is now:$`, 'm'));
-  assert.match(r.stdout, new RegExp(`^ {2}1\\. build web +build ${conf}/images/base as ${WEB_TAG}\\n +${file} line 14; waits for no other step$`, 'm'));
-  assert.match(r.stdout, new RegExp(`^ {2}2\\. start web +create ${UNIT}-web \\(missing\\), start it\\n +${file} line 15; after 1 \\(same container\\)$`, 'm'));
-  assert.match(r.stdout, new RegExp(`^ {2}skipped: execute on host, ${file} line 16 \\(variant hello not asked for\\)$`, 'm'));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^ {2}1\\. build web +build ${conf}/images/base as ${WEB_TAG}\\n +${file} line 14; waits for no other step$`,
+      'm',
+    ),
+  );
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^ {2}2\\. start web +create ${UNIT}-web \\(missing\\), start it\\n +${file} line 15; after 1 \\(same container\\)$`,
+      'm',
+    ),
+  );
+  assert.match(
+    r.stdout,
+    new RegExp(`^ {2}skipped: execute on host, ${file} line 16 \\(variant hello not asked for\\)$`, 'm'),
+  );
   assert.match(r.stdout, /^Nothing was changed \(--dry-run\)\.$/m);
 
   const hello = await run(`${UNIT}/start:hello`, '--dry-run', '--json');
   assert.is(hello.code, 0, showResult(hello));
   assert.not.ok(hello.stdout.includes(SECRET), 'the secret in the host order is masked');
-  const plan = JSON.parse(hello.stdout) as { target: string; unit: string; command: string; file: string; variants: string[]; steps: Array<{ number: number; order: string; container?: string; source: string; action: string; waitsFor: Array<{ step: number; why: string }> }>; skipped: unknown[] };
-  assert.equal({ target: plan.target, unit: plan.unit, command: plan.command, file: plan.file, variants: plan.variants, skipped: plan.skipped }, { target: `${UNIT}/start:hello`, unit: UNIT, command: 'start', file, variants: ['hello'], skipped: [] });
-  assert.equal(plan.steps.map((s) => [s.number, s.order, s.container ?? 'host', s.source, s.waitsFor]), [
-    [1, 'build', 'web', `${file} line 14`, []],
-    [2, 'start', 'web', `${file} line 15`, [{ step: 1, why: 'same container' }]],
-    [3, 'execute', 'host', `${file} line 16`, [{ step: 2, why: 'a host order runs after everything before it' }]],
-  ]);
+  const plan = JSON.parse(hello.stdout) as {
+    target: string;
+    unit: string;
+    command: string;
+    file: string;
+    variants: string[];
+    steps: Array<{
+      number: number;
+      order: string;
+      container?: string;
+      source: string;
+      action: string;
+      waitsFor: Array<{ step: number; why: string }>;
+    }>;
+    skipped: unknown[];
+  };
+  assert.equal(
+    {
+      target: plan.target,
+      unit: plan.unit,
+      command: plan.command,
+      file: plan.file,
+      variants: plan.variants,
+      skipped: plan.skipped,
+    },
+    { target: `${UNIT}/start:hello`, unit: UNIT, command: 'start', file, variants: ['hello'], skipped: [] },
+  );
+  assert.equal(
+    plan.steps.map((s) => [s.number, s.order, s.container ?? 'host', s.source, s.waitsFor]),
+    [
+      [1, 'build', 'web', `${file} line 14`, []],
+      [2, 'start', 'web', `${file} line 15`, [{ step: 1, why: 'same container' }]],
+      [3, 'execute', 'host', `${file} line 16`, [{ step: 2, why: 'a host order runs after everything before it' }]],
+    ],
+  );
   assert.match(plan.steps[2]!.action, /echo said \*\*\*\*; touch .* on this machine/);
 
   assert.equal(await held(client, UNIT), NOTHING, 'nothing created');
@@ -358,13 +482,21 @@ it('a config error exits 125 naming the file and line, before anything runs', as
   const r = await run(`${BAD}/start`);
   assert.is(r.code, 125, showResult(r));
   assert.is(r.stdout, '');
-  assert.match(r.stderr, new RegExp(`units/${BAD}/start\\.yaml line 4, web\\.creation\\.portz: unknown key "portz"; did you mean "ports"`));
+  assert.match(
+    r.stderr,
+    new RegExp(`units/${BAD}/start\\.yaml line 4, web\\.creation\\.portz: unknown key "portz"; did you mean "ports"`),
+  );
   const target = await run(`${UNIT}/nosuch`);
   assert.is(target.code, 125, showResult(target));
   assert.match(target.stderr, new RegExp(`unit ${UNIT} has no command "nosuch".*Valid: .*hello.*start`));
   const bare = await run(UNIT);
   assert.is(bare.code, 125, showResult(bare));
-  assert.match(bare.stderr, new RegExp(`"${UNIT}" is a unit: name one of its commands too, e\\.g\\. ${UNIT}/start \\(commands: backup build cleanup create hello purge`));
+  assert.match(
+    bare.stderr,
+    new RegExp(
+      `"${UNIT}" is a unit: name one of its commands too, e\\.g\\. ${UNIT}/start \\(commands: backup build cleanup create hello purge`,
+    ),
+  );
   assert.equal(await held(client, BAD), NOTHING);
 });
 
@@ -381,14 +513,20 @@ it('unit run: start (-E prod, --set) builds and starts, step lines on stderr, a 
     /^\[2\] start web: created, started \([0-9.]+ s\)$/m,
     /^\[3\] execute on host \| said \*\*\*\*$/m,
     /^\[3\] execute on host: ran on this machine, exit 0 \([0-9.]+ s\)$/m,
-  ]) assert.match(r.stderr, line);
+  ])
+    assert.match(r.stderr, line);
   assert.not.ok(r.stderr.includes(PROD_SECRET), 'the secret echoed by the order is masked');
-  assert.ok(existsSync(marker('hello')), 'the variant\'s host order ran');
+  assert.ok(existsSync(marker('hello')), "the variant's host order ran");
 
   // The container has -E prod's and --set's values, and serves the greeting on 127.0.0.1.
   const info = await client.container(`${UNIT}-web`).inspect();
   assert.ok(info.State.Running);
-  assert.equal(info.Config.Env.filter((e) => /^(GREETING|DB_PASSWORD|WHO|EXTRA)=/.test(e)).sort(), ['DB_PASSWORD=' + PROD_SECRET, 'EXTRA=extra-from-env', 'GREETING=hello from prod', 'WHO=tester']);
+  assert.equal(info.Config.Env.filter((e) => /^(GREETING|DB_PASSWORD|WHO|EXTRA)=/.test(e)).sort(), [
+    'DB_PASSWORD=' + PROD_SECRET,
+    'EXTRA=extra-from-env',
+    'GREETING=hello from prod',
+    'WHO=tester',
+  ]);
   assert.is(info.Config.Labels['harpoon.unit'], UNIT);
   const port = info.NetworkSettings.Ports['80/tcp']?.find((b) => b.HostIp === '127.0.0.1')?.HostPort;
   assert.is(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'hello from prod\n');
@@ -401,8 +539,15 @@ it('unit run: start (-E prod, --set) builds and starts, step lines on stderr, a 
   const junit = join(conf, 'web-checks.xml');
   const checked = await run(`${UNIT}/test:check`, '-E', 'prod', '--set', 'WHO=tester', '--junit', junit);
   assert.is(checked.code, 0, showResult(checked));
-  assert.match(checked.stdout, new RegExp(`^check ${UNIT}-web/home: passed \\([0-9.]+ s\\) GET http://127\\.0\\.0\\.1:${port}/: status 200`, 'm'));
-  assert.match(checked.stdout, new RegExp(`\\n${UNIT}/test:check: 3 orders done in [0-9.]+ s\\n$`), 'the summary is the last line');
+  assert.match(
+    checked.stdout,
+    new RegExp(`^check ${UNIT}-web/home: passed \\([0-9.]+ s\\) GET http://127\\.0\\.0\\.1:${port}/: status 200`, 'm'),
+  );
+  assert.match(
+    checked.stdout,
+    new RegExp(`\\n${UNIT}/test:check: 3 orders done in [0-9.]+ s\\n$`),
+    'the summary is the last line',
+  );
   const xml = readFileSync(junit, 'utf8');
   assertWellFormedXml(xml);
   assert.match(xml, new RegExp(`<testsuites name="${UNIT}/test:check" tests="1" failures="0"`));
@@ -421,13 +566,43 @@ it('unit run: start (-E prod, --set) builds and starts, step lines on stderr, a 
 it('unit run --json: JSON lines on stderr, one JSON result on stdout', async (client) => {
   const r = await run(`${UNIT}/start`, '--json');
   assert.is(r.code, 0, showResult(r));
-  const result = JSON.parse(r.stdout) as { ok: boolean; target: string; steps: Array<{ step: number; order: string; container: string | null; source: string; status: string; outcome: string; ms: number }>; checks: unknown[] };
+  const result = JSON.parse(r.stdout) as {
+    ok: boolean;
+    target: string;
+    steps: Array<{
+      step: number;
+      order: string;
+      container: string | null;
+      source: string;
+      status: string;
+      outcome: string;
+      ms: number;
+    }>;
+    checks: unknown[];
+  };
   assert.is(result.ok, true);
   assert.is(result.target, `${UNIT}/start`);
-  assert.equal(result.steps.map((s) => [s.step, s.order, s.container, s.status]), [[1, 'build', 'web', 'done'], [2, 'start', 'web', 'done']]);
+  assert.equal(
+    result.steps.map((s) => [s.step, s.order, s.container, s.status]),
+    [
+      [1, 'build', 'web', 'done'],
+      [2, 'start', 'web', 'done'],
+    ],
+  );
   assert.ok(result.steps.every((s) => Number.isInteger(s.ms) && s.source.startsWith(`units/${UNIT}/start.yaml line `)));
-  const events = r.stderr.trim().split('\n').map((line) => JSON.parse(line) as { event: string; step: number });
-  assert.equal(events.filter((e) => e.event !== 'step-output').map((e) => [e.event, e.step]), [['step-start', 1], ['step-done', 1], ['step-start', 2], ['step-done', 2]]);
+  const events = r.stderr
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { event: string; step: number });
+  assert.equal(
+    events.filter((e) => e.event !== 'step-output').map((e) => [e.event, e.step]),
+    [
+      ['step-start', 1],
+      ['step-done', 1],
+      ['step-start', 2],
+      ['step-done', 2],
+    ],
+  );
   assert.ok((await client.container(`${UNIT}-web`).inspect()).State.Running);
 
   const purge = await run(`${UNIT}/purge`, '-q');
@@ -443,12 +618,23 @@ it('test:check with a failing check: exit 1, the check FAILED on stdout, a JUnit
   assert.is(r.code, 1, showResult(r));
   assert.match(r.stdout, new RegExp(`^check ${JOBS}-job/said-ok: passed `, 'm'));
   assert.match(r.stdout, new RegExp(`^check ${JOBS}-job/exit-zero: FAILED \\([0-9.]+ s\\) .*4`, 'm'));
-  assert.match(r.stderr, new RegExp(`^harpoon unit run: units/${JOBS}/start\\.yaml line \\d+: order 3 \\(check job\\) failed: check exit-zero failed`, 'm'));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^harpoon unit run: units/${JOBS}/start\\.yaml line \\d+: order 3 \\(check job\\) failed: check exit-zero failed`,
+      'm',
+    ),
+  );
   const xml = readFileSync(junit, 'utf8');
   assertWellFormedXml(xml);
   assert.match(xml, new RegExp(`<testsuites name="${JOBS}/test:check" tests="2" failures="1"`));
   assert.match(xml, new RegExp(`<testcase name="said-ok" classname="${JOBS}-job" time="[0-9.]+">\\s*<system-out>`));
-  assert.match(xml, new RegExp(`<testcase name="exit-zero" classname="${JOBS}-job" time="[0-9.]+">\\s*<failure message="[^"]*4[^"]*" type="job">`));
+  assert.match(
+    xml,
+    new RegExp(
+      `<testcase name="exit-zero" classname="${JOBS}-job" time="[0-9.]+">\\s*<failure message="[^"]*4[^"]*" type="job">`,
+    ),
+  );
 
   const purge = await run(`${JOBS}/purge`);
   assert.is(purge.code, 0, showResult(purge));
@@ -463,15 +649,29 @@ it('a failing order: exit 1, stderr names the file, line, order and container; l
   assert.match(r.stderr, /^\[2\] execute job \| boom$/m);
   assert.match(r.stderr, /^\[2\] execute job: FAILED: the command exited with 3/m);
   assert.match(r.stderr, /^\[3\] execute on host: not run \(order 2 failed\)$/m);
-  assert.match(r.stderr, new RegExp(`^harpoon unit run: ${file} line 8: order 2 \\(execute job\\) failed: the command exited with 3`, 'm'));
+  assert.match(
+    r.stderr,
+    new RegExp(`^harpoon unit run: ${file} line 8: order 2 \\(execute job\\) failed: the command exited with 3`, 'm'),
+  );
   assert.not.ok(existsSync(marker('fail')), 'the host order after the failure did not run');
 
   const json = await run(`${FAIL}/start`, '--json');
   assert.is(json.code, 1, showResult(json));
-  const result = JSON.parse(json.stdout) as { ok: boolean; error: string; steps: Array<{ step: number; order: string; container: string | null; status: string; error?: string }> };
+  const result = JSON.parse(json.stdout) as {
+    ok: boolean;
+    error: string;
+    steps: Array<{ step: number; order: string; container: string | null; status: string; error?: string }>;
+  };
   assert.is(result.ok, false);
   assert.match(result.error, new RegExp(`^${file} line 8: order 2 \\(execute job\\) failed`));
-  assert.equal(result.steps.map((s) => [s.step, s.order, s.container, s.status]), [[1, 'create', 'job', 'done'], [2, 'execute', 'job', 'failed'], [3, 'execute', null, 'not-run']]);
+  assert.equal(
+    result.steps.map((s) => [s.step, s.order, s.container, s.status]),
+    [
+      [1, 'create', 'job', 'done'],
+      [2, 'execute', 'job', 'failed'],
+      [3, 'execute', null, 'not-run'],
+    ],
+  );
   for (const line of json.stderr.trim().split('\n')) JSON.parse(line);
   assert.not.ok(existsSync(marker('fail')));
 
@@ -495,7 +695,11 @@ function processesWith(word: string): string[] {
 
 it('SIGTERM during a long host order: exit 143 promptly, the order stopped, no new order started', async (client) => {
   const [file, ...pre] = HARPOON_BIN;
-  const child = spawn(file!, [...pre, 'unit', 'run', '-c', conf, `${SLOW}/start`], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file!, [...pre, 'unit', 'run', '-c', conf, `${SLOW}/start`], {
+    cwd: ROOT,
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -520,7 +724,10 @@ it('SIGTERM during a long host order: exit 143 promptly, the order stopped, no n
     assert.match(stderr, /^\[1\] execute on host: stopped by SIGTERM$/m);
     assert.match(stderr, /^\[2\] execute on host: not run \(stopped by SIGTERM\)$/m);
     assert.match(stderr, /^\[3\] create box: not run \(stopped by SIGTERM\)$/m);
-    assert.match(stderr, /^harpoon unit run: stopped by SIGTERM: the running orders were stopped and no new order was started$/m);
+    assert.match(
+      stderr,
+      /^harpoon unit run: stopped by SIGTERM: the running orders were stopped and no new order was started$/m,
+    );
     assert.is(stdout, '');
   } finally {
     clearTimeout(timer);

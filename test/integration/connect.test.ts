@@ -14,7 +14,11 @@ import { HARPOON } from '../helpers/pty.ts';
 let client: Harpoon | undefined;
 const configDir = mkdtempSync(join(tmpdir(), 'harpoon-docker-config-'));
 const SOCKET = 'unix:///var/run/docker.sock';
-const docker = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_CONFIG: configDir, DOCKER_HOST: '' }, encoding: 'utf8' });
+const docker = (...args: string[]) =>
+  execFileSync('docker', args, {
+    env: { ...process.env, DOCKER_CONFIG: configDir, DOCKER_HOST: '' },
+    encoding: 'utf8',
+  });
 
 const live = await engineTests({
   ready: (c) => {
@@ -27,7 +31,9 @@ const live = await engineTests({
 
 live('a context made by `docker context create` is used via DOCKER_CONTEXT, and named as the reason', async () => {
   docker('context', 'create', 'harpoon-ctx-a', '--docker', `host=${SOCKET}`);
-  const viaContext = await Harpoon.connect({ resolveEnv: systemResolveEnvFor({ DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'harpoon-ctx-a' }) });
+  const viaContext = await Harpoon.connect({
+    resolveEnv: systemResolveEnvFor({ DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'harpoon-ctx-a' }),
+  });
   assert.is(viaContext.endpoint.url, SOCKET);
   assert.match(viaContext.describe(), /docker context "harpoon-ctx-a" \(from DOCKER_CONTEXT\)/);
   assert.type((await viaContext.info()).ServerVersion, 'string');
@@ -39,7 +45,9 @@ live('`docker context use` sets currentContext in config.json, which harpoon fol
   const viaConfig = await Harpoon.connect({ resolveEnv: systemResolveEnvFor({ DOCKER_CONFIG: configDir }) });
   assert.match(viaConfig.describe(), /docker context "harpoon-ctx-b" \(from currentContext in .*config\.json\)/);
   // DOCKER_HOST still wins over the current context, as in the docker CLI.
-  const viaHost = await Harpoon.connect({ resolveEnv: systemResolveEnvFor({ DOCKER_CONFIG: configDir, DOCKER_HOST: SOCKET }) });
+  const viaHost = await Harpoon.connect({
+    resolveEnv: systemResolveEnvFor({ DOCKER_CONFIG: configDir, DOCKER_HOST: SOCKET }),
+  });
   assert.match(viaHost.describe(), /chosen from DOCKER_HOST/);
   docker('context', 'use', 'default');
 });
@@ -51,13 +59,18 @@ live('`harpoon info --json` reports the endpoint and why, under a real docker co
     env: { ...process.env, DOCKER_CONFIG: configDir, DOCKER_CONTEXT: 'harpoon-ctx-a', DOCKER_HOST: '' },
   });
   assert.is(run.status, 0, run.stderr);
-  const out = JSON.parse(run.stdout) as { endpoint: string; source: string; apiVersion: string; info: { ServerVersion: string } };
+  const out = JSON.parse(run.stdout) as {
+    endpoint: string;
+    source: string;
+    apiVersion: string;
+    info: { ServerVersion: string };
+  };
   assert.is(out.endpoint, SOCKET);
   assert.match(out.source, /harpoon-ctx-a/);
   assert.match(out.apiVersion, /^1\.\d+$/);
 });
 
-live('the API version is the lower of ours and the engine\'s', async () => {
+live("the API version is the lower of ours and the engine's", async () => {
   const engineMax = (await client!.version()).ApiVersion;
   assert.is(client!.apiVersion, engineMax, 'our default cap (1.47) is above this engine');
   const capped = await Harpoon.connect({ apiVersion: '1.40' });
@@ -75,9 +88,15 @@ test('an engine that does not answer gives EngineUnreachableError naming the end
   assert.not.match(message, /npm run/);
   // The CLI says the same and exits 125.
   const [file, ...args] = HARPOON;
-  const run = spawnSync(file!, [...args, 'info'], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/harpoon.sock' } });
+  const run = spawnSync(file!, [...args, 'info'], {
+    encoding: 'utf8',
+    env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/harpoon.sock' },
+  });
   assert.is(run.status, 125);
-  assert.match(run.stderr, /Cannot reach a Docker engine at unix:\/\/\/nonexistent\/harpoon\.sock \(chosen from DOCKER_HOST\)/);
+  assert.match(
+    run.stderr,
+    /Cannot reach a Docker engine at unix:\/\/\/nonexistent\/harpoon\.sock \(chosen from DOCKER_HOST\)/,
+  );
 });
 
 test.run();

@@ -5,7 +5,14 @@ import type { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ArchivePathNotFoundError, ContainerNotFoundError, IMAGE_LABEL, MANAGED_LABEL, type Container, type Harpoon } from 'harpoon';
+import {
+  ArchivePathNotFoundError,
+  ContainerNotFoundError,
+  IMAGE_LABEL,
+  MANAGED_LABEL,
+  type Container,
+  type Harpoon,
+} from 'harpoon';
 import { buildBusybox, RUN_ID, testLabels } from '../helpers/engine.ts';
 import { engineTests, rejection } from '../helpers/integration.ts';
 
@@ -31,7 +38,13 @@ async function entriesOf(tar: Readable): Promise<TarEntry[]> {
     const chunks: Buffer[] = [];
     stream.on('data', (c: unknown) => void chunks.push(c as Buffer));
     stream.on('end', () => {
-      out.push({ name: header.name, type: header.type, mode: header.mode, linkname: header.linkname, data: Buffer.concat(chunks) });
+      out.push({
+        name: header.name,
+        type: header.type,
+        mode: header.mode,
+        linkname: header.linkname,
+        data: Buffer.concat(chunks),
+      });
       next();
     });
   });
@@ -45,7 +58,11 @@ async function entriesOf(tar: Readable): Promise<TarEntry[]> {
 }
 
 async function sleeper(client: Harpoon, script = 'true'): Promise<Container> {
-  const c = await client.createContainer({ image: base, cmd: ['sh', '-c', `${script}; exec sleep 300`], labels: testLabels });
+  const c = await client.createContainer({
+    image: base,
+    cmd: ['sh', '-c', `${script}; exec sleep 300`],
+    labels: testLabels,
+  });
   await c.start();
   return c;
 }
@@ -58,17 +75,27 @@ async function sh(c: Container, script: string): Promise<string> {
 
 it('getArchive → putArchive round trip between two containers keeps content, modes and symlinks', async (client) => {
   const binary = randomBytes(70_000).toString('hex').slice(0, 1000);
-  const from = await sleeper(client, `mkdir -p /data/sub/deep && printf '${binary}' > /data/sub/deep/bin && : > /data/empty && echo hello > /data/a.txt && chmod 600 /data/a.txt && ln -s a.txt /data/link`);
+  const from = await sleeper(
+    client,
+    `mkdir -p /data/sub/deep && printf '${binary}' > /data/sub/deep/bin && : > /data/empty && echo hello > /data/a.txt && chmod 600 /data/a.txt && ln -s a.txt /data/link`,
+  );
   const to = await sleeper(client, 'mkdir -p /copy');
   try {
     const tar = await from.getArchive('/data');
     await to.putArchive('/copy', tar);
-    const list = (c: Container, dir: string) => sh(c, `cd ${dir} && find . | sort && ls -ln ./a.txt ./link | cut -c1-10 && cat a.txt && readlink link && md5sum sub/deep/bin empty | cut -d' ' -f1`);
+    const list = (c: Container, dir: string) =>
+      sh(
+        c,
+        `cd ${dir} && find . | sort && ls -ln ./a.txt ./link | cut -c1-10 && cat a.txt && readlink link && md5sum sub/deep/bin empty | cut -d' ' -f1`,
+      );
     assert.is(await list(to, '/copy/data'), await list(from, '/data'));
 
     // A Buffer works too, and a single file comes as one entry named after it.
     const file = await entriesOf(await from.getArchive('/data/a.txt'));
-    assert.equal(file.map((e) => e.name), ['a.txt']);
+    assert.equal(
+      file.map((e) => e.name),
+      ['a.txt'],
+    );
     assert.is(file[0]!.mode! & 0o777, 0o600);
     const p = pack();
     p.entry({ name: 'note.txt', mode: 0o640 }, 'from a buffer\n');
@@ -84,7 +111,11 @@ it('getArchive → putArchive round trip between two containers keeps content, m
 });
 
 it('getArchive names the top entry after the last element of the path, and works on a stopped container', async (client) => {
-  const c = await client.createContainer({ image: base, cmd: ['sh', '-c', 'mkdir -p /srv/www && echo hi > /srv/www/index.html'], labels: testLabels });
+  const c = await client.createContainer({
+    image: base,
+    cmd: ['sh', '-c', 'mkdir -p /srv/www && echo hi > /srv/www/index.html'],
+    labels: testLabels,
+  });
   try {
     await c.start();
     assert.is(await c.wait(), 0);
@@ -98,7 +129,12 @@ it('getArchive names the top entry after the last element of the path, and works
 });
 
 it('a missing path is an ArchivePathNotFoundError naming container and path; a missing container is ContainerNotFoundError', async (client) => {
-  const c = await client.createContainer({ image: base, cmd: ['true'], name: `harpoon-test-archive-${RUN_ID}`, labels: testLabels });
+  const c = await client.createContainer({
+    image: base,
+    cmd: ['true'],
+    name: `harpoon-test-archive-${RUN_ID}`,
+    labels: testLabels,
+  });
   try {
     const named = client.container(`harpoon-test-archive-${RUN_ID}`);
     const err = await rejection(named.getArchive('/no/such/path'));
@@ -142,14 +178,23 @@ it('commit makes an image with the image label (not the managed one) and the cha
   const c = await sleeper(client, 'echo committed > /marker');
   try {
     const repository = `harpoon-test-commit-${RUN_ID}`;
-    const id = await client.commit(c.id, { repository, tag: 'v1', message: 'a test commit', author: 'harpoon tests', changes: ['ENV COMMITTED=yes', 'CMD ["cat", "/marker"]'] });
+    const id = await client.commit(c.id, {
+      repository,
+      tag: 'v1',
+      message: 'a test commit',
+      author: 'harpoon tests',
+      changes: ['ENV COMMITTED=yes', 'CMD ["cat", "/marker"]'],
+    });
     assert.match(id, /^sha256:/);
     const image = await client.inspectImage(`${repository}:v1`);
     assert.is(image.Id, id);
     assert.is(image.Config.Labels?.[IMAGE_LABEL], 'true');
     // The engine merges the container's labels into the commit; harpoon blanks the managed one.
     assert.is(image.Config.Labels?.[MANAGED_LABEL], '');
-    assert.is((await client.listManaged(testLabels)).images.some((i) => i.id === id), true);
+    assert.is(
+      (await client.listManaged(testLabels)).images.some((i) => i.id === id),
+      true,
+    );
     assert.is(image.Config.Labels?.['harpoon.test'], RUN_ID); // the container's other labels stay
     assert.ok(image.Config.Env?.includes('COMMITTED=yes'));
     assert.equal(image.Config.Cmd, ['cat', '/marker']);

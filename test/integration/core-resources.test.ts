@@ -25,8 +25,18 @@ it('createVolume labels it, is idempotent, and the volume holds data across cont
   assert.is((await client.inspectVolume(name)).Labels[MANAGED_LABEL], 'true');
   assert.ok((await client.listManaged(testLabels)).volumes.includes(name));
 
-  await client.run({ image: base, cmd: ['sh', '-c', 'echo kept > /v/file'], labels: testLabels, hostConfig: { Binds: [`${name}:/v`] } });
-  const read = await client.run({ image: base, cmd: ['cat', '/v/file'], labels: testLabels, hostConfig: { Binds: [`${name}:/v`] } });
+  await client.run({
+    image: base,
+    cmd: ['sh', '-c', 'echo kept > /v/file'],
+    labels: testLabels,
+    hostConfig: { Binds: [`${name}:/v`] },
+  });
+  const read = await client.run({
+    image: base,
+    cmd: ['cat', '/v/file'],
+    labels: testLabels,
+    hostConfig: { Binds: [`${name}:/v`] },
+  });
   assert.is(read.stdout, 'kept\n');
 
   await client.removeVolume(name);
@@ -89,7 +99,10 @@ it('a network without the harpoon label is refused by createNetwork and removeNe
     assert.is((err as ForeignResourceError).kind, 'network');
     assert.instance(await rejection(client.removeNetwork(name)), ForeignResourceError);
     const same = await client.docker.listNetworks({ filters: JSON.stringify({ name: [name] }) });
-    assert.equal(same.filter((n) => n.Name === name).map((n) => n.Id), [foreign.id]);
+    assert.equal(
+      same.filter((n) => n.Name === name).map((n) => n.Id),
+      [foreign.id],
+    );
   } finally {
     await foreign.remove();
   }
@@ -103,7 +116,9 @@ it('startContainer creates and starts (docker run -d); one that cannot start is 
   } finally {
     await started.remove({ force: true });
   }
-  const err = await rejection(client.startContainer({ image: base, name, cmd: ['/no/such/program'], labels: testLabels }));
+  const err = await rejection(
+    client.startContainer({ image: base, name, cmd: ['/no/such/program'], labels: testLabels }),
+  );
   assert.instance(err, CommandNotFoundError);
   const left = await client.engine.docker.listContainers({ all: true, filters: { name: [name] } });
   assert.equal(left, [], 'the container that failed to start was removed');

@@ -28,7 +28,8 @@ let engineVersion = '';
 /** This process's environment without anything that chooses an engine, plus the temp config. */
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DOCKER_|HARPOON_DOCK)/.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !/^(DOCKER_|HARPOON_DOCK)/.test(k)) env[k] = v;
   return { ...env, DOCKER_CONFIG: configDir, ...extra };
 }
 
@@ -70,7 +71,11 @@ live('dock add: the docker CLI sees the dock and reaches the engine through it',
   assert.is(info.stdout.trim(), serverVersion);
   const listed = docker(['context', 'ls', '--format', '{{json .}}']);
   assert.is(listed.status, 0, listed.stderr);
-  const mine = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { Name: string; Description: string; DockerEndpoint: string }).find((c) => c.Name === NAME);
+  const mine = listed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { Name: string; Description: string; DockerEndpoint: string })
+    .find((c) => c.Name === NAME);
   assert.ok(mine, listed.stdout);
   assert.is(mine!.DockerEndpoint, DOCK_URL);
   assert.is(mine!.Description, 'harpoon dock');
@@ -82,7 +87,17 @@ live('dock ls --json: the dock reachable with the engine version, tcp://127.0.0.
   const rows = lsJson();
   assert.ok(Date.now() - started < 20_000, 'ls took too long');
   const mine = rows.find((r) => r.name === NAME);
-  assert.equal(mine, { name: NAME, url: DOCK_URL, current: false, description: 'harpoon dock', harpoon: true, tls: false, reachable: true, engineVersion, error: null });
+  assert.equal(mine, {
+    name: NAME,
+    url: DOCK_URL,
+    current: false,
+    description: 'harpoon dock',
+    harpoon: true,
+    tls: false,
+    reachable: true,
+    engineVersion,
+    error: null,
+  });
   const dead = rows.find((r) => r.name === DEAD)!;
   assert.is(dead.reachable, false);
   assert.is(dead.engineVersion, null);
@@ -91,43 +106,88 @@ live('dock ls --json: the dock reachable with the engine version, tcp://127.0.0.
   assert.is(def.current, true);
   // The table says the same.
   const table = harpoon(['dock', 'ls']);
-  assert.match(table.stdout, new RegExp(`^${NAME} +${DOCK_URL.replace(/[.]/g, '\\.')} +${engineVersion.replace(/[.+]/g, '\\$&')} +yes$`, 'm'));
+  assert.match(
+    table.stdout,
+    new RegExp(`^${NAME} +${DOCK_URL.replace(/[.]/g, '\\.')} +${engineVersion.replace(/[.+]/g, '\\$&')} +yes$`, 'm'),
+  );
   assert.match(table.stdout, new RegExp(`^${DEAD} +tcp://127\\.0\\.0\\.1:1 +- +no: .*ECONNREFUSED`, 'm'));
 });
 
-live('a context made by `docker context create` is listed (not harpoon\'s, reachable), and `dock rm` needs --force for it', () => {
-  const cliMade = `${NAME}-cli`;
-  const created = docker(['context', 'create', cliMade, '--docker', `host=${DOCK_URL}`]);
-  assert.is(created.status, 0, created.stderr);
-  const row = lsJson().find((r) => r.name === cliMade);
-  assert.ok(row);
-  assert.is(row!.harpoon, false);
-  assert.is(row!.reachable, true);
-  assert.is(row!.engineVersion, engineVersion);
-  const refused = harpoon(['dock', 'rm', cliMade]);
-  assert.is(refused.status, 1);
-  assert.match(refused.stderr, /not made by harpoon/);
-  assert.is(docker(['context', 'inspect', cliMade]).status, 0, 'still there');
-  assert.is(harpoon(['dock', 'rm', '--force', cliMade]).status, 0);
-  assert.is(docker(['context', 'inspect', cliMade]).status, 1, 'gone for the docker CLI too');
-});
+live(
+  "a context made by `docker context create` is listed (not harpoon's, reachable), and `dock rm` needs --force for it",
+  () => {
+    const cliMade = `${NAME}-cli`;
+    const created = docker(['context', 'create', cliMade, '--docker', `host=${DOCK_URL}`]);
+    assert.is(created.status, 0, created.stderr);
+    const row = lsJson().find((r) => r.name === cliMade);
+    assert.ok(row);
+    assert.is(row!.harpoon, false);
+    assert.is(row!.reachable, true);
+    assert.is(row!.engineVersion, engineVersion);
+    const refused = harpoon(['dock', 'rm', cliMade]);
+    assert.is(refused.status, 1);
+    assert.match(refused.stderr, /not made by harpoon/);
+    assert.is(docker(['context', 'inspect', cliMade]).status, 0, 'still there');
+    assert.is(harpoon(['dock', 'rm', '--force', cliMade]).status, 0);
+    assert.is(docker(['context', 'inspect', cliMade]).status, 1, 'gone for the docker CLI too');
+  },
+);
 
 live('a TLS dock: the docker CLI loads its certificates (and gets to connecting, refused)', () => {
   const certs = join(root, 'certs');
   mkdirSync(certs);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=harpoon test CA');
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=harpoon test CA',
+  );
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=client');
-  ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '2');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-out',
+    'cert.pem',
+    '-days',
+    '2',
+  );
   const tlsName = `${NAME}-tls`;
   const printed = harpoon(['dock', 'add', tlsName, 'tcp://127.0.0.1:1', '--tls-dir', certs, '--print-command']);
   assert.is(printed.status, 0, printed.stderr);
-  assert.match(printed.stdout, new RegExp(`^docker context create ${tlsName} --description 'harpoon dock' --docker '?host=tcp://127\\.0\\.0\\.1:1,ca=${certs}/ca\\.pem,cert=${certs}/cert\\.pem,key=${certs}/key\\.pem'?\n$`));
+  assert.match(
+    printed.stdout,
+    new RegExp(
+      `^docker context create ${tlsName} --description 'harpoon dock' --docker '?host=tcp://127\\.0\\.0\\.1:1,ca=${certs}/ca\\.pem,cert=${certs}/cert\\.pem,key=${certs}/key\\.pem'?\n$`,
+    ),
+  );
   assert.is(docker(['context', 'inspect', tlsName]).status, 1, '--print-command creates nothing');
   const add = harpoon(['dock', 'add', tlsName, 'tcp://127.0.0.1:1', '--tls-dir', certs]);
   assert.is(add.status, 0, add.stderr);
   try {
-    const inspect = docker(['context', 'inspect', tlsName, '--format', '{{json .TLSMaterial}} {{.Endpoints.docker.Host}}']);
+    const inspect = docker([
+      'context',
+      'inspect',
+      tlsName,
+      '--format',
+      '{{json .TLSMaterial}} {{.Endpoints.docker.Host}}',
+    ]);
     assert.is(inspect.status, 0, inspect.stderr);
     assert.is(inspect.stdout.trim(), '{"docker":["ca.pem","cert.pem","key.pem"]} tcp://127.0.0.1:1');
     const version = docker(['--context', tlsName, 'version', '--format', '{{.Server.Version}}']);
@@ -146,7 +206,10 @@ live('dock use: `harpoon info --json` and the docker CLI go through the dock; us
   assert.is(info.status, 0, info.stderr);
   const out = JSON.parse(info.stdout) as { endpoint: string; source: string; info: { ServerVersion: string } };
   assert.is(out.endpoint, DOCK_URL);
-  assert.match(out.source, new RegExp(`docker context "${NAME}" \\(from currentContext in ${configDir}/config\\.json\\)`));
+  assert.match(
+    out.source,
+    new RegExp(`docker context "${NAME}" \\(from currentContext in ${configDir}/config\\.json\\)`),
+  );
   assert.is(out.info.ServerVersion, serverVersion);
   assert.is(docker(['context', 'show']).stdout.trim(), NAME);
   assert.ok(lsJson().find((r) => r.name === NAME)!.current);
@@ -155,36 +218,42 @@ live('dock use: `harpoon info --json` and the docker CLI go through the dock; us
   assert.not.match(readFileSync(join(configDir, 'config.json'), 'utf8'), 'currentContext');
 });
 
-live('eval "$(harpoon dock env NAME)" in bash: harpoon info and docker info go through the dock; --unset undoes it', () => {
-  const script = [
-    'h() { "$NODE" "$BIN" "$@"; }',
-    'PS1="$ "',
-    `eval "$(h dock env ${NAME})" || exit 9`,
-    'printf "PS1=[%s]\\n" "$PS1"',
-    'h info --json > "$OUT" || exit 10',
-    'docker info --format "docker={{.ServerVersion}}" || exit 11',
-    'h dock ls --json > "$OUT.ls" || exit 12',
-    'eval "$(h dock env --unset)"',
-    'printf "after=[%s] PS1=[%s]\\n" "${DOCKER_HOST-unset}" "$PS1"',
-  ].join('\n');
-  const out = join(root, 'info.json');
-  const run = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: cleanEnv({ HOME: home, NODE: HARPOON[0]!, BIN: HARPOON[1]!, OUT: out }),
-    timeout: 60_000,
-  });
-  assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
-  assert.match(run.stdout, `PS1=[(dock:${NAME}) $ ]`);
-  assert.match(run.stdout, `docker=${serverVersion}`);
-  assert.match(run.stdout, 'after=[unset] PS1=[$ ]');
-  const info = JSON.parse(readFileSync(out, 'utf8')) as { endpoint: string; source: string };
-  assert.is(info.endpoint, DOCK_URL);
-  assert.is(info.source, 'DOCKER_HOST');
-  // In the docked shell, `dock ls` marks the dock as current (not "default").
-  const rows = JSON.parse(readFileSync(`${out}.ls`, 'utf8')) as DockRow[];
-  assert.equal(rows.filter((r) => r.current).map((r) => r.name), [NAME]);
-});
+live(
+  'eval "$(harpoon dock env NAME)" in bash: harpoon info and docker info go through the dock; --unset undoes it',
+  () => {
+    const script = [
+      'h() { "$NODE" "$BIN" "$@"; }',
+      'PS1="$ "',
+      `eval "$(h dock env ${NAME})" || exit 9`,
+      'printf "PS1=[%s]\\n" "$PS1"',
+      'h info --json > "$OUT" || exit 10',
+      'docker info --format "docker={{.ServerVersion}}" || exit 11',
+      'h dock ls --json > "$OUT.ls" || exit 12',
+      'eval "$(h dock env --unset)"',
+      'printf "after=[%s] PS1=[%s]\\n" "${DOCKER_HOST-unset}" "$PS1"',
+    ].join('\n');
+    const out = join(root, 'info.json');
+    const run = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: cleanEnv({ HOME: home, NODE: HARPOON[0]!, BIN: HARPOON[1]!, OUT: out }),
+      timeout: 60_000,
+    });
+    assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, `PS1=[(dock:${NAME}) $ ]`);
+    assert.match(run.stdout, `docker=${serverVersion}`);
+    assert.match(run.stdout, 'after=[unset] PS1=[$ ]');
+    const info = JSON.parse(readFileSync(out, 'utf8')) as { endpoint: string; source: string };
+    assert.is(info.endpoint, DOCK_URL);
+    assert.is(info.source, 'DOCKER_HOST');
+    // In the docked shell, `dock ls` marks the dock as current (not "default").
+    const rows = JSON.parse(readFileSync(`${out}.ls`, 'utf8')) as DockRow[];
+    assert.equal(
+      rows.filter((r) => r.current).map((r) => r.name),
+      [NAME],
+    );
+  },
+);
 
 live('cleanup: dock rm removes the docks for the docker CLI too', () => {
   const rm = harpoon(['dock', 'rm', NAME, DEAD]);

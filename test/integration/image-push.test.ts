@@ -55,7 +55,14 @@ async function buildTagged(client: Harpoon, ref: string): Promise<string> {
 /** Every text an event or an error could show a user. */
 function shown(events: PushEvent[], err?: unknown): string {
   const e = err as Error | undefined;
-  return [JSON.stringify(events), inspect(events, { depth: 9 }), e?.message, e?.stack, e ? inspect(e, { depth: 9 }) : '', e ? JSON.stringify(e) : ''].join('\n');
+  return [
+    JSON.stringify(events),
+    inspect(events, { depth: 9 }),
+    e?.message,
+    e?.stack,
+    e ? inspect(e, { depth: 9 }) : '',
+    e ? JSON.stringify(e) : '',
+  ].join('\n');
 }
 
 /** Neither the password, nor base64 "user:password" (an auths entry, a Basic header), nor base64 of the password. */
@@ -81,15 +88,29 @@ it('tags, pushes with per-layer progress, then pulls back by digest: the same im
   assert.ok(result.size > 0);
   assert.is(result.pinned, `${repository}@${result.digest}`);
 
-  assert.ok(events.some((e) => e.type === 'status' && e.text.includes(`[${repository}]`)), 'the "push refers to" line');
+  assert.ok(
+    events.some((e) => e.type === 'status' && e.text.includes(`[${repository}]`)),
+    'the "push refers to" line',
+  );
   const layers = events.flatMap((e) => (e.type === 'progress' ? [e] : []));
-  assert.ok(layers.every((e) => /^[0-9a-f]{12}$/.test(e.id)), 'per-layer events carry the layer id');
-  assert.ok(layers.some((e) => e.status === 'Pushing' && typeof e.current === 'number' && typeof e.total === 'number'), 'bytes of a layer');
+  assert.ok(
+    layers.every((e) => /^[0-9a-f]{12}$/.test(e.id)),
+    'per-layer events carry the layer id',
+  );
+  assert.ok(
+    layers.some((e) => e.status === 'Pushing' && typeof e.current === 'number' && typeof e.total === 'number'),
+    'bytes of a layer',
+  );
   // Every layer ends Pushed, or already there, or mounted from another repository of the
   // registry (the busybox base layers may be there from an earlier push).
-  const final = new Map(layers.filter((e) => /^(Pushed|Layer already exists|Mounted from )/.test(e.status)).map((e) => [e.id, e.status]));
+  const final = new Map(
+    layers.filter((e) => /^(Pushed|Layer already exists|Mounted from )/.test(e.status)).map((e) => [e.id, e.status]),
+  );
   const all = new Set(layers.map((e) => e.id));
-  assert.ok(all.size >= 3 && final.size === all.size, `layers: ${JSON.stringify([...final])} of ${[...all].join(', ')}`);
+  assert.ok(
+    all.size >= 3 && final.size === all.size,
+    `layers: ${JSON.stringify([...final])} of ${[...all].join(', ')}`,
+  );
   assert.ok([...final.values()].includes('Pushed'), 'the new layer was pushed');
   const done = events.at(-1)!;
   assert.ok(done.type === 'pushed' && done.digest === result.digest && done.tag === 'x');
@@ -98,7 +119,10 @@ it('tags, pushes with per-layer progress, then pulls back by digest: the same im
   await client.removeImage(imageId, { force: true });
   assert.not.ok(await client.imageExists(imageId));
   const lines = await pullImage(client, result.pinned);
-  assert.ok(lines.some((l) => l.includes(result.digest)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.includes(result.digest)),
+    lines.join('\n'),
+  );
   assert.is((await client.inspectImage(result.pinned)).Id, imageId, 'the pulled image has the id that was pushed');
 });
 
@@ -122,25 +146,38 @@ it('a push of a missing image is ImageNotFoundError', async (client) => {
   assert.instance(await rejection(client.pushImage(`${repo(REGISTRY)}@sha256:${'0'.repeat(64)}`)), InvalidInputError);
 });
 
-withAuth('credentials from a test DOCKER_CONFIG: the push succeeds, and the password is in no event', async (client, registry) => {
-  const ref = `${repo(registry.addr)}:auth`;
-  await buildTagged(client, ref);
-  const configDir = await dockerConfigWith({ auths: { [`http://${registry.addr}`]: { auth: basicAuth(registry.user, registry.password) } } });
-  tempDirs.push(configDir);
+withAuth(
+  'credentials from a test DOCKER_CONFIG: the push succeeds, and the password is in no event',
+  async (client, registry) => {
+    const ref = `${repo(registry.addr)}:auth`;
+    await buildTagged(client, ref);
+    const configDir = await dockerConfigWith({
+      auths: { [`http://${registry.addr}`]: { auth: basicAuth(registry.user, registry.password) } },
+    });
+    tempDirs.push(configDir);
 
-  const events: PushEvent[] = [];
-  const result = await client.pushImage(ref, { credentialLookup: { env: { DOCKER_CONFIG: configDir } }, onProgress: (e) => events.push(e) });
-  assert.is(result.credentialsSource, join(configDir, 'config.json'));
-  assert.match(result.digest, /^sha256:/);
-  assertNoSecret(shown(events) + JSON.stringify(result) + inspect(result), registry.password);
-  const auth = `Basic ${basicAuth(registry.user, registry.password)}`;
-  pushed.push({ addr: registry.addr, repository: `harpoon-test-${RUN_ID}`, digest: result.digest, authorization: auth });
+    const events: PushEvent[] = [];
+    const result = await client.pushImage(ref, {
+      credentialLookup: { env: { DOCKER_CONFIG: configDir } },
+      onProgress: (e) => events.push(e),
+    });
+    assert.is(result.credentialsSource, join(configDir, 'config.json'));
+    assert.match(result.digest, /^sha256:/);
+    assertNoSecret(shown(events) + JSON.stringify(result) + inspect(result), registry.password);
+    const auth = `Basic ${basicAuth(registry.user, registry.password)}`;
+    pushed.push({
+      addr: registry.addr,
+      repository: `harpoon-test-${RUN_ID}`,
+      digest: result.digest,
+      authorization: auth,
+    });
 
-  // The credentials object itself never shows the password either.
-  const creds = await registryCredentials(registry.addr, { env: { DOCKER_CONFIG: configDir } });
-  assert.is(creds?.username, registry.user);
-  assertNoSecret(`${creds} ${JSON.stringify(creds)} ${inspect(creds)}`, registry.password);
-});
+    // The credentials object itself never shows the password either.
+    const creds = await registryCredentials(registry.addr, { env: { DOCKER_CONFIG: configDir } });
+    assert.is(creds?.username, registry.user);
+    assertNoSecret(`${creds} ${JSON.stringify(creds)} ${inspect(creds)}`, registry.password);
+  },
+);
 
 withAuth('wrong password: RegistryAuthError naming user and source, never the password', async (client, registry) => {
   const ref = `${repo(registry.addr, '-denied')}:x`;
@@ -150,7 +187,12 @@ withAuth('wrong password: RegistryAuthError naming user and source, never the pa
   tempDirs.push(configDir);
 
   const events: PushEvent[] = [];
-  const err = await rejection(client.pushImage(ref, { credentialLookup: { env: { DOCKER_CONFIG: configDir } }, onProgress: (e) => events.push(e) }));
+  const err = await rejection(
+    client.pushImage(ref, {
+      credentialLookup: { env: { DOCKER_CONFIG: configDir } },
+      onProgress: (e) => events.push(e),
+    }),
+  );
   assert.instance(err, RegistryAuthError);
   const denied = err as RegistryAuthError;
   assert.is(denied.code, 'REGISTRY_AUTH_FAILED');
@@ -174,52 +216,68 @@ withAuth('no credentials at all: RegistryAuthError that says none were found', a
   assert.match((err as Error).message, /no credentials were found/);
 });
 
-withAuth('a credential helper (credsStore) is run, and HARPOON_REGISTRY_USER/PASSWORD work', async (client, registry) => {
-  const ref = `${repo(registry.addr, '-helper')}:x`;
-  await buildTagged(client, ref);
-  const bin = await mkdtemp(join(tmpdir(), 'harpoon-helper-bin-'));
-  tempDirs.push(bin);
-  // A helper by the docker-credential-helpers protocol: server URL on stdin, JSON on stdout.
-  const helper = join(bin, 'docker-credential-harpoontest');
-  await writeFile(
-    helper,
-    [
-      '#!/bin/sh',
-      '[ "$1" = get ] || exit 1',
-      'read -r server',
-      `if [ "$server" = "${registry.addr}" ]; then`,
-      `  printf '%s' '${JSON.stringify({ ServerURL: registry.addr, Username: registry.user, Secret: registry.password })}'`,
-      'else echo "credentials not found in native keychain"; exit 1; fi',
-      '',
-    ].join('\n'),
-  );
-  await chmod(helper, 0o755);
-  const configDir = await dockerConfigWith({ credsStore: 'harpoontest' });
-  tempDirs.push(configDir);
-  const env = { DOCKER_CONFIG: configDir, PATH: `${bin}:${process.env.PATH}` };
+withAuth(
+  'a credential helper (credsStore) is run, and HARPOON_REGISTRY_USER/PASSWORD work',
+  async (client, registry) => {
+    const ref = `${repo(registry.addr, '-helper')}:x`;
+    await buildTagged(client, ref);
+    const bin = await mkdtemp(join(tmpdir(), 'harpoon-helper-bin-'));
+    tempDirs.push(bin);
+    // A helper by the docker-credential-helpers protocol: server URL on stdin, JSON on stdout.
+    const helper = join(bin, 'docker-credential-harpoontest');
+    await writeFile(
+      helper,
+      [
+        '#!/bin/sh',
+        '[ "$1" = get ] || exit 1',
+        'read -r server',
+        `if [ "$server" = "${registry.addr}" ]; then`,
+        `  printf '%s' '${JSON.stringify({ ServerURL: registry.addr, Username: registry.user, Secret: registry.password })}'`,
+        'else echo "credentials not found in native keychain"; exit 1; fi',
+        '',
+      ].join('\n'),
+    );
+    await chmod(helper, 0o755);
+    const configDir = await dockerConfigWith({ credsStore: 'harpoontest' });
+    tempDirs.push(configDir);
+    const env = { DOCKER_CONFIG: configDir, PATH: `${bin}:${process.env.PATH}` };
 
-  const events: PushEvent[] = [];
-  const viaHelper = await client.pushImage(ref, { credentialLookup: { env }, onProgress: (e) => events.push(e) });
-  assert.match(viaHelper.credentialsSource ?? '', /^docker-credential-harpoontest/);
-  assertNoSecret(shown(events), registry.password);
-  pushed.push({ addr: registry.addr, repository: `harpoon-test-${RUN_ID}-helper`, digest: viaHelper.digest, authorization: `Basic ${basicAuth(registry.user, registry.password)}` });
+    const events: PushEvent[] = [];
+    const viaHelper = await client.pushImage(ref, { credentialLookup: { env }, onProgress: (e) => events.push(e) });
+    assert.match(viaHelper.credentialsSource ?? '', /^docker-credential-harpoontest/);
+    assertNoSecret(shown(events), registry.password);
+    pushed.push({
+      addr: registry.addr,
+      repository: `harpoon-test-${RUN_ID}-helper`,
+      digest: viaHelper.digest,
+      authorization: `Basic ${basicAuth(registry.user, registry.password)}`,
+    });
 
-  // The environment wins over the docker config.
-  const viaEnv = await client.pushImage(ref, {
-    credentialLookup: { env: { ...env, HARPOON_REGISTRY_USER: registry.user, HARPOON_REGISTRY_PASSWORD: registry.password } },
-  });
-  assert.is(viaEnv.credentialsSource, 'HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD');
-  assert.is(viaEnv.digest, viaHelper.digest);
-  // ... unless HARPOON_REGISTRY_HOST scopes it to another registry.
-  const err = await rejection(
-    client.pushImage(ref, {
+    // The environment wins over the docker config.
+    const viaEnv = await client.pushImage(ref, {
       credentialLookup: {
-        env: { DOCKER_CONFIG: configDir, PATH: '/nonexistent', HARPOON_REGISTRY_USER: registry.user, HARPOON_REGISTRY_PASSWORD: 'x', HARPOON_REGISTRY_HOST: '127.0.0.2:1' },
+        env: { ...env, HARPOON_REGISTRY_USER: registry.user, HARPOON_REGISTRY_PASSWORD: registry.password },
       },
-    }),
-  );
-  assert.is((err as { code?: string }).code, 'CREDENTIALS_ERROR', 'the helper is not on PATH: a typed error');
-  assert.match((err as Error).message, /docker-credential-harpoontest is not on PATH/);
-});
+    });
+    assert.is(viaEnv.credentialsSource, 'HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD');
+    assert.is(viaEnv.digest, viaHelper.digest);
+    // ... unless HARPOON_REGISTRY_HOST scopes it to another registry.
+    const err = await rejection(
+      client.pushImage(ref, {
+        credentialLookup: {
+          env: {
+            DOCKER_CONFIG: configDir,
+            PATH: '/nonexistent',
+            HARPOON_REGISTRY_USER: registry.user,
+            HARPOON_REGISTRY_PASSWORD: 'x',
+            HARPOON_REGISTRY_HOST: '127.0.0.2:1',
+          },
+        },
+      }),
+    );
+    assert.is((err as { code?: string }).code, 'CREDENTIALS_ERROR', 'the helper is not on PATH: a typed error');
+    assert.match((err as Error).message, /docker-credential-harpoontest is not on PATH/);
+  },
+);
 
 test.run();

@@ -62,7 +62,10 @@ it('transfers an image: same id on arrival, bytes and load progress, and it runs
   assert.equal(iterated, events, 'onProgress and iteration see the same events');
 
   const start = events.find((e) => e.type === 'start');
-  assert.ok(start && start.type === 'start' && start.total === (await client.inspectImage(imageId)).Size, 'start: total is the image size');
+  assert.ok(
+    start && start.type === 'start' && start.total === (await client.inspectImage(imageId)).Size,
+    'start: total is the image size',
+  );
   const bytes = events.flatMap((e) => (e.type === 'bytes' ? [e] : []));
   assert.ok(bytes.length >= 2, `bytes events: ${bytes.length}`);
   for (let i = 1; i < bytes.length; i++) assert.ok(bytes[i]!.bytes >= bytes[i - 1]!.bytes, 'bytes only grow');
@@ -70,8 +73,14 @@ it('transfers an image: same id on arrival, bytes and load progress, and it runs
   assert.ok(last.done && last.bytes === result.bytes && last.total === result.bytes, 'the last bytes event is exact');
   assert.ok(result.bytes > 3 * 1024 * 1024, `at least the random data moved: ${result.bytes}`);
   const load = events.flatMap((e) => (e.type === 'load' ? [e.event] : [])) as LoadEvent[];
-  assert.ok(load.some((e) => e.type === 'progress' && e.status === 'Loading layer' && typeof e.total === 'number'), 'per-layer load progress');
-  assert.ok(load.some((e) => e.type === 'loaded' && e.imageId === imageId), 'the archive (saved by id) loaded as that id');
+  assert.ok(
+    load.some((e) => e.type === 'progress' && e.status === 'Loading layer' && typeof e.total === 'number'),
+    'per-layer load progress',
+  );
+  assert.ok(
+    load.some((e) => e.type === 'loaded' && e.imageId === imageId),
+    'the archive (saved by id) loaded as that id',
+  );
   const order = events.map((e) => e.type).filter((t) => t !== 'bytes' && t !== 'load');
   assert.equal(order, ['start', 'verified', 'tagged']);
 
@@ -88,7 +97,10 @@ it('transfers an image: same id on arrival, bytes and load progress, and it runs
   assert.not.ok(second.sent);
   assert.is(second.bytes, 0);
   assert.equal(second.tagged, []);
-  assert.equal(again.map((e) => e.type), ['skipped']);
+  assert.equal(
+    again.map((e) => e.type),
+    ['skipped'],
+  );
   const skipped = again[0]!;
   assert.ok(skipped.type === 'skipped' && skipped.imageId === imageId && skipped.reason.includes(imageId));
 });
@@ -104,7 +116,10 @@ it('the destination has the image under another name: only the name is added', a
   const result = await client.transferImage(client2, other, { onProgress: (e) => events.push(e) });
   assert.not.ok(result.sent);
   assert.equal(result.tagged, [other]);
-  assert.equal(events.map((e) => e.type), ['skipped', 'tagged']);
+  assert.equal(
+    events.map((e) => e.type),
+    ['skipped', 'tagged'],
+  );
   assert.is(await imageIdOn(client2, other), imageId);
 });
 
@@ -193,7 +208,9 @@ it('an already-aborted signal rejects before anything is sent', async (client, c
   const controller = new AbortController();
   controller.abort();
   const events: TransferEvent[] = [];
-  const err = await rejection(client.transferImage(client2, base, { signal: controller.signal, onProgress: (e) => events.push(e) }));
+  const err = await rejection(
+    client.transferImage(client2, base, { signal: controller.signal, onProgress: (e) => events.push(e) }),
+  );
   assert.instance(err, AbortedError);
   assert.equal(events, []);
 });
@@ -238,7 +255,11 @@ it('loadImage of a broken archive is a LoadError; a truncated one loads nothing'
   for await (const chunk of await client.saveImage(tag)) chunks.push(chunk as Buffer);
   const whole = Buffer.concat(chunks);
   const events: LoadEvent[] = [];
-  const err = await rejection(client2.loadImage(Readable.from([whole.subarray(0, Math.floor(whole.length / 2))]), { onProgress: (e) => events.push(e) }));
+  const err = await rejection(
+    client2.loadImage(Readable.from([whole.subarray(0, Math.floor(whole.length / 2))]), {
+      onProgress: (e) => events.push(e),
+    }),
+  );
   assert.instance(err, LoadError);
   assert.match((err as LoadError).detail, /EOF|tar/i);
   assert.ok(events.some((e) => e.type === 'error'));

@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ContainerNotFoundError, InputTooLargeError, Launcher, LaunchFailedError, LaunchTimeoutError, NotManagedError, waitFor, type Harpoon } from 'harpoon';
+import {
+  ContainerNotFoundError,
+  InputTooLargeError,
+  Launcher,
+  LaunchFailedError,
+  LaunchTimeoutError,
+  NotManagedError,
+  waitFor,
+  type Harpoon,
+} from 'harpoon';
 import { INPUT_JSON_ENV_LIMIT } from '../../src/launcher/errors.ts';
 import { listensOn } from '../../src/launcher/readiness.ts';
 import { RUN_ID, testLabels } from '../helpers/engine.ts';
@@ -24,7 +33,10 @@ const uniqueName = namer('hl');
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** Launch, run `body`, and remove the container whatever happens. */
-async function withLaunched<T>(spec: Parameters<Launcher['launch']>[0], body: (launched: Awaited<ReturnType<Launcher['launch']>>) => Promise<T>): Promise<T> {
+async function withLaunched<T>(
+  spec: Parameters<Launcher['launch']>[0],
+  body: (launched: Awaited<ReturnType<Launcher['launch']>>) => Promise<T>,
+): Promise<T> {
   const launched = await launcher.launch(spec);
   try {
     return await body(launched);
@@ -34,7 +46,8 @@ async function withLaunched<T>(spec: Parameters<Launcher['launch']>[0], body: (l
 }
 
 // Odd spacing, a trailing newline, 1.50 and a \u escape: any re-serialization would change them.
-const UNICODE_JSON = '{ "greeting" :  "h\u00e9llo w\u00f6rld \u2713 \ud83d\udc33",\n\t"n" : 1.50 , "escaped": "\\u00e9",  "nested":{"arr":[ 1,2 ,3 ]} }\n';
+const UNICODE_JSON =
+  '{ "greeting" :  "h\u00e9llo w\u00f6rld \u2713 \ud83d\udc33",\n\t"n" : 1.50 , "escaped": "\\u00e9",  "nested":{"arr":[ 1,2 ,3 ]} }\n';
 
 // ---------------------------------------------------------------- input delivery
 
@@ -46,7 +59,10 @@ it('file mode: the JSON text arrives byte for byte (unicode, odd spacing, no re-
     assert.is(launched.labels['harpoon.launcher.input'], 'file');
     // Not by env as well.
     const env = (await client.container(launched.id).inspect()).Config.Env ?? [];
-    assert.not.ok(env.some((e) => e.startsWith('INPUT_JSON')), 'no INPUT_JSON variable in file mode');
+    assert.not.ok(
+      env.some((e) => e.startsWith('INPUT_JSON')),
+      'no INPUT_JSON variable in file mode',
+    );
   });
 });
 
@@ -54,7 +70,12 @@ it('file mode: a 1 MB JSON value arrives intact (serialized once with JSON.strin
   const rows = [];
   let size = 0;
   for (let i = 0; size < 1024 * 1024; i++) {
-    const row = { i, id: randomBytes(16).toString('hex'), text: `r\u00e9sum\u00e9 \u2603 ${i}`, values: [i, i / 3, -i] };
+    const row = {
+      i,
+      id: randomBytes(16).toString('hex'),
+      text: `r\u00e9sum\u00e9 \u2603 ${i}`,
+      values: [i, i / 3, -i],
+    };
     rows.push(row);
     size += JSON.stringify(row).length;
   }
@@ -110,7 +131,10 @@ it('env mode: one byte over the limit is refused with InputTooLargeError, and no
   assert.match(e.message, String(INPUT_JSON_ENV_LIMIT));
   assert.match(e.message, /inputMode "file"/);
   assert.is(await containerExists(client, name), false, 'no container by that name');
-  const found = await client.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`harpoon.test.case=too-large-${RUN_ID}`] }) });
+  const found = await client.docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`harpoon.test.case=too-large-${RUN_ID}`] }),
+  });
   assert.is(found.length, 0, 'no container with the case label');
 });
 
@@ -191,11 +215,21 @@ it('input files arrive intact: text and binary content, a host file, absolute pa
         const container = client.container(launched.id);
         const sums = await container.exec(['sha256sum', '/opt/tools/run.sh', '/etc/harpoon/secret.conf']);
         assert.is(sums.exitCode, 0, sums.stderr);
-        assert.is(sums.stdout, `${sha256(Buffer.from('#!/bin/sh\necho "tool ran with $1"\n'))}  /opt/tools/run.sh\n${sha256(Buffer.from(secret))}  /etc/harpoon/secret.conf\n`);
+        assert.is(
+          sums.stdout,
+          `${sha256(Buffer.from('#!/bin/sh\necho "tool ran with $1"\n'))}  /opt/tools/run.sh\n${sha256(Buffer.from(secret))}  /etc/harpoon/secret.conf\n`,
+        );
 
         const modes = await container.exec([
-          'stat', '-c', '%a %n',
-          '/tmp/input-files/hello.txt', '/tmp/input-files/bin/all-bytes.bin', '/tmp/input-files/host-data.bin', '/opt/tools/run.sh', '/etc/harpoon/secret.conf', '/tmp/input.json',
+          'stat',
+          '-c',
+          '%a %n',
+          '/tmp/input-files/hello.txt',
+          '/tmp/input-files/bin/all-bytes.bin',
+          '/tmp/input-files/host-data.bin',
+          '/opt/tools/run.sh',
+          '/etc/harpoon/secret.conf',
+          '/tmp/input.json',
         ]);
         assert.is(modes.exitCode, 0, modes.stderr);
         assert.equal(modes.stdout.trim().split('\n'), [
@@ -220,7 +254,11 @@ it('input files arrive intact: text and binary content, a host file, absolute pa
 // ---------------------------------------------------------------- readiness
 
 /** Asserts a never-ready launch: LaunchTimeoutError, log lines in it, and the container removed. */
-async function assertTimesOut(client: Harpoon, spec: Parameters<Launcher['launch']>[0] & { name: string }, expect: { logLine: string; waitingFor: string[] }) {
+async function assertTimesOut(
+  client: Harpoon,
+  spec: Parameters<Launcher['launch']>[0] & { name: string },
+  expect: { logLine: string; waitingFor: string[] },
+) {
   const started = Date.now();
   const err = await rejection(launcher.launch(spec));
   const took = Date.now() - started;
@@ -242,20 +280,30 @@ async function assertTimesOut(client: Harpoon, spec: Parameters<Launcher['launch
 
 it('http: waits for the status and for the body predicate (RegExp and function)', async () => {
   // /status says "starting" (200) for a second, then "ready".
-  const cmd = ['sh', '-c', 'mkdir -p /www && echo starting > /www/status && (sleep 1; echo ready > /www/status) & exec /app/start'];
+  const cmd = [
+    'sh',
+    '-c',
+    'mkdir -p /www && echo starting > /www/status && (sleep 1; echo ready > /www/status) & exec /app/start',
+  ];
   for (const body of [/^ready$/m, (text: string) => text.trim() === 'ready']) {
     const started = Date.now();
-    await withLaunched({ image: WEBAPP, cmd, ready: waitFor.http('/status', { status: 200, body }), readyTimeoutMs: 15_000 }, async (launched) => {
-      assert.ok(Date.now() - started >= 1_000, 'not ready before the body matched');
-      const { status, body: served } = await fetchBytes(launched.url, '/status');
-      assert.is(status, 200);
-      assert.is(served.toString(), 'ready\n');
-    });
+    await withLaunched(
+      { image: WEBAPP, cmd, ready: waitFor.http('/status', { status: 200, body }), readyTimeoutMs: 15_000 },
+      async (launched) => {
+        assert.ok(Date.now() - started >= 1_000, 'not ready before the body matched');
+        const { status, body: served } = await fetchBytes(launched.url, '/status');
+        assert.is(status, 200);
+        assert.is(served.toString(), 'ready\n');
+      },
+    );
   }
   // A status other than 200, asked for.
-  await withLaunched({ image: WEBAPP, ready: waitFor.http('/no-such-page', { status: 404 }), readyTimeoutMs: 15_000 }, async (launched) => {
-    assert.is((await fetchBytes(launched.url, '/no-such-page')).status, 404);
-  });
+  await withLaunched(
+    { image: WEBAPP, ready: waitFor.http('/no-such-page', { status: 404 }), readyTimeoutMs: 15_000 },
+    async (launched) => {
+      assert.is((await fetchBytes(launched.url, '/no-such-page')).status, 404);
+    },
+  );
 });
 
 it('http: a status or a body that never comes times out with the logs, and the container is removed', async (client) => {
@@ -266,27 +314,44 @@ it('http: a status or a body that never comes times out with the logs, and the c
   );
   await assertTimesOut(
     client,
-    { image: WEBAPP, name: uniqueName('http-body'), ready: waitFor.http('/', { body: /never in the page/ }), readyTimeoutMs: 2_000 },
+    {
+      image: WEBAPP,
+      name: uniqueName('http-body'),
+      ready: waitFor.http('/', { body: /never in the page/ }),
+      readyTimeoutMs: 2_000,
+    },
     { logLine: 'webapp: serving on port 80', waitingFor: ['HTTP GET / answering 200 with a matching body'] },
   );
 });
 
 it('port: an app that sleeps before listening is not reported ready before it listens', async (client) => {
   const started = Date.now();
-  await withLaunched({ image: WEBAPP, cmd: ['sh', '-c', 'sleep 1.2; exec /app/start'], ready: waitFor.port(), readyTimeoutMs: 15_000 }, async (launched) => {
-    assert.ok(Date.now() - started >= 1_200, `reported ready after ${Date.now() - started} ms, before the app could listen`);
-    // One attempt, no retry: it must answer now.
-    const { status } = await fetchBytes(launched.url, '/');
-    assert.is(status, 200);
-    const tables = await client.container(launched.id).exec(['cat', '/proc/net/tcp', '/proc/net/tcp6']);
-    assert.ok(listensOn(tables.stdout, 80));
-  });
+  await withLaunched(
+    { image: WEBAPP, cmd: ['sh', '-c', 'sleep 1.2; exec /app/start'], ready: waitFor.port(), readyTimeoutMs: 15_000 },
+    async (launched) => {
+      assert.ok(
+        Date.now() - started >= 1_200,
+        `reported ready after ${Date.now() - started} ms, before the app could listen`,
+      );
+      // One attempt, no retry: it must answer now.
+      const { status } = await fetchBytes(launched.url, '/');
+      assert.is(status, 200);
+      const tables = await client.container(launched.id).exec(['cat', '/proc/net/tcp', '/proc/net/tcp6']);
+      assert.ok(listensOn(tables.stdout, 80));
+    },
+  );
 });
 
 it('port: an app that never listens times out with its logs', async (client) => {
   await assertTimesOut(
     client,
-    { image: WEBAPP, name: uniqueName('port'), cmd: ['sh', '-c', 'echo "app: not listening today"; exec sleep 60'], ready: waitFor.port(), readyTimeoutMs: 2_000 },
+    {
+      image: WEBAPP,
+      name: uniqueName('port'),
+      cmd: ['sh', '-c', 'echo "app: not listening today"; exec sleep 60'],
+      ready: waitFor.port(),
+      readyTimeoutMs: 2_000,
+    },
     { logLine: 'app: not listening today', waitingFor: ['port 80 listening inside the container'] },
   );
   // Another port than the container port, also never listened on.
@@ -298,16 +363,23 @@ it('port: an app that never listens times out with its logs', async (client) => 
 });
 
 it('log: waits for the pattern the given number of times (stdout and stderr both count)', async () => {
-  const cmd = ['sh', '-c', 'echo "tick 1"; sleep 0.3; echo "tick 2" >&2; sleep 0.3; echo "tick 3"; sleep 0.8; echo "tick 4"; exec /app/start'];
+  const cmd = [
+    'sh',
+    '-c',
+    'echo "tick 1"; sleep 0.3; echo "tick 2" >&2; sleep 0.3; echo "tick 3"; sleep 0.8; echo "tick 4"; exec /app/start',
+  ];
   const started = Date.now();
-  await withLaunched({ image: WEBAPP, cmd, ready: waitFor.log(/^tick \d$/, 3), readyTimeoutMs: 15_000 }, async (launched) => {
-    const took = Date.now() - started;
-    const logs = await launcher.logs(launched.name);
-    const all = logs.stdout + logs.stderr;
-    assert.ok(all.includes('tick 3'), `ready only after the third line (${took} ms): ${JSON.stringify(all)}`);
-    assert.not.ok(all.includes('tick 4'), `ready at the third line, not later (${took} ms)`);
-    assert.ok(logs.stderr.includes('tick 2'), 'the second line was on stderr');
-  });
+  await withLaunched(
+    { image: WEBAPP, cmd, ready: waitFor.log(/^tick \d$/, 3), readyTimeoutMs: 15_000 },
+    async (launched) => {
+      const took = Date.now() - started;
+      const logs = await launcher.logs(launched.name);
+      const all = logs.stdout + logs.stderr;
+      assert.ok(all.includes('tick 3'), `ready only after the third line (${took} ms): ${JSON.stringify(all)}`);
+      assert.not.ok(all.includes('tick 4'), `ready at the third line, not later (${took} ms)`);
+      assert.ok(logs.stderr.includes('tick 2'), 'the second line was on stderr');
+    },
+  );
 });
 
 it('log: fewer matching lines than asked times out with those lines in the error', async (client) => {
@@ -325,14 +397,22 @@ it('log: fewer matching lines than asked times out with those lines in the error
   assert.match(e.logsTail, /tick 1\ntick 2\ntick 3/);
 });
 
-const wgetHealthcheck = { test: ['CMD', 'wget', '-q', '-O-', 'http://127.0.0.1/'], intervalMs: 250, timeoutMs: 2_000, retries: 3 };
+const wgetHealthcheck = {
+  test: ['CMD', 'wget', '-q', '-O-', 'http://127.0.0.1/'],
+  intervalMs: 250,
+  timeoutMs: 2_000,
+  retries: 3,
+};
 
 it('healthy: waits for the healthcheck to report healthy', async (client) => {
-  await withLaunched({ image: WEBAPP, healthcheck: wgetHealthcheck, ready: waitFor.healthy(), readyTimeoutMs: 20_000 }, async (launched) => {
-    const info = (await client.container(launched.id).inspect()) as { State: { Health?: { Status: string } } };
-    assert.is(info.State.Health?.Status, 'healthy');
-    assert.is((await fetchBytes(launched.url, '/')).status, 200);
-  });
+  await withLaunched(
+    { image: WEBAPP, healthcheck: wgetHealthcheck, ready: waitFor.healthy(), readyTimeoutMs: 20_000 },
+    async (launched) => {
+      const info = (await client.container(launched.id).inspect()) as { State: { Health?: { Status: string } } };
+      assert.is(info.State.Health?.Status, 'healthy');
+      assert.is((await fetchBytes(launched.url, '/')).status, 200);
+    },
+  );
 });
 
 it('healthy: a failing healthcheck fails the launch (unhealthy), and no healthcheck at all fails at once', async (client) => {
@@ -356,7 +436,9 @@ it('healthy: a failing healthcheck fails the launch (unhealthy), and no healthch
 
   const bare = uniqueName('no-healthcheck');
   const started = Date.now();
-  const noCheck = await rejection(launcher.launch({ image: WEBAPP, name: bare, ready: waitFor.healthy(), readyTimeoutMs: 15_000 }));
+  const noCheck = await rejection(
+    launcher.launch({ image: WEBAPP, name: bare, ready: waitFor.healthy(), readyTimeoutMs: 15_000 }),
+  );
   assert.instance(noCheck, LaunchFailedError, String(noCheck));
   assert.match((noCheck as LaunchFailedError).reason, /no healthcheck/);
   assert.ok(Date.now() - started < 10_000, 'failed without waiting for the deadline');
@@ -369,7 +451,12 @@ it('several checks: all must pass; the error names only those still pending', as
       image: WEBAPP,
       inputText: '{"all":true}',
       healthcheck: wgetHealthcheck,
-      ready: [waitFor.http('/input.json', { body: /"all":true/ }), waitFor.port(), waitFor.log(/serving on port 80/), waitFor.healthy()],
+      ready: [
+        waitFor.http('/input.json', { body: /"all":true/ }),
+        waitFor.port(),
+        waitFor.log(/serving on port 80/),
+        waitFor.healthy(),
+      ],
       readyTimeoutMs: 20_000,
     },
     async (launched) => {
@@ -380,7 +467,12 @@ it('several checks: all must pass; the error names only those still pending', as
   );
   await assertTimesOut(
     client,
-    { image: WEBAPP, name: uniqueName('combo'), ready: [waitFor.http('/'), waitFor.port(), waitFor.log(/never printed/)], readyTimeoutMs: 2_500 },
+    {
+      image: WEBAPP,
+      name: uniqueName('combo'),
+      ready: [waitFor.http('/'), waitFor.port(), waitFor.log(/never printed/)],
+      readyTimeoutMs: 2_500,
+    },
     { logLine: 'webapp: serving on port 80', waitingFor: ['log line /never printed/'] },
   );
 });
@@ -389,7 +481,14 @@ it('keepOnFailure keeps a never-ready container for inspection', async (client) 
   const name = uniqueName('kept');
   try {
     const err = await rejection(
-      launcher.launch({ image: WEBAPP, name, cmd: ['sh', '-c', 'echo "kept app here"; exec sleep 60'], ready: waitFor.port(), readyTimeoutMs: 1_500, keepOnFailure: true }),
+      launcher.launch({
+        image: WEBAPP,
+        name,
+        cmd: ['sh', '-c', 'echo "kept app here"; exec sleep 60'],
+        ready: waitFor.port(),
+        readyTimeoutMs: 1_500,
+        keepOnFailure: true,
+      }),
     );
     assert.instance(err, LaunchTimeoutError, String(err));
     const e = err as LaunchTimeoutError;
@@ -408,7 +507,14 @@ it('keepOnFailure keeps a never-ready container for inspection', async (client) 
 it('an app that exits at once, or while being waited for: LaunchFailedError with the exit code and its stderr', async (client) => {
   // Exits before the launcher can look at its ports.
   const quick = uniqueName('exit-now');
-  const err = await rejection(launcher.launch({ image: WEBAPP, name: quick, cmd: ['sh', '-c', 'echo "reading config"; echo "fatal: no config here" >&2; exit 3'], readyTimeoutMs: 10_000 }));
+  const err = await rejection(
+    launcher.launch({
+      image: WEBAPP,
+      name: quick,
+      cmd: ['sh', '-c', 'echo "reading config"; echo "fatal: no config here" >&2; exit 3'],
+      readyTimeoutMs: 10_000,
+    }),
+  );
   assert.instance(err, LaunchFailedError, String(err));
   const e = err as LaunchFailedError;
   assert.is(e.exitCode, 3);
@@ -421,7 +527,14 @@ it('an app that exits at once, or while being waited for: LaunchFailedError with
   // Exits later, while the (default) HTTP check is polling.
   const late = uniqueName('exit-late');
   const started = Date.now();
-  const lateErr = await rejection(launcher.launch({ image: WEBAPP, name: late, cmd: ['sh', '-c', 'sleep 0.7; echo "fatal: database gone" >&2; exit 7'], readyTimeoutMs: 20_000 }));
+  const lateErr = await rejection(
+    launcher.launch({
+      image: WEBAPP,
+      name: late,
+      cmd: ['sh', '-c', 'sleep 0.7; echo "fatal: database gone" >&2; exit 7'],
+      readyTimeoutMs: 20_000,
+    }),
+  );
   assert.instance(lateErr, LaunchFailedError, String(lateErr));
   const l = lateErr as LaunchFailedError;
   assert.is(l.exitCode, 7);
@@ -435,37 +548,43 @@ it('an app that exits at once, or while being waited for: LaunchFailedError with
 
 it('get and url by name; the labels a launched container carries', async () => {
   const name = uniqueName('handle');
-  await withLaunched({ image: WEBAPP, name, memoryReservationMb: 12, labels: { 'harpoon.test.extra': 'x' } }, async (launched) => {
-    assert.is(launched.name, name);
-    assert.match(launched.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.is(launched.url, `http://127.0.0.1:${launched.hostPort}`);
-    assert.is(launched.containerPort, 80);
-    assert.is(await launcher.url(name), launched.url);
-    const info = await launcher.get(name);
-    assert.ok(info);
-    assert.is(info.id, launched.id);
-    assert.is(info.name, name);
-    assert.is(info.url, launched.url);
-    assert.is(info.hostPort, launched.hostPort);
-    assert.is(info.state, 'running');
-    assert.is(info.image, WEBAPP);
-    assert.is(info.memoryReservationMb, 12);
-    assert.ok(Math.abs(info.lastActivity.getTime() - Date.now()) < 30_000);
-    const labels = info.labels;
-    assert.is(labels.harpoon, 'true');
-    assert.is(labels['harpoon.launcher'], 'true');
-    assert.is(labels['harpoon.launcher.port'], '80');
-    assert.is(labels['harpoon.launcher.mem_reservation_mb'], '12');
-    assert.is(labels['harpoon.launcher.session'], launcher.sessionId);
-    assert.match(launcher.sessionId ?? '', /^[0-9a-f-]{36}$/);
-    assert.is(labels['harpoon.test'], RUN_ID);
-    assert.is(labels['harpoon.test.extra'], 'x');
-    // By id too.
-    assert.is((await launcher.get(launched.id))?.name, name);
-    // Published on loopback only.
-    const ports = (await launcher.client.container(launched.id).inspect()).NetworkSettings.Ports['80/tcp'];
-    assert.equal(ports?.map((p) => p.HostIp), ['127.0.0.1']);
-  });
+  await withLaunched(
+    { image: WEBAPP, name, memoryReservationMb: 12, labels: { 'harpoon.test.extra': 'x' } },
+    async (launched) => {
+      assert.is(launched.name, name);
+      assert.match(launched.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.is(launched.url, `http://127.0.0.1:${launched.hostPort}`);
+      assert.is(launched.containerPort, 80);
+      assert.is(await launcher.url(name), launched.url);
+      const info = await launcher.get(name);
+      assert.ok(info);
+      assert.is(info.id, launched.id);
+      assert.is(info.name, name);
+      assert.is(info.url, launched.url);
+      assert.is(info.hostPort, launched.hostPort);
+      assert.is(info.state, 'running');
+      assert.is(info.image, WEBAPP);
+      assert.is(info.memoryReservationMb, 12);
+      assert.ok(Math.abs(info.lastActivity.getTime() - Date.now()) < 30_000);
+      const labels = info.labels;
+      assert.is(labels.harpoon, 'true');
+      assert.is(labels['harpoon.launcher'], 'true');
+      assert.is(labels['harpoon.launcher.port'], '80');
+      assert.is(labels['harpoon.launcher.mem_reservation_mb'], '12');
+      assert.is(labels['harpoon.launcher.session'], launcher.sessionId);
+      assert.match(launcher.sessionId ?? '', /^[0-9a-f-]{36}$/);
+      assert.is(labels['harpoon.test'], RUN_ID);
+      assert.is(labels['harpoon.test.extra'], 'x');
+      // By id too.
+      assert.is((await launcher.get(launched.id))?.name, name);
+      // Published on loopback only.
+      const ports = (await launcher.client.container(launched.id).inspect()).NetworkSettings.Ports['80/tcp'];
+      assert.equal(
+        ports?.map((p) => p.HostIp),
+        ['127.0.0.1'],
+      );
+    },
+  );
   assert.is(await launcher.get(name), undefined);
   assert.instance(await rejection(launcher.url(name)), ContainerNotFoundError);
 });
@@ -476,7 +595,12 @@ it('list shows only launched containers, never other containers with the same la
   const a = await launcher.launch({ image: WEBAPP, labels });
   const b = await launcher.launch({ image: WEBAPP, labels, ready: false });
   const made = await client.createContainer({ image: WEBAPP, cmd: ['sleep', '60'], labels });
-  const plain = await client.docker.createContainer({ Image: WEBAPP, Cmd: ['sleep', '60'], Labels: labels, name: plainName });
+  const plain = await client.docker.createContainer({
+    Image: WEBAPP,
+    Cmd: ['sleep', '60'],
+    Labels: labels,
+    name: plainName,
+  });
   try {
     await made.start();
     await plain.start();
@@ -485,7 +609,10 @@ it('list shows only launched containers, never other containers with the same la
     assert.ok(listed.every((c) => c.state === 'running' && c.url?.startsWith('http://127.0.0.1:')));
     const everything = await launcher.list();
     assert.ok(everything.some((c) => c.id === a.id));
-    assert.not.ok(everything.some((c) => c.id === made.id || c.id === plain.id), 'list() without labels leaves them out too');
+    assert.not.ok(
+      everything.some((c) => c.id === made.id || c.id === plain.id),
+      'list() without labels leaves them out too',
+    );
     assert.is(await launcher.get(plainName), undefined);
     assert.is(await launcher.get(made.id), undefined);
   } finally {
@@ -525,8 +652,18 @@ it('logs, stop and remove by name', async (client) => {
 it('NotManagedError for a container the launcher did not start, which survives', async (client) => {
   const madeName = uniqueName('not-mine');
   const plainName = uniqueName('not-mine-plain');
-  const made = await client.createContainer({ image: WEBAPP, name: madeName, cmd: ['sleep', '60'], labels: testLabels });
-  const plain = await client.docker.createContainer({ Image: WEBAPP, Cmd: ['sleep', '60'], Labels: testLabels, name: plainName });
+  const made = await client.createContainer({
+    image: WEBAPP,
+    name: madeName,
+    cmd: ['sleep', '60'],
+    labels: testLabels,
+  });
+  const plain = await client.docker.createContainer({
+    Image: WEBAPP,
+    Cmd: ['sleep', '60'],
+    Labels: testLabels,
+    name: plainName,
+  });
   try {
     await made.start();
     for (const name of [madeName, plainName]) {
@@ -551,8 +688,14 @@ it('writableDirs: a fresh volume per container and directory, removed with the c
   const b = await launcher.launch(spec);
   try {
     const volumesOf = async (id: string) => {
-      const mounts = (await client.container(id).inspect()).Mounts as Array<{ Type: string; Name?: string; Destination: string }>;
-      return Object.fromEntries(mounts.filter((m) => m.Type === 'volume').map((m) => [m.Destination, m.Name as string]));
+      const mounts = (await client.container(id).inspect()).Mounts as Array<{
+        Type: string;
+        Name?: string;
+        Destination: string;
+      }>;
+      return Object.fromEntries(
+        mounts.filter((m) => m.Type === 'volume').map((m) => [m.Destination, m.Name as string]),
+      );
     };
     const va = await volumesOf(a.id);
     const vb = await volumesOf(b.id);

@@ -37,7 +37,14 @@ const activityFile = (id: string) => join(stateDir, 'activity', id);
 
 /** Remove what a test made, whatever happened (by id: never anything else). */
 async function removeAll(client: Harpoon, ids: string[]) {
-  await Promise.all(ids.map((id) => client.container(id).remove({ force: true, volumes: true, ifExists: true }).catch(() => {})));
+  await Promise.all(
+    ids.map((id) =>
+      client
+        .container(id)
+        .remove({ force: true, volumes: true, ifExists: true })
+        .catch(() => {}),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------- purges
@@ -45,7 +52,11 @@ async function removeAll(client: Harpoon, ids: string[]) {
 it('purge(labels) removes exactly the launched containers with those labels', async (client) => {
   const setA = caseLabels('purge-a');
   const setB = caseLabels('purge-b');
-  const [a1, a2, b1] = await Promise.all([launcher.launch({ image: WEBAPP, labels: setA }), launcher.launch({ image: WEBAPP, labels: setA }), launcher.launch({ image: WEBAPP, labels: setB })]);
+  const [a1, a2, b1] = await Promise.all([
+    launcher.launch({ image: WEBAPP, labels: setA }),
+    launcher.launch({ image: WEBAPP, labels: setA }),
+    launcher.launch({ image: WEBAPP, labels: setB }),
+  ]);
   const foreign = await foreignContainer(client, setA);
   try {
     assert.ok(existsSync(activityFile(a1.id)), 'the launch recorded activity');
@@ -130,7 +141,10 @@ it('evict(budgetMb, labels) removes least-recently-used first until the reservat
 // ---------------------------------------------------------------- the crash reaper
 
 /** Start a child process that launches one container and prints it; resolves once printed. */
-async function launchInChild(options: { reap: boolean; labels: Labels }): Promise<{ child: ChildProcess; name: string; id: string; session: string | null; stderr: () => string }> {
+async function launchInChild(options: {
+  reap: boolean;
+  labels: Labels;
+}): Promise<{ child: ChildProcess; name: string; id: string; session: string | null; stderr: () => string }> {
   const script = join(stateDir, `launch-child-${++counter}.mts`);
   writeFileSync(
     script,
@@ -143,7 +157,11 @@ process.stdout.write(JSON.stringify({ name: launched.name, id: launched.id, sess
 setInterval(() => {}, 60_000);
 `,
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
@@ -171,7 +189,7 @@ async function sigkill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-it('memoryBudgetMb: each launch first evicts this launcher\'s least-recently-used containers to fit the budget', async (client) => {
+it("memoryBudgetMb: each launch first evicts this launcher's least-recently-used containers to fit the budget", async (client) => {
   const labels = caseLabels('budget');
   const budgeted = new Launcher(client, { labels, memoryBudgetMb: 40, reap: false });
   const foreign = await foreignContainer(client, labels);
@@ -228,7 +246,7 @@ it('reap: false: the container survives the SIGKILL of the process that launched
     await sigkill(launched.child);
     await sleep(3_000); // the reaper, had there been one, would have removed it by now
     assert.is((await client.container(launched.id).inspect()).State.Running, true, 'still running');
-    assert.is((await fetchText((await launcher.url(launched.name)), '/')).status, 200, 'and still answering');
+    assert.is((await fetchText(await launcher.url(launched.name), '/')).status, 200, 'and still answering');
   } finally {
     if (launched) await sigkill(launched.child);
     if (launched) await removeAll(client, [launched.id]);
@@ -241,7 +259,10 @@ it("close() removes this session's containers, and only those", async (client) =
   const other = new Launcher(client, { labels, reap: false });
   const ids: string[] = [];
   try {
-    const [a, b] = await Promise.all([session.launch({ image: WEBAPP }), session.launch({ image: WEBAPP, ready: false })]);
+    const [a, b] = await Promise.all([
+      session.launch({ image: WEBAPP }),
+      session.launch({ image: WEBAPP, ready: false }),
+    ]);
     ids.push(a.id, b.id);
     const kept = await other.launch({ image: WEBAPP });
     ids.push(kept.id);
@@ -266,7 +287,9 @@ it("close() removes this session's containers, and only those", async (client) =
 it('20 concurrent launches all succeed, with distinct names and ports, each serving its own input', async (client) => {
   const labels = caseLabels('many');
   const count = 20;
-  const settled = await Promise.allSettled(Array.from({ length: count }, (_, i) => launcher.launch({ image: WEBAPP, labels, input: { n: i, run: RUN_ID } })));
+  const settled = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) => launcher.launch({ image: WEBAPP, labels, input: { n: i, run: RUN_ID } })),
+  );
   const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {
     const failures = settled.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []));
@@ -281,14 +304,19 @@ it('20 concurrent launches all succeed, with distinct names and ports, each serv
     });
     assert.is((await launcher.list(labels)).length, count);
   } finally {
-    await removeAll(client, ok.map((l) => l.id));
+    await removeAll(
+      client,
+      ok.map((l) => l.id),
+    );
   }
 });
 
 it('5 concurrent launches with the same name: one wins, four get NameConflictError, one container exists', async (client) => {
   const name = uniqueName('same');
   const labels = caseLabels('same');
-  const settled = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => launcher.launch({ image: WEBAPP, name, labels, input: { attempt: i } })));
+  const settled = await Promise.allSettled(
+    Array.from({ length: 5 }, (_, i) => launcher.launch({ image: WEBAPP, name, labels, input: { attempt: i } })),
+  );
   const winners = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {
     const losers = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
@@ -304,9 +332,15 @@ it('5 concurrent launches with the same name: one wins, four get NameConflictErr
     assert.is(found[0]!.State, 'running');
     const winnerInput = settled.findIndex((s) => s.status === 'fulfilled');
     assert.is((await fetchText(winners[0]!.url, '/input.json')).body, JSON.stringify({ attempt: winnerInput }));
-    assert.equal((await launcher.list(labels)).map((c) => c.id), [winners[0]!.id]);
+    assert.equal(
+      (await launcher.list(labels)).map((c) => c.id),
+      [winners[0]!.id],
+    );
   } finally {
-    await removeAll(client, winners.map((w) => w.id));
+    await removeAll(
+      client,
+      winners.map((w) => w.id),
+    );
   }
 });
 

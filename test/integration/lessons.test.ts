@@ -83,7 +83,10 @@ live('05 launches a web app with a JSON input and a file, fetches them back over
   assert.is(run.status, 0, run.stderr);
   const url = /Launched harpoon-lesson-05-\S+ at (http:\/\/127\.0\.0\.1:\d+) /.exec(run.stdout)?.[1];
   assert.ok(url, run.stdout);
-  assert.match(run.stdout, /GET \/input\.json {2}-> \{"title":"Hello, launcher","values":\[3,1,4,1,5\],"note":"ünïcödé travels intact"\}/);
+  assert.match(
+    run.stdout,
+    /GET \/input\.json {2}-> \{"title":"Hello, launcher","values":\[3,1,4,1,5\],"note":"ünïcödé travels intact"\}/,
+  );
   assert.match(run.stdout, /Byte for byte what we sent: true/);
   assert.match(run.stdout, /GET \/files\/readme\.txt -> An input file: it lands in \/tmp\/input-files\./);
   assert.match(run.stdout, new RegExp(`URL by name: ${url}`));
@@ -98,11 +101,29 @@ live('06 reaches two apps through the proxy by path and by host, and shows the p
   const run = lesson(6);
   assert.is(run.status, 0, run.stderr);
   assert.match(run.stdout, /Proxy listening on http:\/\/127\.0\.0\.1:\d+/);
-  assert.match(run.stdout, new RegExp(`By path: GET /docker/lesson06-first-${LESSON_ID}/input\\.json -> 200 \\{"which":"first"\\}`));
-  assert.match(run.stdout, new RegExp(`By host: GET http://lesson06-second-${LESSON_ID}\\.docker\\.localhost:\\d+/input\\.json -> 200 \\{"which":"second"\\}`));
+  assert.match(
+    run.stdout,
+    new RegExp(`By path: GET /docker/lesson06-first-${LESSON_ID}/input\\.json -> 200 \\{"which":"first"\\}`),
+  );
+  assert.match(
+    run.stdout,
+    new RegExp(
+      `By host: GET http://lesson06-second-${LESSON_ID}\\.docker\\.localhost:\\d+/input\\.json -> 200 \\{"which":"second"\\}`,
+    ),
+  );
   assert.match(run.stdout, /Slow starter: 503 Retry-After: 2 .*is starting/);
-  assert.match(run.stdout, new RegExp(`Denied: GET /docker/lesson06-first-${LESSON_ID}/input\\.json as ben -> 403 ben may not use lesson06-first-`));
-  assert.match(run.stdout, new RegExp(`Wait page: 503 <!doctype html><title>Starting lesson06-slow-${LESSON_ID}</title><p>lesson06-slow-${LESSON_ID} is starting \\(.+\\)\\. This page reloads in 2 s\\.</p>`));
+  assert.match(
+    run.stdout,
+    new RegExp(
+      `Denied: GET /docker/lesson06-first-${LESSON_ID}/input\\.json as ben -> 403 ben may not use lesson06-first-`,
+    ),
+  );
+  assert.match(
+    run.stdout,
+    new RegExp(
+      `Wait page: 503 <!doctype html><title>Starting lesson06-slow-${LESSON_ID}</title><p>lesson06-slow-${LESSON_ID} is starting \\(.+\\)\\. This page reloads in 2 s\\.</p>`,
+    ),
+  );
   assert.match(run.stdout, /Slow starter: 200, ready: <h1>harpoon web app<\/h1>/);
   assert.match(run.stdout, /Unknown: 404 No container named "no-such-app" is served here\./);
   assert.match(run.stdout, /Stopped: 502 .*exited with code/);
@@ -124,38 +145,56 @@ async function leftOnBothEngines(): Promise<number> {
 
 const withDock2 = client2 ? live : test.skip;
 
-withDock2('07 builds a project with the CLI, runs it in a PTY, transfers it to dock2 (then nothing), and cleans both engines', async () => {
-  const run = lesson(7);
-  assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
-  const out = run.stdout;
-  const tag = LESSON_ID;
-  // The project as written, then build-image all: base before app, REFERENCE ID on stdout.
-  assert.match(out, new RegExp(`^FROM lesson07-base:${tag}$`, 'm'));
-  const base = out.search(new RegExp(`^  stdout\\| lesson07-base:${tag} sha256:[0-9a-f]{64}$`, 'm'));
-  const app = out.search(new RegExp(`^  stdout\\| lesson07-app:${tag} sha256:[0-9a-f]{64}$`, 'm'));
-  assert.ok(base > 0 && app > base, 'base built, then app');
-  assert.match(out, /^ {2}stderr\| ==> \[1\/2\] base: building/m);
-  // run-image: the docker run line first, then the session in a PTY with the config in effect.
-  assert.match(out, new RegExp(`stdout\\| docker run --rm -it --init .*'GREETING=hello from dockerutils\\.cfg'.*--label harpoon\\.lesson=${tag}.*-v \\S+/lesson07/shared:/shared -p 127\\.0\\.0\\.1:\\d+:8080 lesson07-app:${tag} sh -c`));
-  assert.match(out, /^ {2}\| Welcome to the app image \(built FROM the base\)\.$/m);
-  assert.match(out, /^ {2}\| app\$ echo "\$GREETING"; cat \/shared\/note\.txt\n {2}\| hello from dockerutils\.cfg\n {2}\| A note from the host, through the volume\.$/m);
-  assert.match(out, /^ {2}\| httpd: 42 is up$/m);
-  assert.not.match(out, /\x1b/, 'terminal sequences are dropped from the transcript');
-  assert.match(out, /run-image exited with code 3 /);
-  assert.match(out, /GET http:\/\/127\.0\.0\.1:\d+\/note\.txt -> A note from the host, through the volume\./);
-  assert.match(out, /shared\/reply\.txt -> written in the container/);
-  // The dock, the transfer, the image running there, and the second transfer sending nothing.
-  assert.match(out, new RegExp(`stdout\\| dock2 +${ENGINE2_HOST.replace(/[/.]/g, '\\$&')} +\\S+ +yes`));
-  assert.match(out, new RegExp(`stdout\\| docker save lesson07-app:${tag} \\| docker --context dock2 load`));
-  const id = new RegExp(`stderr\\| Transferred lesson07-app:${tag} to dock2 .*id (sha256:[0-9a-f]{12}) verified`).exec(out)?.[1];
-  assert.ok(id, out);
-  assert.match(out, /run --rm -l \S+ lesson07-app:\S+ cat \/etc\/motd\n {2}stdout\| Welcome to the app image/);
-  assert.match(out, new RegExp(`stderr\\| Nothing sent: dock2 already has lesson07-app:${tag} \\(${id}\\)`));
-  // Cleaned with the CLI on both engines, then counted.
-  assert.match(out, new RegExp(`harpoon --context dock2 build-image clean\n {2}stderr\\| Removed lesson07-app:${tag}\n {2}stderr\\| Not present: lesson07-base:${tag}`));
-  assert.match(out, /After: 0 left\./);
-  assert.is(await leftOnBothEngines(), 0);
-});
+withDock2(
+  '07 builds a project with the CLI, runs it in a PTY, transfers it to dock2 (then nothing), and cleans both engines',
+  async () => {
+    const run = lesson(7);
+    assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    const out = run.stdout;
+    const tag = LESSON_ID;
+    // The project as written, then build-image all: base before app, REFERENCE ID on stdout.
+    assert.match(out, new RegExp(`^FROM lesson07-base:${tag}$`, 'm'));
+    const base = out.search(new RegExp(`^  stdout\\| lesson07-base:${tag} sha256:[0-9a-f]{64}$`, 'm'));
+    const app = out.search(new RegExp(`^  stdout\\| lesson07-app:${tag} sha256:[0-9a-f]{64}$`, 'm'));
+    assert.ok(base > 0 && app > base, 'base built, then app');
+    assert.match(out, /^ {2}stderr\| ==> \[1\/2\] base: building/m);
+    // run-image: the docker run line first, then the session in a PTY with the config in effect.
+    assert.match(
+      out,
+      new RegExp(
+        `stdout\\| docker run --rm -it --init .*'GREETING=hello from dockerutils\\.cfg'.*--label harpoon\\.lesson=${tag}.*-v \\S+/lesson07/shared:/shared -p 127\\.0\\.0\\.1:\\d+:8080 lesson07-app:${tag} sh -c`,
+      ),
+    );
+    assert.match(out, /^ {2}\| Welcome to the app image \(built FROM the base\)\.$/m);
+    assert.match(
+      out,
+      /^ {2}\| app\$ echo "\$GREETING"; cat \/shared\/note\.txt\n {2}\| hello from dockerutils\.cfg\n {2}\| A note from the host, through the volume\.$/m,
+    );
+    assert.match(out, /^ {2}\| httpd: 42 is up$/m);
+    assert.not.match(out, /\x1b/, 'terminal sequences are dropped from the transcript');
+    assert.match(out, /run-image exited with code 3 /);
+    assert.match(out, /GET http:\/\/127\.0\.0\.1:\d+\/note\.txt -> A note from the host, through the volume\./);
+    assert.match(out, /shared\/reply\.txt -> written in the container/);
+    // The dock, the transfer, the image running there, and the second transfer sending nothing.
+    assert.match(out, new RegExp(`stdout\\| dock2 +${ENGINE2_HOST.replace(/[/.]/g, '\\$&')} +\\S+ +yes`));
+    assert.match(out, new RegExp(`stdout\\| docker save lesson07-app:${tag} \\| docker --context dock2 load`));
+    const id = new RegExp(
+      `stderr\\| Transferred lesson07-app:${tag} to dock2 .*id (sha256:[0-9a-f]{12}) verified`,
+    ).exec(out)?.[1];
+    assert.ok(id, out);
+    assert.match(out, /run --rm -l \S+ lesson07-app:\S+ cat \/etc\/motd\n {2}stdout\| Welcome to the app image/);
+    assert.match(out, new RegExp(`stderr\\| Nothing sent: dock2 already has lesson07-app:${tag} \\(${id}\\)`));
+    // Cleaned with the CLI on both engines, then counted.
+    assert.match(
+      out,
+      new RegExp(
+        `harpoon --context dock2 build-image clean\n {2}stderr\\| Removed lesson07-app:${tag}\n {2}stderr\\| Not present: lesson07-base:${tag}`,
+      ),
+    );
+    assert.match(out, /After: 0 left\./);
+    assert.is(await leftOnBothEngines(), 0);
+  },
+);
 
 live('07 without the second engine: says how to start it, exits non-zero, creates nothing', async () => {
   const run = lesson(7, { HARPOON_ENGINE2_HOST: 'unix:///nonexistent/harpoon-dock2.sock' });
@@ -166,30 +205,33 @@ live('07 without the second engine: says how to start it, exits non-zero, create
   assert.is(left.containers.length + left.images.length, 0);
 });
 
-live('08 starts a unit, checks it, backs up, purges, restores: the file comes back byte for byte, nothing left', async () => {
-  const run = lesson(8);
-  assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
-  const out = run.stdout;
-  const unit = `lesson08-${LESSON_ID}`;
-  // The dry run first: 4 steps, start web after create data because of volumes_from; nothing changed.
-  assert.match(out, new RegExp(`4\\. start web +create ${unit}-web \\(missing\\), start it`));
-  assert.match(out, /after 3 \(web mounts data's volumes\)/);
-  assert.match(out, /Nothing was changed \(--dry-run\)\./);
-  // First start creates; the second leaves both alone.
-  assert.match(out, /\[3\] create data: created\n {2}\[4\] start web: created, started/);
-  assert.match(out, /\[3\] create data: unchanged, left alone\n {2}\[4\] start web: running, unchanged: left alone/);
-  assert.match(out, /check [\w-]+-web\/home: passed, GET http:\/\/127\.0\.0\.1:\d+\/index\.html: status 200/);
-  assert.match(out, /GET \/visit\.txt -> 200 visited at /);
-  assert.match(out, /\[1\] backup data: backed up 2 files/);
-  assert.match(out, /[0-9a-f]{16}… {2}srv\/www\/visit\.txt/);
-  assert.match(out, new RegExp(`\\[3\\] remove data: removed, with volume ${unit}-data-srv-www`));
-  assert.match(out, /left of the unit: 0 containers, 0 volumes, 0 images/);
-  assert.match(out, /GET \/visit\.txt -> 404/);
-  assert.match(out, /\[1\] restore data: restored 2 files into \/srv\/www/);
-  assert.match(out, /the same bytes as before the purge: true/);
-  assert.match(out, /After: 0 left\./);
-  const left = await client!.listManaged({ 'harpoon.unit': unit });
-  assert.is(left.containers.length + left.images.length + left.volumes.length + left.networks.length, 0);
-});
+live(
+  '08 starts a unit, checks it, backs up, purges, restores: the file comes back byte for byte, nothing left',
+  async () => {
+    const run = lesson(8);
+    assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    const out = run.stdout;
+    const unit = `lesson08-${LESSON_ID}`;
+    // The dry run first: 4 steps, start web after create data because of volumes_from; nothing changed.
+    assert.match(out, new RegExp(`4\\. start web +create ${unit}-web \\(missing\\), start it`));
+    assert.match(out, /after 3 \(web mounts data's volumes\)/);
+    assert.match(out, /Nothing was changed \(--dry-run\)\./);
+    // First start creates; the second leaves both alone.
+    assert.match(out, /\[3\] create data: created\n {2}\[4\] start web: created, started/);
+    assert.match(out, /\[3\] create data: unchanged, left alone\n {2}\[4\] start web: running, unchanged: left alone/);
+    assert.match(out, /check [\w-]+-web\/home: passed, GET http:\/\/127\.0\.0\.1:\d+\/index\.html: status 200/);
+    assert.match(out, /GET \/visit\.txt -> 200 visited at /);
+    assert.match(out, /\[1\] backup data: backed up 2 files/);
+    assert.match(out, /[0-9a-f]{16}… {2}srv\/www\/visit\.txt/);
+    assert.match(out, new RegExp(`\\[3\\] remove data: removed, with volume ${unit}-data-srv-www`));
+    assert.match(out, /left of the unit: 0 containers, 0 volumes, 0 images/);
+    assert.match(out, /GET \/visit\.txt -> 404/);
+    assert.match(out, /\[1\] restore data: restored 2 files into \/srv\/www/);
+    assert.match(out, /the same bytes as before the purge: true/);
+    assert.match(out, /After: 0 left\./);
+    const left = await client!.listManaged({ 'harpoon.unit': unit });
+    assert.is(left.containers.length + left.images.length + left.volumes.length + left.networks.length, 0);
+  },
+);
 
 test.run();

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AbortedError, type Container, type Harpoon } from 'harpoon';
-import { backupContainer, BackupError, restoreContainer, type BackupEvent, type BackupManifest } from '../../src/orchestrator/backup/index.ts';
+import {
+  backupContainer,
+  BackupError,
+  restoreContainer,
+  type BackupEvent,
+  type BackupManifest,
+} from '../../src/orchestrator/backup/index.ts';
 import { buildBusybox, RUN_ID, testLabels } from '../helpers/engine.ts';
 import { engineTests, rejection } from '../helpers/integration.ts';
 
@@ -88,7 +94,10 @@ async function dropApp(client: Harpoon, app: App): Promise<void> {
 async function pauseEvents(client: Harpoon, id: string, sinceMs: number): Promise<string[]> {
   const since = Math.floor(sinceMs / 1000) - 1;
   const filters = encodeURIComponent(JSON.stringify({ container: [id], event: ['pause', 'unpause'] }));
-  const res = await client.engine.request({ method: 'GET', path: `/events?since=${since}&until=${Math.ceil(Date.now() / 1000)}&filters=${filters}` });
+  const res = await client.engine.request({
+    method: 'GET',
+    path: `/events?since=${since}&until=${Math.ceil(Date.now() / 1000)}&filters=${filters}`,
+  });
   let text = '';
   for await (const chunk of res) text += String(chunk);
   return text
@@ -99,7 +108,10 @@ async function pauseEvents(client: Harpoon, id: string, sinceMs: number): Promis
     .map((e) => e.Action);
 }
 
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 it('backup a running container (paused while read), restore into a fresh container and volumes: every file identical', async (client) => {
   const source = await makeApp(client);
@@ -123,7 +135,10 @@ it('backup a running container (paused while read), restore into a fresh contain
     assert.is(result.bytes, (await stat(file)).size);
     assert.is(result.files, 7);
     assert.not.ok(await stat(`${file}.partial`).catch(() => false));
-    assert.equal(events.filter((e) => e.type === 'path').map((e) => (e as { path: string }).path), [DATA, CACHE]);
+    assert.equal(
+      events.filter((e) => e.type === 'path').map((e) => (e as { path: string }).path),
+      [DATA, CACHE],
+    );
     assert.is((events.filter((e) => e.type === 'bytes').at(-1) as { bytes: number }).bytes, result.bytes);
 
     const manifest = JSON.parse(await readFile(result.manifest, 'utf8')) as BackupManifest;
@@ -162,7 +177,10 @@ it('restore empties the targets first (stray file gone), running or stopped (hel
     await backupContainer(client, app.container.id, { file });
 
     // Running: emptied by exec.
-    await sh(app.container, `echo stray > ${DATA}/stray.txt && mkdir -p ${CACHE}/stray/dir && rm ${DATA}/secret && echo changed > ${DATA}/empty`);
+    await sh(
+      app.container,
+      `echo stray > ${DATA}/stray.txt && mkdir -p ${CACHE}/stray/dir && rm ${DATA}/secret && echo changed > ${DATA}/empty`,
+    );
     await restoreContainer(client, app.container.id, { file, labels: testLabels });
     assert.fixture(await sh(app.container, SNAPSHOT), before);
 
@@ -176,7 +194,10 @@ it('restore empties the targets first (stray file gone), running or stopped (hel
     await app.container.wait();
     const restored = await restoreContainer(client, app.container.id, { file, labels: testLabels });
     assert.is(restored.files, 7);
-    const helpers = await client.docker.listContainers({ all: true, filters: JSON.stringify({ label: ['harpoon.backup.helper'] }) });
+    const helpers = await client.docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: ['harpoon.backup.helper'] }),
+    });
     assert.is(helpers.filter((h) => h.Labels['harpoon.test'] === RUN_ID).length, 0);
     await app.container.start();
     assert.fixture(await sh(app.container, SNAPSHOT), before);
@@ -281,7 +302,9 @@ it('a missing path is a BackupError naming container, path and file, and leaves 
     assert.not.ok(await stat(`${file}.manifest.json`).catch(() => false));
     assert.is((await app.container.inspect()).State.Status, 'running');
 
-    const nested = await rejection(backupContainer(client, app.container.id, { file, paths: [DATA, `${DATA}/nested`] }));
+    const nested = await rejection(
+      backupContainer(client, app.container.id, { file, paths: [DATA, `${DATA}/nested`] }),
+    );
     assert.instance(nested, BackupError);
     assert.match((nested as Error).message, /inside/);
   } finally {

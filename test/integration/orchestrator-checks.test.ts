@@ -12,7 +12,9 @@ import { buildBusybox, RUN_ID, testLabels } from '../helpers/engine.ts';
 import { engineTests, rejection } from '../helpers/integration.ts';
 
 let image = '';
-const it = await engineTests({ ready: async (client) => void (image = await buildBusybox(client, 'harpoon-test-orch-checks')) });
+const it = await engineTests({
+  ready: async (client) => void (image = await buildBusybox(client, 'harpoon-test-orch-checks')),
+});
 
 const source = { file: 'test.yaml', line: 1 };
 let counter = 0;
@@ -20,10 +22,16 @@ const uniqueName = (what: string) => `hoc-${RUN_ID}-${what}-${++counter}`;
 
 const PAGE = 'hello from <harpoon> & co';
 /** A shell script serving PAGE at / with busybox httpd, after `delay` seconds. */
-const httpd = (delay = 0) => `${delay ? `sleep ${delay}; ` : ''}mkdir -p /www && echo '${PAGE}' > /www/index.html && exec httpd -f -p 80 -h /www`;
+const httpd = (delay = 0) =>
+  `${delay ? `sleep ${delay}; ` : ''}mkdir -p /www && echo '${PAGE}' > /www/index.html && exec httpd -f -p 80 -h /www`;
 
 /** Create and start a labelled container running `sh -c script`; port 80 published on 127.0.0.1 unless `publish: false`. */
-async function start(client: Harpoon, what: string, script: string, options: { publish?: boolean; healthcheck?: string[]; retries?: number } = {}): Promise<string> {
+async function start(
+  client: Harpoon,
+  what: string,
+  script: string,
+  options: { publish?: boolean; healthcheck?: string[]; retries?: number } = {},
+): Promise<string> {
   const name = uniqueName(what);
   const publish = options.publish !== false;
   const container = await client.createContainer({
@@ -34,15 +42,40 @@ async function start(client: Harpoon, what: string, script: string, options: { p
     hostConfig: publish ? { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {},
     extra: {
       ...(publish ? { ExposedPorts: { '80/tcp': {} } } : {}),
-      ...(options.healthcheck ? { Healthcheck: { Test: options.healthcheck, Interval: 200_000_000, Timeout: 1_000_000_000, Retries: options.retries ?? 50 } } : {}),
+      ...(options.healthcheck
+        ? {
+            Healthcheck: {
+              Test: options.healthcheck,
+              Interval: 200_000_000,
+              Timeout: 1_000_000_000,
+              Retries: options.retries ?? 50,
+            },
+          }
+        : {}),
     },
   });
   await container.start();
   return name;
 }
 
-const daemon = (fields: Partial<DaemonCheck>): DaemonCheck => ({ kind: 'daemon', name: 'home', port: 80, path: '/', status: 200, timeoutSeconds: 10, source, ...fields });
-const job = (fields: Partial<JobCheck>): JobCheck => ({ kind: 'job', name: 'done', exitCode: 0, timeoutSeconds: 10, source, ...fields });
+const daemon = (fields: Partial<DaemonCheck>): DaemonCheck => ({
+  kind: 'daemon',
+  name: 'home',
+  port: 80,
+  path: '/',
+  status: 200,
+  timeoutSeconds: 10,
+  source,
+  ...fields,
+});
+const job = (fields: Partial<JobCheck>): JobCheck => ({
+  kind: 'job',
+  name: 'done',
+  exitCode: 0,
+  timeoutSeconds: 10,
+  source,
+  ...fields,
+});
 const startup = (fields: Partial<StartupSpec>): StartupSpec => ({ waitHealthy: false, timeoutSeconds: 20, ...fields });
 
 // ---------------------------------------------------------------- daemon checks
@@ -60,9 +93,16 @@ it('daemon: the published port answers 200 with a matching body → passed', asy
 
 it('daemon: a url is used as it is', async (client) => {
   const name = await start(client, 'web-url', httpd());
-  const ports = (await client.container(name).inspect()).NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  const ports = (await client.container(name).inspect()).NetworkSettings.Ports as Record<
+    string,
+    Array<{ HostIp: string; HostPort: string }>
+  >;
   const hostPort = ports['80/tcp']!.find((b) => b.HostIp === '127.0.0.1')!.HostPort;
-  const result = await runDaemonCheck(client, name, daemon({ port: undefined, url: `http://127.0.0.1:${hostPort}/index.html`, body: '^hello' }));
+  const result = await runDaemonCheck(
+    client,
+    name,
+    daemon({ port: undefined, url: `http://127.0.0.1:${hostPort}/index.html`, body: '^hello' }),
+  );
   assert.ok(result.passed, result.message);
   assert.ok(result.message.includes(`127.0.0.1:${hostPort}/index.html`), result.message);
 });
@@ -88,7 +128,11 @@ it('daemon: a body that does not match fails, quoting the first 200 characters',
 
 it('daemon: a long body is cut at 200 characters in the message', async (client) => {
   const long = 'x'.repeat(500);
-  const name = await start(client, 'web-long', `mkdir -p /www && echo ${long} > /www/index.html && exec httpd -f -p 80 -h /www`);
+  const name = await start(
+    client,
+    'web-long',
+    `mkdir -p /www && echo ${long} > /www/index.html && exec httpd -f -p 80 -h /www`,
+  );
   const result = await runDaemonCheck(client, name, daemon({ body: 'y', timeoutSeconds: 1 }));
   assert.not.ok(result.passed);
   assert.ok(result.message.includes(`body "${'x'.repeat(200)}…"`), result.message);
@@ -138,7 +182,12 @@ it('daemon: a container that has exited fails at once', async (client) => {
 it('job: exit 0 and a log match (stdout and stderr alike) → passed', async (client) => {
   // The engine timestamps each stream as it reads it: lines written to stdout and stderr within
   // the same instant may come out in either order, so the steps are 0.2 s apart.
-  const name = await start(client, 'job-ok', 'echo step one; sleep 0.2; echo warning: it went fine >&2; sleep 0.2; echo all done', { publish: false });
+  const name = await start(
+    client,
+    'job-ok',
+    'echo step one; sleep 0.2; echo warning: it went fine >&2; sleep 0.2; echo all done',
+    { publish: false },
+  );
   const result = await runJobCheck(client, name, job({ log: 'warning: it went fine' }));
   assert.ok(result.passed, result.message);
   assert.is(result.kind, 'job');
@@ -196,7 +245,9 @@ it('checks: a missing container and a bad regex are failed results, not crashes'
 
 it('startup: resolves when the log line appears', async (client) => {
   const since = Math.floor(Date.now() / 1000);
-  const name = await start(client, 'up-log', 'echo booting; sleep 1; echo server ready on 80; sleep 30', { publish: false });
+  const name = await start(client, 'up-log', 'echo booting; sleep 1; echo server ready on 80; sleep 30', {
+    publish: false,
+  });
   const started = Date.now();
   const waited = await waitForStartup(client, name, startup({ waitLog: 'ready on \\d+' }), { since });
   assert.ok(Date.now() - started >= 500, 'waited for the line');
@@ -209,7 +260,9 @@ it('startup: nothing to wait for resolves at once to undefined', async (client) 
 });
 
 it('startup: a container that dies while waiting for its log fails at once, with exit code and last lines', async (client) => {
-  const name = await start(client, 'up-dies', 'echo booting; sleep 1; echo fatal: no config file >&2; exit 4', { publish: false });
+  const name = await start(client, 'up-dies', 'echo booting; sleep 1; echo fatal: no config file >&2; exit 4', {
+    publish: false,
+  });
   const started = Date.now();
   const err = await rejection(waitForStartup(client, name, startup({ waitLog: 'ready', timeoutSeconds: 30 })));
   assert.instance(err, StartupError);
@@ -237,7 +290,11 @@ it('startup: a log line that never comes times out', async (client) => {
 it('startup: output from before `since` is not taken for this run', async (client) => {
   const name = await start(client, 'up-since', 'echo ready early; sleep 30', { publish: false });
   await new Promise((resolve) => setTimeout(resolve, 2100));
-  const err = await rejection(waitForStartup(client, name, startup({ waitLog: 'ready', timeoutSeconds: 1 }), { since: Math.floor(Date.now() / 1000) }));
+  const err = await rejection(
+    waitForStartup(client, name, startup({ waitLog: 'ready', timeoutSeconds: 1 }), {
+      since: Math.floor(Date.now() / 1000),
+    }),
+  );
   assert.instance(err, StartupError);
   assert.is((err as StartupError).reason, 'timeout');
   assert.ok(await waitForStartup(client, name, startup({ waitLog: 'ready' })), 'without since, the line is there');
@@ -255,7 +312,10 @@ it('startup: wait_exit resolves on the expected code, fails on another', async (
 });
 
 it('startup: wait_healthy resolves once the healthcheck passes; no healthcheck is an error', async (client) => {
-  const name = await start(client, 'up-healthy', 'sleep 1; touch /ok; sleep 30', { publish: false, healthcheck: ['CMD-SHELL', 'test -f /ok'] });
+  const name = await start(client, 'up-healthy', 'sleep 1; touch /ok; sleep 30', {
+    publish: false,
+    healthcheck: ['CMD-SHELL', 'test -f /ok'],
+  });
   assert.match((await waitForStartup(client, name, startup({ waitHealthy: true }))) ?? '', /^healthy after/);
   const plain = await start(client, 'up-nohealth', 'sleep 30', { publish: false });
   const err = await rejection(waitForStartup(client, plain, startup({ waitHealthy: true })));
@@ -264,7 +324,11 @@ it('startup: wait_healthy resolves once the healthcheck passes; no healthcheck i
 });
 
 it('startup: an unhealthy container fails at once, with the last healthcheck output', async (client) => {
-  const name = await start(client, 'up-unhealthy', 'sleep 30', { publish: false, healthcheck: ['CMD-SHELL', 'echo db unreachable; exit 1'], retries: 1 });
+  const name = await start(client, 'up-unhealthy', 'sleep 30', {
+    publish: false,
+    healthcheck: ['CMD-SHELL', 'echo db unreachable; exit 1'],
+    retries: 1,
+  });
   const err = await rejection(waitForStartup(client, name, startup({ waitHealthy: true, timeoutSeconds: 30 })));
   assert.instance(err, StartupError);
   assert.is((err as StartupError).reason, 'unhealthy');
@@ -272,7 +336,10 @@ it('startup: an unhealthy container fails at once, with the last healthcheck out
 });
 
 it('startup: dying while waiting to be healthy fails at once', async (client) => {
-  const name = await start(client, 'up-health-dies', 'sleep 1; echo crashed >&2; exit 5', { publish: false, healthcheck: ['CMD-SHELL', 'test -f /ok'] });
+  const name = await start(client, 'up-health-dies', 'sleep 1; echo crashed >&2; exit 5', {
+    publish: false,
+    healthcheck: ['CMD-SHELL', 'test -f /ok'],
+  });
   const started = Date.now();
   const err = await rejection(waitForStartup(client, name, startup({ waitHealthy: true, timeoutSeconds: 30 })));
   assert.instance(err, StartupError);
@@ -285,7 +352,9 @@ it('startup: an aborted signal rejects with AbortedError', async (client) => {
   const name = await start(client, 'up-abort', 'sleep 30', { publish: false });
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 300);
-  const err = await rejection(waitForStartup(client, name, startup({ waitLog: 'never', timeoutSeconds: 30 }), { signal: controller.signal }));
+  const err = await rejection(
+    waitForStartup(client, name, startup({ waitLog: 'never', timeoutSeconds: 30 }), { signal: controller.signal }),
+  );
   assert.instance(err, AbortedError);
 });
 

@@ -11,10 +11,23 @@ import type { Harpoon } from 'harpoon';
 import { explainUnit, openUnit } from '../../src/orchestrator/index.ts';
 import { buildBusybox } from '../helpers/engine.ts';
 import { engineTests, rejection } from '../helpers/integration.ts';
-import { BASE_LINES, dropUnit, idsOf, makeConf, outcomes, runOk, runRecorded, sh, treeDigest, unitName } from '../helpers/unit.ts';
+import {
+  BASE_LINES,
+  dropUnit,
+  idsOf,
+  makeConf,
+  outcomes,
+  runOk,
+  runRecorded,
+  sh,
+  treeDigest,
+  unitName,
+} from '../helpers/unit.ts';
 
 let base = '';
-const it = await engineTests({ ready: async (client) => void (base = await buildBusybox(client, 'harpoon-test-orch-commands')) });
+const it = await engineTests({
+  ready: async (client) => void (base = await buildBusybox(client, 'harpoon-test-orch-commands')),
+});
 
 /** A container command that exits at once on SIGTERM (sleep as PID 1 would wait for the stop timeout's SIGKILL). */
 const TERM_EXITS = "trap 'exit 0' TERM; sleep 300 & wait";
@@ -36,7 +49,10 @@ it('variants: UNIT/CMD:a runs the orders without variants and those with a; :a:b
     const container = client.container(`${U}-app`);
     const a = await runOk(client, `${U}/v:a`, conf);
     assert.is(a.result.steps.length, 4);
-    assert.equal(a.result.loaded.plan.skipped.map((o) => o.variants), [['b']]);
+    assert.equal(
+      a.result.loaded.plan.skipped.map((o) => o.variants),
+      [['b']],
+    );
     assert.is(await sh(container, 'cat /log'), 'always\na\nab\n');
     await runOk(client, `${U}/v`, conf);
     assert.is(await sh(container, 'cat /log'), 'always\na\nab\nalways\n');
@@ -51,7 +67,9 @@ it('variants: UNIT/CMD:a runs the orders without variants and those with a; :a:b
 /** An HTTP GET of web's port 80, published on 127.0.0.1. */
 async function get(client: Harpoon, container: string, path: string): Promise<{ status: number; body: string }> {
   const info = await client.container(container).inspect();
-  const port = (info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }>>)['80/tcp']!.find((b) => b.HostIp === '127.0.0.1')!.HostPort;
+  const port = (info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }>>)[
+    '80/tcp'
+  ]!.find((b) => b.HostIp === '127.0.0.1')!.HostPort;
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: res.status, body: await res.text() };
 }
@@ -82,8 +100,11 @@ web:
 `,
   });
   const [data, web, volume] = [`${U}-data`, `${U}-web`, `${U}-data-srv-www`];
-  const describe = (r: { result: { loaded: { plan: { steps: Array<{ order: { command: string; container?: string; args: { v?: boolean } } }> } } } }) =>
-    r.result.loaded.plan.steps.map((s) => `${s.order.command}${s.order.args.v ? ' -v' : ''} ${s.order.container}`);
+  const describe = (r: {
+    result: {
+      loaded: { plan: { steps: Array<{ order: { command: string; container?: string; args: { v?: boolean } } }> } };
+    };
+  }) => r.result.loaded.plan.steps.map((s) => `${s.order.command}${s.order.args.v ? ' -v' : ''} ${s.order.container}`);
   try {
     // build: only the images.
     const built = await runOk(client, `${U}/build`, conf);
@@ -137,7 +158,13 @@ web:
     // purge: every container, the unit volume and the built images.
     await runOk(client, `${U}/start`, conf);
     const purged = await runOk(client, `${U}/purge`, conf);
-    assert.equal(describe(purged), ['stop web', 'remove -v web', 'remove -v data', 'remove_image web', 'remove_image data']);
+    assert.equal(describe(purged), [
+      'stop web',
+      'remove -v web',
+      'remove -v data',
+      'remove_image web',
+      'remove_image data',
+    ]);
     const left = await client.listManaged({ 'harpoon.unit': U });
     assert.equal(left, { containers: [], images: [], volumes: [], networks: [] });
     assert.ok(await rejection(client.inspectVolume(volume)));
@@ -160,7 +187,8 @@ data:
 `,
   });
   const roots = ['/srv/data', '/var/lib/app'];
-  const digest = async () => (await Promise.all(roots.map((r) => treeDigest(client.container(`${U}-data`), r)))).join('---\n');
+  const digest = async () =>
+    (await Promise.all(roots.map((r) => treeDigest(client.container(`${U}-data`), r)))).join('---\n');
   try {
     await runOk(client, `${U}/start`, conf);
     const first = (await client.container(`${U}-data`).inspect()).Id;
@@ -182,7 +210,9 @@ data:
     assert.match(before, /\.\/bin\.dat/);
     assert.match(before, /\.\/db\.bin/);
     // The sha256 of the 5 known bytes, computed here too: the digest really hashes contents.
-    const raw = createHash('sha256').update(Buffer.from([0, 1, 2, 255, 254])).digest('hex');
+    const raw = createHash('sha256')
+      .update(Buffer.from([0, 1, 2, 255, 254]))
+      .digest('hex');
     assert.ok(before.includes(`${raw}  ./nested/raw.bin`), before);
 
     const backedUp = await runOk(client, `${U}/backup`, conf);
@@ -190,7 +220,8 @@ data:
     assert.ok(existsSync(join(conf, 'backups', `${U}-data.tar`)), 'the archive is in the config directory');
 
     await runOk(client, `${U}/purge`, conf);
-    for (const slug of ['srv-data', 'var-lib-app']) assert.ok(await rejection(client.inspectVolume(`${U}-data-${slug}`)), slug);
+    for (const slug of ['srv-data', 'var-lib-app'])
+      assert.ok(await rejection(client.inspectVolume(`${U}-data-${slug}`)), slug);
 
     await runOk(client, `${U}/start`, conf);
     assert.is.not((await client.container(`${U}-data`).inspect()).Id, first);
@@ -209,12 +240,35 @@ data:
 /** What the engine has whose name contains `needle`: containers (id, name, state, created), volumes, images, networks. */
 async function snapshot(client: Harpoon, needle: string): Promise<string> {
   const d = client.docker;
-  const [containers, volumes, images, networks] = await Promise.all([d.listContainers({ all: true }), d.listVolumes(), d.listImages({ all: true }), d.listNetworks()]);
+  const [containers, volumes, images, networks] = await Promise.all([
+    d.listContainers({ all: true }),
+    d.listVolumes(),
+    d.listImages({ all: true }),
+    d.listNetworks(),
+  ]);
   return JSON.stringify({
-    containers: containers.filter((c) => c.Names.some((n) => n.includes(needle))).map((c) => [c.Id, c.Names, c.State, c.Status.replace(/\d+ seconds?|About a minute|Less than a second/, 'T'), c.Created]).sort(),
-    volumes: (volumes.Volumes ?? []).filter((v) => v.Name.includes(needle)).map((v) => v.Name).sort(),
-    images: images.filter((i) => (i.RepoTags ?? []).some((t) => t.includes(needle))).map((i) => [i.Id, i.RepoTags]).sort(),
-    networks: networks.filter((n) => n.Name.includes(needle)).map((n) => n.Name).sort(),
+    containers: containers
+      .filter((c) => c.Names.some((n) => n.includes(needle)))
+      .map((c) => [
+        c.Id,
+        c.Names,
+        c.State,
+        c.Status.replace(/\d+ seconds?|About a minute|Less than a second/, 'T'),
+        c.Created,
+      ])
+      .sort(),
+    volumes: (volumes.Volumes ?? [])
+      .filter((v) => v.Name.includes(needle))
+      .map((v) => v.Name)
+      .sort(),
+    images: images
+      .filter((i) => (i.RepoTags ?? []).some((t) => t.includes(needle)))
+      .map((i) => [i.Id, i.RepoTags])
+      .sort(),
+    networks: networks
+      .filter((n) => n.Name.includes(needle))
+      .map((n) => n.Name)
+      .sort(),
   });
 }
 
@@ -251,14 +305,31 @@ b:
 
     await runOk(client, `${U}/start`, conf, { env: {} });
     // Running and unchanged: nothing to do; create would keep; stop would stop.
-    assert.equal((await explain(`${U}/start`)).slice(1), [`start a: running and unchanged: nothing to do`, `start b: running and unchanged: nothing to do`]);
-    assert.equal(await explain(`${U}/create`), [`create a: keep the container (unchanged)`, `create b: keep the container (unchanged)`]);
-    assert.equal(await explain(`${U}/restart`).then((s) => s.slice(1)), [`start a: keep the container (unchanged), restart it`, `start b: keep the container (unchanged), restart it`]);
-    assert.equal(await explain(`${U}/stop`), [`stop b: stop ${U}-b (timeout 10 s)`, `stop a: stop ${U}-a (timeout 10 s)`]);
+    assert.equal((await explain(`${U}/start`)).slice(1), [
+      `start a: running and unchanged: nothing to do`,
+      `start b: running and unchanged: nothing to do`,
+    ]);
+    assert.equal(await explain(`${U}/create`), [
+      `create a: keep the container (unchanged)`,
+      `create b: keep the container (unchanged)`,
+    ]);
+    assert.equal(await explain(`${U}/restart`).then((s) => s.slice(1)), [
+      `start a: keep the container (unchanged), restart it`,
+      `start b: keep the container (unchanged), restart it`,
+    ]);
+    assert.equal(await explain(`${U}/stop`), [
+      `stop b: stop ${U}-b (timeout 10 s)`,
+      `stop a: stop ${U}-a (timeout 10 s)`,
+    ]);
 
     // A changed variable: a would be recreated, b kept; still nothing changes.
     const changed = await explain(`${U}/start`, { V: 'two' });
-    assert.match(changed[1]!, new RegExp(`^start a: recreate ${U}-a \\(its configuration changed \\(config hash h1-[0-9a-f]{16} → h1-[0-9a-f]{16}\\)\\), start it$`));
+    assert.match(
+      changed[1]!,
+      new RegExp(
+        `^start a: recreate ${U}-a \\(its configuration changed \\(config hash h1-[0-9a-f]{16} → h1-[0-9a-f]{16}\\)\\), start it$`,
+      ),
+    );
     assert.is(changed[2], 'start b: running and unchanged: nothing to do');
     assert.is((await client.container(`${U}-a`).inspect()).Config.Env.includes('V=one'), true);
   } finally {
@@ -267,15 +338,24 @@ b:
 });
 
 /** Container create / destroy / rename events of the engine since `sinceMs`, oldest first. */
-async function containerEvents(client: Harpoon, sinceMs: number): Promise<Array<{ action: string; id: string; name: string; at: number }>> {
+async function containerEvents(
+  client: Harpoon,
+  sinceMs: number,
+): Promise<Array<{ action: string; id: string; name: string; at: number }>> {
   const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['create', 'destroy', 'rename'] }));
-  const res = await client.engine.request({ method: 'GET', path: `/events?since=${Math.floor(sinceMs / 1000) - 1}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${filters}` });
+  const res = await client.engine.request({
+    method: 'GET',
+    path: `/events?since=${Math.floor(sinceMs / 1000) - 1}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${filters}`,
+  });
   let text = '';
   for await (const chunk of res) text += String(chunk);
   return text
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { Action: string; Actor: { ID: string; Attributes: { name: string } }; timeNano: number })
+    .map(
+      (line) =>
+        JSON.parse(line) as { Action: string; Actor: { ID: string; Attributes: { name: string } }; timeNano: number },
+    )
     .map((e) => ({ action: e.Action, id: e.Actor.ID, name: e.Actor.Attributes.name, at: e.timeNano }))
     .sort((a, b) => a.at - b.at);
 }
@@ -310,8 +390,14 @@ web:
     const second = await idsOf(client, names);
     assert.is(second[`${U}-web`], first[`${U}-web`], 'web was left alone');
     assert.is(outcomes(changed).get(2), 'running, unchanged: left alone');
-    assert.ok(second[`${U}-data`] && second[`${U}-data`] !== first[`${U}-data`], 'data is a new container under its name');
-    assert.match(outcomes(changed).get(1)!, /^recreated: its configuration changed \(config hash h1-\w+ → h1-\w+\), started$/);
+    assert.ok(
+      second[`${U}-data`] && second[`${U}-data`] !== first[`${U}-data`],
+      'data is a new container under its name',
+    );
+    assert.match(
+      outcomes(changed).get(1)!,
+      /^recreated: its configuration changed \(config hash h1-\w+ → h1-\w+\), started$/,
+    );
     const info = await client.container(`${U}-data`).inspect();
     assert.ok(info.Config.Env.includes('MODE=two'), JSON.stringify(info.Config.Env));
     assert.is(info.State.Running, true);
@@ -319,7 +405,9 @@ web:
     assert.is(await sh(client.container(`${U}-data`), 'cat /srv/data/keep.txt'), 'kept\n');
     // The engine's events: the new container was created (under a temporary name) before the old
     // one was destroyed, then renamed to the unit's name.
-    const events = (await containerEvents(client, since)).filter((e) => e.id === first[`${U}-data`] || e.id === second[`${U}-data`]);
+    const events = (await containerEvents(client, since)).filter(
+      (e) => e.id === first[`${U}-data`] || e.id === second[`${U}-data`],
+    );
     const at = (action: string, id: string | undefined) => events.findIndex((e) => e.action === action && e.id === id);
     const created = at('create', second[`${U}-data`]);
     const destroyed = at('destroy', first[`${U}-data`]);
@@ -334,7 +422,7 @@ web:
   }
 });
 
-it('a recreate stops the old container with the start order\'s timeout, not a fixed 10 s', async (client) => {
+it("a recreate stops the old container with the start order's timeout, not a fixed 10 s", async (client) => {
   const U = unitName('retime');
   const conf = makeConf({
     // sleep as PID 1 ignores SIGTERM: stopping it always takes the whole timeout.
@@ -382,7 +470,13 @@ it('a failed check does not stop the other checks (each gets a result), but stop
     assert.match(r.error!.reason, /check wrong-log failed/);
     const statuses = r.error!.result.steps.map((s) => s.status);
     assert.equal(statuses, ['done', 'failed', 'done', 'not-run']);
-    assert.equal(r.error!.result.checks.map((c) => [c.name, c.passed]), [['wrong-log', false], ['right-log', true]]);
+    assert.equal(
+      r.error!.result.checks.map((c) => [c.name, c.passed]),
+      [
+        ['wrong-log', false],
+        ['right-log', true],
+      ],
+    );
   } finally {
     await dropUnit(client, U, conf);
   }

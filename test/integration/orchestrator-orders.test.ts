@@ -22,10 +22,18 @@ const it = await engineTests({
   ready: async (client) => {
     base = await buildBusybox(client, 'harpoon-test-orch-orders');
     foreignImage = `harpoon-test-foreign-${RUN_ID}:1`;
-    foreignImageId = await buildPlain(client, foreignImage, ['FROM scratch', 'COPY hello.txt /hello.txt', 'CMD ["/nothing"]']);
+    foreignImageId = await buildPlain(client, foreignImage, [
+      'FROM scratch',
+      'COPY hello.txt /hello.txt',
+      'CMD ["/nothing"]',
+    ]);
   },
   after: async (client) => {
-    if (client && foreignImageId) await client.docker.getImage(foreignImageId).remove({ force: true }).catch(() => {});
+    if (client && foreignImageId)
+      await client.docker
+        .getImage(foreignImageId)
+        .remove({ force: true })
+        .catch(() => {});
   },
 });
 
@@ -182,7 +190,8 @@ data:
     const container = client.container(`${U}-data`);
     const hostname = (await container.inspect()).Config.Hostname;
     const r = await runOk(client, `${U}/exec`, conf);
-    const output = (step: number) => r.events.flatMap((e) => (e.type === 'step-output' && e.step.number === step ? [e.text] : []));
+    const output = (step: number) =>
+      r.events.flatMap((e) => (e.type === 'step-output' && e.step.number === step ? [e.text] : []));
     // file_system: a helper with data's volumes (another hostname), the file landed in the volume.
     assert.is(output(1).length, 1);
     assert.is.not(output(1)[0], hostname);
@@ -196,12 +205,18 @@ data:
     assert.equal(output(4), [conf]);
     assert.is(readFileSync(join(conf, 'host.txt'), 'utf8'), 'from-host\n');
     // Every container-side write is visible in the running container.
-    assert.is(await sh(container, 'cat /srv/data/fs.txt /srv/data/running.txt /srv/data/temp.txt'), 'from-fs\nfrom-running\nfrom-creation from-order\n');
+    assert.is(
+      await sh(container, 'cat /srv/data/fs.txt /srv/data/running.txt /srv/data/temp.txt'),
+      'from-fs\nfrom-running\nfrom-creation from-order\n',
+    );
     assert.match(outcomes(r).get(1)!, /helper container/);
     assert.match(outcomes(r).get(3)!, /temporary container/);
     // The helpers are gone: only data is left of the unit.
     const left = await client.listManaged({ 'harpoon.unit': U });
-    assert.equal(left.containers.map((c) => c.name), [`${U}-data`]);
+    assert.equal(
+      left.containers.map((c) => c.name),
+      [`${U}-data`],
+    );
   } finally {
     await dropUnit(client, U, conf);
   }
@@ -244,7 +259,11 @@ app:
     assert.is(committed.Comment, 'a commit');
     assert.is(committed.Author, 'tester');
     assert.is(committed.Config.Labels?.['harpoon.unit'], U);
-    const cat = await client.run({ image: `${U}-app:committed`, cmd: ['sh', '-c', 'cat /marker; echo "X=$X"'], labels: { 'harpoon.unit': U } });
+    const cat = await client.run({
+      image: `${U}-app:committed`,
+      cmd: ['sh', '-c', 'cat /marker; echo "X=$X"'],
+      labels: { 'harpoon.unit': U },
+    });
     assert.is(cat.stdout, 'changed\nX=1\n');
     // Pull back by digest: drop the registry name first, so the pull has to give it back.
     await client.removeImage(`${repo}:pushed`);
@@ -331,9 +350,14 @@ ${orders}`,
     const failedAt = r.events.find((e) => e.type === 'step-failed')!.at;
     const bStart = r.events.find((e) => e.type === 'step-start' && e.step.number === 3)!.at;
     const bDone = r.events.find((e) => e.type === 'step-done' && e.step.number === 3)!.at;
-    assert.ok(bStart < failedAt && failedAt < bDone, `b's execute ran ${bStart}..${bDone}, the failure came at ${failedAt}`);
+    assert.ok(
+      bStart < failedAt && failedAt < bDone,
+      `b's execute ran ${bStart}..${bDone}, the failure came at ${failedAt}`,
+    );
     assert.is(await sh(client.container(`${U}-b`), 'cat /slow-done'), 'slow\n');
-    const notRun = r.events.filter((e) => e.type === 'step-not-run').map((e) => (e.type === 'step-not-run' ? `${e.step.number}: ${e.because}` : ''));
+    const notRun = r.events
+      .filter((e) => e.type === 'step-not-run')
+      .map((e) => (e.type === 'step-not-run' ? `${e.step.number}: ${e.because}` : ''));
     assert.equal(notRun, ['5: order 4 failed', '6: order 4 failed']);
     // c was never created; a was not stopped.
     assert.ok(await gone(client, `${U}-c`));
@@ -359,16 +383,24 @@ m: {image: "${missing}", creation: {command: [x]}, after: [ok]}
     const r = await runRecorded(client, `${U}/start`, conf);
     assert.ok(r.error, 'the run failed');
     assert.is(r.error!.step, 2);
-    assert.ok(r.error!.message.includes(`units/${U}/start.yaml line ${lineOf(text, '- m: {command: start}')}: order 2 (start m) failed`), r.error!.message);
+    assert.ok(
+      r.error!.message.includes(
+        `units/${U}/start.yaml line ${lineOf(text, '- m: {command: start}')}: order 2 (start m) failed`,
+      ),
+      r.error!.message,
+    );
     assert.ok(r.error!.reason.includes(missing.split(':')[0]!), r.error!.reason);
-    assert.equal(r.error!.result.steps.map((s) => s.status), ['done', 'failed', 'not-run']);
+    assert.equal(
+      r.error!.result.steps.map((s) => s.status),
+      ['done', 'failed', 'not-run'],
+    );
     assert.ok(await gone(client, `${U}-m`));
   } finally {
     await dropUnit(client, U, conf);
   }
 });
 
-it('a foreign container with the unit container\'s engine name: create fails with a clear reason and leaves it untouched', async (client) => {
+it("a foreign container with the unit container's engine name: create fails with a clear reason and leaves it untouched", async (client) => {
   const U = unitName('foreign');
   const conf = makeConf({
     [`units/${U}/start.yaml`]: `
@@ -378,7 +410,11 @@ web: {image: ${base}, creation: {command: [sh, -c, "exec sleep 300"]}}
 `,
   });
   // Made with the plain engine API: no harpoon labels (and from an image without any).
-  const foreign = await client.docker.createContainer({ Image: foreignImage, name: `${U}-web`, Labels: { purpose: 'not-harpoon' } });
+  const foreign = await client.docker.createContainer({
+    Image: foreignImage,
+    name: `${U}-web`,
+    Labels: { purpose: 'not-harpoon' },
+  });
   try {
     const before = await foreign.inspect();
     for (const command of ['create', 'start', 'stop', 'purge']) {

@@ -8,9 +8,11 @@ import { engineTests } from '../helpers/integration.ts';
 import { dropUnit, makeConf, runOk, unitName, type Recorded } from '../helpers/unit.ts';
 
 let base = '';
-const it = await engineTests({ ready: async (client) => void (base = await buildBusybox(client, 'harpoon-test-orch-parallel')) });
+const it = await engineTests({
+  ready: async (client) => void (base = await buildBusybox(client, 'harpoon-test-orch-parallel')),
+});
 
-const RUNS = "[sh, -c, \"trap 'exit 0' TERM; sleep 300 & wait\"]";
+const RUNS = '[sh, -c, "trap \'exit 0\' TERM; sleep 300 & wait"]';
 const SLEEP1 = '{command: execute, type: in_running, run: [sleep, "1"]}';
 
 /** Two chains: a2 mounts a1's volumes, b2 comes after b1; a and b are independent. */
@@ -45,9 +47,15 @@ it('orders on independent containers overlap: two 1 s execs finish in well under
   try {
     await runOk(client, `${U}/start`, dir);
     const r = await runOk(client, `${U}/par`, dir);
-    assert.equal(r.result.loaded.plan.steps.map((s) => s.waitsFor), [[], []]);
+    assert.equal(
+      r.result.loaded.plan.steps.map((s) => s.waitsFor),
+      [[], []],
+    );
     assert.ok(r.ms < 1800, `took ${r.ms} ms`);
-    assert.ok(r.result.steps.every((s) => s.ms! >= 950), JSON.stringify(r.result.steps));
+    assert.ok(
+      r.result.steps.every((s) => s.ms! >= 950),
+      JSON.stringify(r.result.steps),
+    );
     const lastStart = Math.max(at(r, 'step-start', 1), at(r, 'step-start', 2));
     const firstDone = Math.min(at(r, 'step-done', 1), at(r, 'step-done', 2));
     assert.ok(lastStart < firstDone, `both started (${lastStart}) before either finished (${firstDone})`);
@@ -63,7 +71,12 @@ it('orders on dependent containers (volumes_from, after) wait for each other; th
     await runOk(client, `${U}/start`, dir);
     const r = await runOk(client, `${U}/chains`, dir);
     const waits = r.result.loaded.plan.steps.map((s) => s.waitsFor);
-    assert.equal(waits, [[], [{ step: 1, why: "a2 mounts a1's volumes" }], [], [{ step: 3, why: 'b2 comes after b1' }]]);
+    assert.equal(waits, [
+      [],
+      [{ step: 1, why: "a2 mounts a1's volumes" }],
+      [],
+      [{ step: 3, why: 'b2 comes after b1' }],
+    ]);
     // Within a chain: the second starts only once the first is done.
     assert.ok(at(r, 'step-start', 2) >= at(r, 'step-done', 1), 'a2 waited for a1');
     assert.ok(at(r, 'step-start', 4) >= at(r, 'step-done', 3), 'b2 waited for b1');
@@ -108,7 +121,10 @@ app: {image: ${base}, creation: {command: ${RUNS}, links: ["web:backend"]}}
     // ...and app was created before web had started, yet started after it (a link needs a running target).
     const web = await client.container(`${U}-web`).inspect();
     const app = await client.container(`${U}-app`).inspect();
-    assert.ok(Date.parse(app.Created) < Date.parse(web.State.StartedAt), `app created ${app.Created}, web started ${web.State.StartedAt}`);
+    assert.ok(
+      Date.parse(app.Created) < Date.parse(web.State.StartedAt),
+      `app created ${app.Created}, web started ${web.State.StartedAt}`,
+    );
     assert.ok(Date.parse(app.State.StartedAt) > Date.parse(web.State.StartedAt), 'app started after web');
     assert.is(app.State.Running, true);
     assert.equal(app.HostConfig.Links, [`/${U}-web:/${U}-app/backend`]);

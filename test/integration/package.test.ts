@@ -23,7 +23,10 @@ const it = await engineTests({ after: () => rmSync(work, { recursive: true, forc
 /** The Node binaries to try: this one, and 22 and 24 from the npm registry. */
 function nodes(): Array<{ major: string; path: string }> {
   const found = [{ major: process.versions.node.split('.')[0]!, path: process.execPath }];
-  const run = spawnSync('bash', [join(ROOT, 'scripts/node-versions.sh'), '22', '24'], { encoding: 'utf8', timeout: 300_000 });
+  const run = spawnSync('bash', [join(ROOT, 'scripts/node-versions.sh'), '22', '24'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (run.status !== 0) {
     if (CI) throw new Error(`scripts/node-versions.sh failed: ${run.stderr}`);
     console.warn(`skipping Node 22/24: ${run.stderr.trim()}`);
@@ -37,24 +40,44 @@ function nodes(): Array<{ major: string; path: string }> {
 }
 
 const sh = (file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => {
-  const run = spawnSync(file, args, { cwd: options.cwd ?? project, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: 300_000 });
-  return { code: run.status, out: run.stdout ?? '', err: run.stderr ?? '', show: `${file} ${args.join(' ')}\nexit ${run.status}\n${run.stdout}\n${run.stderr}` };
+  const run = spawnSync(file, args, {
+    cwd: options.cwd ?? project,
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    timeout: 300_000,
+  });
+  return {
+    code: run.status,
+    out: run.stdout ?? '',
+    err: run.stderr ?? '',
+    show: `${file} ${args.join(' ')}\nexit ${run.status}\n${run.stdout}\n${run.stderr}`,
+  };
 };
 
 it('npm pack: a fresh build, only dist/, README, LICENSE and docs, under 600 kB', () => {
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const [info] = JSON.parse(out) as Array<{ filename: string; size: number; files: Array<{ path: string }> }>;
   tarball = join(work, info!.filename);
   assert.ok(info!.size < 600_000, `packed size ${info!.size} bytes`);
   const tops = new Set(info!.files.map((f) => f.path.split('/')[0]));
   assert.equal([...tops].sort(), ['LICENSE', 'README.md', 'dist', 'docs', 'package.json']);
   assert.ok(info!.files.some((f) => f.path === 'dist/cli/bin.js'));
-  assert.not.ok(info!.files.some((f) => /\.ts$/.test(f.path) && !f.path.endsWith('.d.ts')), 'no TypeScript sources');
+  assert.not.ok(
+    info!.files.some((f) => /\.ts$/.test(f.path) && !f.path.endsWith('.d.ts')),
+    'no TypeScript sources',
+  );
 });
 
 it('installs with npm into an empty project outside the repository', () => {
   mkdirSync(project, { recursive: true });
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
+  );
   const install = sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball]);
   assert.is(install.code, 0, install.show);
   assert.ok(statSync(join(project, 'node_modules/harpoon/dist/index.js')).isFile());
@@ -90,7 +113,10 @@ it('plain node imports every entry point and reaches the engine, on Node 20, 22 
     assert.is(result.server, server);
     assert.ok(result.names < 80, `the root exports ${result.names} names`);
     // The issue's own one-liner, as a user would type it.
-    const oneLiner = sh(node.path, ['-e', "import('harpoon').then(m => m.Harpoon.connect()).then(c => c.info()).then(i => console.log(i.ServerVersion))"]);
+    const oneLiner = sh(node.path, [
+      '-e',
+      "import('harpoon').then(m => m.Harpoon.connect()).then(c => c.info()).then(i => console.log(i.ServerVersion))",
+    ]);
     assert.is(oneLiner.out.trim(), server, oneLiner.show);
     const bin = join(project, 'node_modules/.bin/harpoon');
     const version = sh(node.path, [bin, '--version']);
@@ -139,7 +165,16 @@ export async function main(): Promise<RunResult> {
 
 it('a strict TypeScript consumer (nodenext, skipLibCheck false) type-checks, and a wrong call is a type error', () => {
   const tsconfig = {
-    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
+    compilerOptions: {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [join(ROOT, 'node_modules/@types')],
+    },
     files: ['consumer.ts'],
   };
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
@@ -147,7 +182,10 @@ it('a strict TypeScript consumer (nodenext, skipLibCheck false) type-checks, and
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
   const good = sh(process.execPath, [tsc, '-p', '.']);
   assert.is(good.code, 0, good.show);
-  writeFileSync(join(project, 'consumer.ts'), `${CONSUMER}\nexport const wrong = async (c: Harpoon) => c.run({ image: 42 });\n`);
+  writeFileSync(
+    join(project, 'consumer.ts'),
+    `${CONSUMER}\nexport const wrong = async (c: Harpoon) => c.run({ image: 42 });\n`,
+  );
   const bad = sh(process.execPath, [tsc, '-p', '.']);
   assert.is(bad.code, 2, bad.show);
   assert.match(bad.out, /consumer\.ts\(\d+,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/);
@@ -157,10 +195,14 @@ it('publint and arethetypeswrong (esm-only) find nothing', () => {
   const publint = sh(join(ROOT, 'node_modules/.bin/publint'), ['--strict', tarball], { cwd: ROOT });
   assert.is(publint.code, 0, publint.show);
   assert.match(publint.out, /All good!/);
-  const attw = sh(join(ROOT, 'node_modules/.bin/attw'), [tarball, '--profile', 'esm-only', '--format', 'json'], { cwd: ROOT });
+  const attw = sh(join(ROOT, 'node_modules/.bin/attw'), [tarball, '--profile', 'esm-only', '--format', 'json'], {
+    cwd: ROOT,
+  });
   assert.is(attw.code, 0, attw.show);
   const report = JSON.parse(attw.out) as { analysis: { problems: Array<{ kind: string; resolutionKind: string }> } };
-  const real = report.analysis.problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs');
+  const real = report.analysis.problems.filter(
+    (p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs',
+  );
   assert.equal(real, []);
 });
 

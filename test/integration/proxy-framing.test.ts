@@ -63,7 +63,11 @@ async function assertNothingSmuggled(marker: string): Promise<void> {
   for (let i = 0; i < 3; i++) {
     const followUp = await send(fixture.proxy.url, `/docker/${app}/echo/follow-up-${marker}-${i}`);
     assert.is(followUp.status, 200);
-    assert.is(echoed(followUp).url, `/echo/follow-up-${marker}-${i}`, 'the next user gets the answer to its own request');
+    assert.is(
+      echoed(followUp).url,
+      `/echo/follow-up-${marker}-${i}`,
+      'the next user gets the answer to its own request',
+    );
   }
   const lines = await parsedByApp();
   assert.ok(lines.includes(`GET /echo/follow-up-${marker}-0`), 'the log is the app the proxy talks to');
@@ -84,7 +88,9 @@ for (const method of ['GET', 'HEAD', 'DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH'
   it(`${method} with a chunked body: framed upstream, nothing smuggled`, async () => {
     const marker = randomBytes(4).toString('hex');
     const hidden = smuggled(marker);
-    const reply = await raw(`${method} /docker/${app}/echo/te-${marker} HTTP/1.1\r\nHost: ${host()}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked(hidden)}`);
+    const reply = await raw(
+      `${method} /docker/${app}/echo/te-${marker} HTTP/1.1\r\nHost: ${host()}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked(hidden)}`,
+    );
     assert.equal(reply.statuses, [200], reply.text.slice(0, 300));
     // The echo app pipes the body back: it read the hidden request as a body, framed.
     if (method !== 'HEAD') assert.ok(reply.text.includes(hidden), 'the app read the body as a body');
@@ -103,13 +109,23 @@ for (const method of ['GET', 'HEAD', 'DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH'
   });
 }
 
-it('the proxy\'s framing headers reach the app; the client\'s Expect does not', async () => {
+it("the proxy's framing headers reach the app; the client's Expect does not", async () => {
   const marker = randomBytes(4).toString('hex');
-  const reply = await raw(`GET /docker/${app}/echo/h-${marker} HTTP/1.1\r\nHost: ${host()}\r\nTransfer-Encoding: chunked\r\nConnection: close, x-forwarded-for\r\n\r\n${chunked('abc')}`);
-  const headers = JSON.parse(Buffer.from(/x-echo-headers: (\S+)/i.exec(reply.text)![1]!, 'base64').toString()) as Record<string, string>;
+  const reply = await raw(
+    `GET /docker/${app}/echo/h-${marker} HTTP/1.1\r\nHost: ${host()}\r\nTransfer-Encoding: chunked\r\nConnection: close, x-forwarded-for\r\n\r\n${chunked('abc')}`,
+  );
+  const headers = JSON.parse(
+    Buffer.from(/x-echo-headers: (\S+)/i.exec(reply.text)![1]!, 'base64').toString(),
+  ) as Record<string, string>;
   assert.is(headers['transfer-encoding'], 'chunked');
-  assert.is(headers['x-forwarded-for'], '127.0.0.1', 'a Connection token cannot skip the proxy\'s own X-Forwarded-For');
-  const viaLength = echoed(await send(fixture.proxy.url, `/docker/${app}/echo/len`, { method: 'DELETE', body: 'twelve bytes', headers: { expect: '100-continue' } }));
+  assert.is(headers['x-forwarded-for'], '127.0.0.1', "a Connection token cannot skip the proxy's own X-Forwarded-For");
+  const viaLength = echoed(
+    await send(fixture.proxy.url, `/docker/${app}/echo/len`, {
+      method: 'DELETE',
+      body: 'twelve bytes',
+      headers: { expect: '100-continue' },
+    }),
+  );
   assert.is(viaLength.headers['content-length'], '12');
   assert.is(viaLength.headers.expect, undefined);
   assert.is(viaLength.headers['transfer-encoding'], undefined);
@@ -117,23 +133,42 @@ it('the proxy\'s framing headers reach the app; the client\'s Expect does not', 
 
 it('two Host headers, both framings, or a transfer coding other than chunked are refused before the app', async () => {
   const marker = randomBytes(4).toString('hex');
-  const twoHosts = await raw(`GET /docker/${app}/echo/two-${marker} HTTP/1.1\r\nHost: ${host()}\r\nHost: other.example\r\nConnection: close\r\n\r\n`);
+  const twoHosts = await raw(
+    `GET /docker/${app}/echo/two-${marker} HTTP/1.1\r\nHost: ${host()}\r\nHost: other.example\r\nConnection: close\r\n\r\n`,
+  );
   assert.equal(twoHosts.statuses, [400], twoHosts.text);
   assert.match(twoHosts.text, /more than one Host header/);
-  const both = await raw(`POST /docker/${app}/echo/both-${marker} HTTP/1.1\r\nHost: ${host()}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked('hello')}`);
+  const both = await raw(
+    `POST /docker/${app}/echo/both-${marker} HTTP/1.1\r\nHost: ${host()}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked('hello')}`,
+  );
   assert.equal(both.statuses, [400], both.text);
-  const gzip = await raw(`POST /docker/${app}/echo/gz-${marker} HTTP/1.1\r\nHost: ${host()}\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n${chunked('hello')}`);
+  const gzip = await raw(
+    `POST /docker/${app}/echo/gz-${marker} HTTP/1.1\r\nHost: ${host()}\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n${chunked('hello')}`,
+  );
   assert.equal(gzip.statuses, [501], gzip.text);
   const lines = await parsedByApp();
-  assert.equal(lines.filter((line) => line.includes(marker)), [], 'none of them reached the app');
+  assert.equal(
+    lines.filter((line) => line.includes(marker)),
+    [],
+    'none of them reached the app',
+  );
 });
 
 it('header names with underscores are dropped (X_Real_IP), unless the proxy is told to pass them', async () => {
-  const reply = await raw(`GET /docker/${app}/echo/u HTTP/1.1\r\nHost: ${host()}\r\nX_Real_IP: 6.6.6.6\r\nX-Dashed: kept\r\nConnection: close\r\n\r\n`);
-  const headers = JSON.parse(Buffer.from(/x-echo-headers: (\S+)/i.exec(reply.text)![1]!, 'base64').toString()) as Record<string, string>;
+  const reply = await raw(
+    `GET /docker/${app}/echo/u HTTP/1.1\r\nHost: ${host()}\r\nX_Real_IP: 6.6.6.6\r\nX-Dashed: kept\r\nConnection: close\r\n\r\n`,
+  );
+  const headers = JSON.parse(
+    Buffer.from(/x-echo-headers: (\S+)/i.exec(reply.text)![1]!, 'base64').toString(),
+  ) as Record<string, string>;
   assert.is(headers.x_real_ip, undefined);
   assert.is(headers['x-dashed'], 'kept');
-  const passing = await startProxyServer(fixture.client, { port: 0, labels: testLabels, activity: false, underscoresInHeaders: true });
+  const passing = await startProxyServer(fixture.client, {
+    port: 0,
+    labels: testLabels,
+    activity: false,
+    underscoresInHeaders: true,
+  });
   try {
     const viaPassing = echoed(await send(passing.url, `/docker/${app}/echo/u`, { headers: { x_custom_thing: 'yes' } }));
     assert.is(viaPassing.headers.x_custom_thing, 'yes');
@@ -143,21 +178,33 @@ it('header names with underscores are dropped (X_Real_IP), unless the proxy is t
 });
 
 it('a non-WebSocket Upgrade (h2c) is served as a plain request', async () => {
-  const reply = await raw(`GET /docker/${app}/echo/h2c HTTP/1.1\r\nHost: ${host()}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n`);
+  const reply = await raw(
+    `GET /docker/${app}/echo/h2c HTTP/1.1\r\nHost: ${host()}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n`,
+  );
   assert.equal(reply.statuses, [200], reply.text);
   assert.match(reply.text, /x-echo-url: \/echo\/h2c/i);
-  const withBody = await raw(`POST /docker/${app}/echo/h2c-body HTTP/1.1\r\nHost: ${host()}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 11\r\n\r\nhello world`);
+  const withBody = await raw(
+    `POST /docker/${app}/echo/h2c-body HTTP/1.1\r\nHost: ${host()}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 11\r\n\r\nhello world`,
+  );
   assert.equal(withBody.statuses, [200], withBody.text);
   assert.ok(withBody.text.endsWith('hello world') || /hello world\r\n0\r\n\r\n$/.test(withBody.text), withBody.text);
-  const notRouted = await raw(`GET /nowhere HTTP/1.1\r\nHost: ${host()}\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`);
+  const notRouted = await raw(
+    `GET /nowhere HTTP/1.1\r\nHost: ${host()}\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`,
+  );
   assert.equal(notRouted.statuses, [404]);
   // And the way users meet it: curl --http2 against a plain-HTTP URL offers h2c.
   // (Asynchronously: the proxy runs in this process, and a spawnSync would block it.)
   const curl = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
-    execFile('curl', ['-sS', '--http2', '-o', '-', '-w', '\n%{http_code}', `${fixture.proxy.url}/docker/${app}/`], { encoding: 'utf8', timeout: 15_000 }, (err, stdout, stderr) => {
-      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') return reject(new Error('curl is not installed (Debian: apt-get install curl)'));
-      resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? null) : 0 });
-    });
+    execFile(
+      'curl',
+      ['-sS', '--http2', '-o', '-', '-w', '\n%{http_code}', `${fixture.proxy.url}/docker/${app}/`],
+      { encoding: 'utf8', timeout: 15_000 },
+      (err, stdout, stderr) => {
+        if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT')
+          return reject(new Error('curl is not installed (Debian: apt-get install curl)'));
+        resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? null) : 0 });
+      },
+    );
   });
   assert.is(curl.stdout, 'echo app\n200', `exit ${curl.code}: ${curl.stderr}`);
 });
@@ -172,12 +219,19 @@ it('an over-long URL gets 414, over-long headers 431, garbage 400', async () => 
 });
 
 it('a client too slow with its headers (slowloris) gets 408, and others are served meanwhile', async () => {
-  const strict = await startProxyServer(fixture.client, { port: 0, labels: testLabels, activity: false, headersTimeoutMs: 1_000 });
+  const strict = await startProxyServer(fixture.client, {
+    port: 0,
+    labels: testLabels,
+    activity: false,
+    headersTimeoutMs: 1_000,
+  });
   try {
     const port = strict.port;
     const started = Date.now();
     const slow = new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write(`GET /docker/${app}/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: 1\r\n`));
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(`GET /docker/${app}/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: 1\r\n`),
+      );
       let text = '';
       // A header line now and then, never the blank line that ends them.
       const drip = setInterval(() => socket.writable && socket.write('X-Drip: 1\r\n'), 200);
@@ -206,7 +260,12 @@ it('an app answering with bare LF line ends is passed on, re-framed', async () =
 });
 
 it('a WebSocket whose peers fall silent is closed after the idle timeout; a talking one is not', async () => {
-  const short = await startProxyServer(fixture.client, { port: 0, labels: testLabels, activity: false, tunnelIdleTimeoutMs: 800 });
+  const short = await startProxyServer(fixture.client, {
+    port: 0,
+    labels: testLabels,
+    activity: false,
+    tunnelIdleTimeoutMs: 800,
+  });
   try {
     const open = (url: string) =>
       new Promise<WebSocket>((resolve, reject) => {
@@ -231,24 +290,33 @@ it('a WebSocket whose peers fall silent is closed after the idle timeout; a talk
 });
 
 it('1,000 idle connections and a slowloris are timed out, and do not starve a normal client', async () => {
-  const strict = await startProxyServer(fixture.client, { port: 0, labels: testLabels, activity: false, headersTimeoutMs: 2_000 });
+  const strict = await startProxyServer(fixture.client, {
+    port: 0,
+    labels: testLabels,
+    activity: false,
+    headersTimeoutMs: 2_000,
+  });
   const sockets: Socket[] = [];
   try {
     const closedAt: number[] = [];
     const started = Date.now();
     await Promise.all(
-      Array.from({ length: 1000 }, () =>
-        new Promise<void>((resolve, reject) => {
-          const socket = connect(strict.port, '127.0.0.1', () => resolve());
-          socket.on('error', () => {});
-          socket.on('close', () => closedAt.push(Date.now() - started));
-          socket.once('error', reject);
-          sockets.push(socket);
-        }),
+      Array.from(
+        { length: 1000 },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = connect(strict.port, '127.0.0.1', () => resolve());
+            socket.on('error', () => {});
+            socket.on('close', () => closedAt.push(Date.now() - started));
+            socket.once('error', reject);
+            sockets.push(socket);
+          }),
       ),
     );
     // A slowloris among them: a header line every 300 ms, never the end of the headers.
-    const loris = connect(strict.port, '127.0.0.1', () => loris.write(`GET /docker/${app}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n`));
+    const loris = connect(strict.port, '127.0.0.1', () =>
+      loris.write(`GET /docker/${app}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n`),
+    );
     let lorisReply = '';
     loris.on('data', (chunk) => (lorisReply += chunk.toString()));
     loris.on('error', () => {});
@@ -257,12 +325,21 @@ it('1,000 idle connections and a slowloris are timed out, and do not starve a no
     const t0 = Date.now();
     const normal = await send(strict.url, `/docker/${app}/`);
     assert.is(normal.status, 200);
-    assert.ok(Date.now() - t0 < 2_000, `a normal request is served at once beside 1,001 idle ones (${Date.now() - t0} ms)`);
+    assert.ok(
+      Date.now() - t0 < 2_000,
+      `a normal request is served at once beside 1,001 idle ones (${Date.now() - t0} ms)`,
+    );
     await lorisClosed;
     clearInterval(drip);
     assert.match(lorisReply, /^HTTP\/1\.1 408 /);
-    assert.ok(await eventually(async () => closedAt.length === 1000, 10_000, 100), `${closedAt.length} of 1000 idle connections closed by the proxy`);
-    assert.ok(Math.max(...closedAt) < 8_000, `all within the headers timeout and a check interval (${Math.max(...closedAt)} ms)`);
+    assert.ok(
+      await eventually(async () => closedAt.length === 1000, 10_000, 100),
+      `${closedAt.length} of 1000 idle connections closed by the proxy`,
+    );
+    assert.ok(
+      Math.max(...closedAt) < 8_000,
+      `all within the headers timeout and a check interval (${Math.max(...closedAt)} ms)`,
+    );
     // The deadline is for the client's headers only: an app slower than it is still waited for.
     const slow = await send(strict.url, `/docker/${app}/slow?ms=3000`);
     assert.equal([slow.status, slow.body.toString()], [200, 'slow done']);
@@ -289,7 +366,10 @@ it('a container removed mid-response: the client sees a cut response, and the pr
   });
   assert.is(status, 200);
   assert.ok(cut, 'the response is cut, not passed off as complete');
-  assert.ok(await eventually(async () => fixture.proxy.proxy.upstreamSockets().active === 0, 10_000, 100), JSON.stringify(fixture.proxy.proxy.upstreamSockets()));
+  assert.ok(
+    await eventually(async () => fixture.proxy.proxy.upstreamSockets().active === 0, 10_000, 100),
+    JSON.stringify(fixture.proxy.proxy.upstreamSockets()),
+  );
   const after = await send(fixture.proxy.url, `/docker/${victim.name}/`);
   assert.is(after.status, 404, 'and the route is gone');
 });

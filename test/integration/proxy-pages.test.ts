@@ -15,7 +15,8 @@ import { namer } from '../helpers/launcher.ts';
 import { ECHO_PORT, proxyTests, send, TEST_ECHO } from '../helpers/proxy.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
-if (!CHROMIUM && process.env.CI === 'true') throw new Error('chromium is required under CI (Debian: apt-get install chromium)');
+if (!CHROMIUM && process.env.CI === 'true')
+  throw new Error('chromium is required under CI (Debian: apt-get install chromium)');
 const ARTIFACTS = process.env.HARPOON_TEST_ARTIFACTS ?? join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 const { it: engineIt, fixture } = await proxyTests('harpoon-proxy-pages');
@@ -26,9 +27,25 @@ test.after(() => rmSync(profile, { recursive: true, force: true }));
 
 /** Chromium, headless and quiet on a closed network (as the machine's notes say), on `url`. */
 function chromium(args: string[], url: string): Promise<string> {
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
+  const flags = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+  ];
   return new Promise((resolve, reject) => {
-    execFile(CHROMIUM!, [...flags, ...args, url], { encoding: 'utf8', timeout: 60_000, maxBuffer: 8 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`chromium failed: ${err.message}\n${stderr}`)) : resolve(stdout)));
+    execFile(
+      CHROMIUM!,
+      [...flags, ...args, url],
+      { encoding: 'utf8', timeout: 60_000, maxBuffer: 8 << 20 },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`chromium failed: ${err.message}\n${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -48,8 +65,24 @@ let quiet = '';
 let failed = '';
 
 it('launches a container that never listens and one that exits', async () => {
-  quiet = (await fixture.launcher.launch({ image: TEST_ECHO, name: name('quiet'), containerPort: ECHO_PORT, cmd: ['/usr/bin/node', '-e', 'setTimeout(() => {}, 120000)'], ready: false })).name;
-  failed = (await fixture.launcher.launch({ image: TEST_ECHO, name: name('fails'), containerPort: ECHO_PORT, cmd: ['/usr/bin/node', '-e', 'process.exit(3)'], ready: false })).name;
+  quiet = (
+    await fixture.launcher.launch({
+      image: TEST_ECHO,
+      name: name('quiet'),
+      containerPort: ECHO_PORT,
+      cmd: ['/usr/bin/node', '-e', 'setTimeout(() => {}, 120000)'],
+      ready: false,
+    })
+  ).name;
+  failed = (
+    await fixture.launcher.launch({
+      image: TEST_ECHO,
+      name: name('fails'),
+      containerPort: ECHO_PORT,
+      cmd: ['/usr/bin/node', '-e', 'process.exit(3)'],
+      ready: false,
+    })
+  ).name;
   let reply = await send(fixture.proxy.url, `/docker/${failed}/`);
   for (let i = 0; i < 50 && reply.status !== 502; i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -77,7 +110,13 @@ it('custom templates in a browser, filled in and escaped', async () => {
 <body><h1>Just a moment</h1><p id="reason">{{name}}: {{reason}}</p><p>Trying again in {{retryAfter}} s.</p></body></html>`;
   let custom: RunningProxy | undefined;
   try {
-    custom = await startProxyServer(fixture.client, { port: 0, labels: testLabels, activity: false, waitPage, pages: { 404: '<!doctype html><title>Gone</title><h1>No app called {{name}}</h1>' } });
+    custom = await startProxyServer(fixture.client, {
+      port: 0,
+      labels: testLabels,
+      activity: false,
+      waitPage,
+      pages: { 404: '<!doctype html><title>Gone</title><h1>No app called {{name}}</h1>' },
+    });
     const waiting = await look(`${custom.url}/docker/${quiet}/`, 'proxy-503-custom.png');
     assert.match(waiting, new RegExp(`<title>${quiet} is waking up</title>`));
     assert.match(waiting, /<p id="reason">[^<]*the app is not accepting connections yet<\/p>/);

@@ -20,9 +20,12 @@ const PIDFILE = '/var/run/docker.pid';
 const name = namer('hr');
 const local = !process.env.DOCKER_HOST || process.env.DOCKER_HOST === 'unix:///var/run/docker.sock';
 const canRestart = local && process.getuid?.() === 0 && existsSync(PIDFILE);
-if (!canRestart && process.env.CI === 'true') throw new Error('the engine-restart test needs the local dockerd (root, /var/run/docker.pid) under CI');
+if (!canRestart && process.env.CI === 'true')
+  throw new Error('the engine-restart test needs the local dockerd (root, /var/run/docker.pid) under CI');
 
-const it = await engineTests({ ready: (client) => buildEchoApp(client, { tag: TEST_ECHO, labels: testLabels }).then(() => undefined) });
+const it = await engineTests({
+  ready: (client) => buildEchoApp(client, { tag: TEST_ECHO, labels: testLabels }).then(() => undefined),
+});
 const maybe = canRestart ? it : (title: string) => test.skip(title);
 
 /** Stop the local dockerd and wait for it to go; then start it again as CI does. */
@@ -41,43 +44,49 @@ function restartEngine(): void {
   execFileSync('bash', [join(ROOT, 'scripts/engine.sh')], { stdio: 'ignore', timeout: 120_000 });
 }
 
-maybe('an engine restart: the proxy reconnects, answers the stopped app as stopped, then serves it on its new port', async (client) => {
-  // No crash reaper here: the test removes what it made itself, after the restart.
-  const launcher = new Launcher(client, { labels: testLabels, reap: false });
-  const proxy = await startProxyServer(client, { port: 0, labels: testLabels, activity: false });
-  const notes: string[] = [];
-  proxy.proxy.routes.on('unsynced', () => notes.push('unsynced'));
-  proxy.proxy.routes.on('synced', () => notes.push('synced'));
-  const app = await launcher.launch({ image: TEST_ECHO, name: name('app'), containerPort: ECHO_PORT });
-  try {
-    assert.is((await send(proxy.url, `/docker/${app.name}/`)).status, 200);
-    const before = (await fixturePort(client, app.name))!;
+maybe(
+  'an engine restart: the proxy reconnects, answers the stopped app as stopped, then serves it on its new port',
+  async (client) => {
+    // No crash reaper here: the test removes what it made itself, after the restart.
+    const launcher = new Launcher(client, { labels: testLabels, reap: false });
+    const proxy = await startProxyServer(client, { port: 0, labels: testLabels, activity: false });
+    const notes: string[] = [];
+    proxy.proxy.routes.on('unsynced', () => notes.push('unsynced'));
+    proxy.proxy.routes.on('synced', () => notes.push('synced'));
+    const app = await launcher.launch({ image: TEST_ECHO, name: name('app'), containerPort: ECHO_PORT });
+    try {
+      assert.is((await send(proxy.url, `/docker/${app.name}/`)).status, 200);
+      const before = (await fixturePort(client, app.name))!;
 
-    restartEngine();
-    const back = Date.now();
-    assert.ok(await eventually(async () => notes.includes('synced'), 20_000, 100), `the proxy resynced (${notes.join(', ')})`);
-    const stopped = await send(proxy.url, `/docker/${app.name}/`);
-    assert.is(stopped.status, 502, `the restart stopped the app: ${stopped.body}`);
-    assert.match(JSON.parse(stopped.body.toString()).message, /exited with code/);
+      restartEngine();
+      const back = Date.now();
+      assert.ok(
+        await eventually(async () => notes.includes('synced'), 20_000, 100),
+        `the proxy resynced (${notes.join(', ')})`,
+      );
+      const stopped = await send(proxy.url, `/docker/${app.name}/`);
+      assert.is(stopped.status, 502, `the restart stopped the app: ${stopped.body}`);
+      assert.match(JSON.parse(stopped.body.toString()).message, /exited with code/);
 
-    await client.container(app.name).start();
-    let reply = await send(proxy.url, `/docker/${app.name}/`);
-    while (reply.status !== 200 && Date.now() - back < 30_000) {
-      await new Promise((r) => setTimeout(r, 100));
-      reply = await send(proxy.url, `/docker/${app.name}/`);
+      await client.container(app.name).start();
+      let reply = await send(proxy.url, `/docker/${app.name}/`);
+      while (reply.status !== 200 && Date.now() - back < 30_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        reply = await send(proxy.url, `/docker/${app.name}/`);
+      }
+      assert.is(reply.status, 200, 'served again');
+      assert.is(reply.body.toString(), 'echo app');
+      const after = await fixturePort(client, app.name);
+      const route = proxy.proxy.routes.list().find((r) => r.name === app.name);
+      assert.is(route?.upstream, `http://127.0.0.1:${after}`, `the route follows the new port (was ${before})`);
+      assert.ok(Date.now() - back < 30_000);
+    } finally {
+      await proxy.close();
+      await launcher.remove(app.name).catch(() => {});
+      await launcher.close();
     }
-    assert.is(reply.status, 200, 'served again');
-    assert.is(reply.body.toString(), 'echo app');
-    const after = await fixturePort(client, app.name);
-    const route = proxy.proxy.routes.list().find((r) => r.name === app.name);
-    assert.is(route?.upstream, `http://127.0.0.1:${after}`, `the route follows the new port (was ${before})`);
-    assert.ok(Date.now() - back < 30_000);
-  } finally {
-    await proxy.close();
-    await launcher.remove(app.name).catch(() => {});
-    await launcher.close();
-  }
-});
+  },
+);
 
 async function fixturePort(client: import('harpoon').Harpoon, container: string): Promise<string | undefined> {
   const info = await client.container(container).inspect();

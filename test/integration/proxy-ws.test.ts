@@ -26,7 +26,14 @@ function open(path: string, headers: Record<string, string> = {}): Promise<{ ws:
     const ws = new WebSocket(`ws://127.0.0.1:${fixture.proxy.port}${path}`, { headers });
     ws.once('message', (data) => resolve({ ws, hello: JSON.parse(data.toString()) }));
     ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode, retryAfter: res.headers['retry-after'] })));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(
+        Object.assign(new Error(`HTTP ${res.statusCode}`), {
+          statusCode: res.statusCode,
+          retryAfter: res.headers['retry-after'],
+        }),
+      ),
+    );
   });
 }
 
@@ -101,7 +108,9 @@ it('handshakes to unknown and starting containers get 404 and 503', async () => 
 });
 
 function connections(): Promise<number> {
-  return new Promise((resolve, reject) => fixture.proxy.server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+  return new Promise((resolve, reject) =>
+    fixture.proxy.server.getConnections((err, count) => (err ? reject(err) : resolve(count))),
+  );
 }
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -136,10 +145,19 @@ it('500 requests aborted mid-body leave no open sockets behind', async () => {
   const fdsBefore = openFds();
   const jobs = Array.from({ length: 500 }, (_, i): 'upload' | 'download' => (i % 2 ? 'upload' : 'download'));
   for (let i = 0; i < jobs.length; i += 50) await Promise.all(jobs.slice(i, i + 50).map(abortMidway));
-  assert.ok(await eventually(async () => (await connections()) === 0, 10_000, 50), `client connections left: ${await connections()}`);
-  assert.ok(await eventually(async () => fixture.proxy.proxy.upstreamSockets().active === 0, 10_000, 50), `upstream sockets still in use: ${JSON.stringify(fixture.proxy.proxy.upstreamSockets())}`);
+  assert.ok(
+    await eventually(async () => (await connections()) === 0, 10_000, 50),
+    `client connections left: ${await connections()}`,
+  );
+  assert.ok(
+    await eventually(async () => fixture.proxy.proxy.upstreamSockets().active === 0, 10_000, 50),
+    `upstream sockets still in use: ${JSON.stringify(fixture.proxy.proxy.upstreamSockets())}`,
+  );
   const pooled = fixture.proxy.proxy.upstreamSockets().idle;
-  assert.ok(await eventually(async () => openFds() <= fdsBefore + pooled + 5, 10_000, 100), `open fds: before ${fdsBefore}, now ${openFds()} (idle pool ${pooled})`);
+  assert.ok(
+    await eventually(async () => openFds() <= fdsBefore + pooled + 5, 10_000, 100),
+    `open fds: before ${fdsBefore}, now ${openFds()} (idle pool ${pooled})`,
+  );
   // And the proxy still works.
   const reply = await send(fixture.proxy.url, `/docker/${app}/echo`, { method: 'POST', body: 'still fine' });
   assert.is(reply.body.toString(), 'still fine');

@@ -2,7 +2,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { AbortedError, CommandNotExecutableError, CommandNotFoundError, ContainerExitError, ContainerNotFoundError, ImageNotFoundError, MANAGED_LABEL, NameConflictError, TimeoutError, type Harpoon } from 'harpoon';
+import {
+  AbortedError,
+  CommandNotExecutableError,
+  CommandNotFoundError,
+  ContainerExitError,
+  ContainerNotFoundError,
+  ImageNotFoundError,
+  MANAGED_LABEL,
+  NameConflictError,
+  TimeoutError,
+  type Harpoon,
+} from 'harpoon';
 import { exitCodeFor } from '../../src/core/errors.ts';
 import { buildBusybox, RUN_ID, TEST_LABEL, testLabels } from '../helpers/engine.ts';
 import { engineTests, eventually, rejection, runContainers } from '../helpers/integration.ts';
@@ -20,7 +31,10 @@ function caseLabels(name: string) {
 }
 
 async function containersOfCase(client: Harpoon, name: string) {
-  return client.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`harpoon.test.case=${name}-${RUN_ID}`] }) });
+  return client.docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`harpoon.test.case=${name}-${RUN_ID}`] }),
+  });
 }
 
 /** Rejects if `promise` takes longer than `ms`: a hang fails the test instead of stalling the file. */
@@ -34,7 +48,12 @@ function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
 
 it('exit codes pass through with reject:false (0, 3, 255)', async (client) => {
   for (const code of [0, 3, 255]) {
-    const result = await client.run({ image: base, cmd: ['sh', '-c', `exit ${code}`], reject: false, labels: testLabels });
+    const result = await client.run({
+      image: base,
+      cmd: ['sh', '-c', `exit ${code}`],
+      reject: false,
+      labels: testLabels,
+    });
     assert.is(result.exitCode, code);
     assert.is(result.detached, false);
     assert.match(result.containerId, /^[0-9a-f]{64}$/);
@@ -43,7 +62,11 @@ it('exit codes pass through with reject:false (0, 3, 255)', async (client) => {
 
 it('a non-zero exit rejects by default with ContainerExitError (exit code, stderr tail)', async (client) => {
   const err = await rejection(
-    client.run({ image: base, cmd: ['sh', '-c', 'echo some output; echo first >&2; echo "it went wrong" >&2; exit 4'], labels: testLabels }),
+    client.run({
+      image: base,
+      cmd: ['sh', '-c', 'echo some output; echo first >&2; echo "it went wrong" >&2; exit 4'],
+      labels: testLabels,
+    }),
   );
   assert.instance(err, ContainerExitError);
   const e = err as ContainerExitError;
@@ -57,7 +80,11 @@ it('a non-zero exit rejects by default with ContainerExitError (exit code, stder
 
 it('the stderr tail keeps only the end of a long stderr', async (client) => {
   const err = (await rejection(
-    client.run({ image: base, cmd: ['sh', '-c', 'yes early | head -n 5000 >&2; echo "the end" >&2; exit 1'], labels: testLabels }),
+    client.run({
+      image: base,
+      cmd: ['sh', '-c', 'yes early | head -n 5000 >&2; echo "the end" >&2; exit 1'],
+      labels: testLabels,
+    }),
   )) as ContainerExitError;
   assert.instance(err, ContainerExitError);
   assert.ok(err.stderrTail.endsWith('early\nthe end'), err.stderrTail.slice(-40));
@@ -65,7 +92,11 @@ it('the stderr tail keeps only the end of a long stderr', async (client) => {
 });
 
 it('stdout and stderr are kept apart, exactly', async (client) => {
-  const { stdout, stderr, exitCode } = await client.run({ image: base, cmd: ['sh', '-c', 'echo out; echo err >&2'], labels: testLabels });
+  const { stdout, stderr, exitCode } = await client.run({
+    image: base,
+    cmd: ['sh', '-c', 'echo out; echo err >&2'],
+    labels: testLabels,
+  });
   assert.is(exitCode, 0);
   assert.is(stdout, 'out\n');
   assert.is(stderr, 'err\n');
@@ -91,7 +122,13 @@ it('output sent to a Writable, and "ignore"', async (client) => {
       done();
     },
   });
-  const result = await client.run({ image: base, cmd: ['sh', '-c', 'echo to-writable; echo dropped >&2'], stdout: sink, stderr: 'ignore', labels: testLabels });
+  const result = await client.run({
+    image: base,
+    cmd: ['sh', '-c', 'echo to-writable; echo dropped >&2'],
+    stdout: sink,
+    stderr: 'ignore',
+    labels: testLabels,
+  });
   assert.is(Buffer.concat(chunks).toString(), 'to-writable\n');
   assert.is(result.stdout, '');
   assert.is(result.stderr, '');
@@ -99,7 +136,11 @@ it('output sent to a Writable, and "ignore"', async (client) => {
 
 it('stdin as a string: cat echoes it and EOF ends it', async (client) => {
   const input = `line one\nline two ${RUN_ID}\nno newline at the end`;
-  const result = await within(20_000, client.run({ image: base, cmd: ['cat'], stdin: input, labels: testLabels }), 'cat with string stdin');
+  const result = await within(
+    20_000,
+    client.run({ image: base, cmd: ['cat'], stdin: input, labels: testLabels }),
+    'cat with string stdin',
+  );
   assert.is(result.stdout, input);
   assert.is(result.exitCode, 0);
 });
@@ -115,7 +156,11 @@ it('stdin: output written after EOF still arrives', async (client) => {
 
 it('stdin as a Buffer and as a Readable stream', async (client) => {
   const bytes = Buffer.from('binary\u00e9\n');
-  const fromBuffer = await within(20_000, client.run({ image: base, cmd: ['cat'], stdin: bytes, labels: testLabels }), 'cat with Buffer stdin');
+  const fromBuffer = await within(
+    20_000,
+    client.run({ image: base, cmd: ['cat'], stdin: bytes, labels: testLabels }),
+    'cat with Buffer stdin',
+  );
   assert.is(fromBuffer.stdout, 'binary\u00e9\n');
 
   const stream = new PassThrough();
@@ -140,7 +185,11 @@ it('stdin as a Buffer and as a Readable stream', async (client) => {
 it('a fast-exiting container, 30 times in a row: never hangs, never loses its exit code', async (client) => {
   for (let i = 0; i < 30; i++) {
     const cmd = i % 3 === 2 ? ['sh', '-c', 'exit 7'] : ['true'];
-    const result = await within(15_000, client.run({ image: base, cmd, reject: false, labels: testLabels }), `run #${i + 1} (${cmd.join(' ')})`);
+    const result = await within(
+      15_000,
+      client.run({ image: base, cmd, reject: false, labels: testLabels }),
+      `run #${i + 1} (${cmd.join(' ')})`,
+    );
     assert.is(result.exitCode, i % 3 === 2 ? 7 : 0, `run #${i + 1}`);
   }
   // And every one of them was removed.
@@ -149,7 +198,12 @@ it('a fast-exiting container, 30 times in a row: never hangs, never loses its ex
 
 it('env as a map and as a list', async (client) => {
   const cmd = ['sh', '-c', 'echo "$A|$B|$C"'];
-  const fromMap = await client.run({ image: base, cmd, env: { A: 'one', B: 'two words', C: 'x=y' }, labels: testLabels });
+  const fromMap = await client.run({
+    image: base,
+    cmd,
+    env: { A: 'one', B: 'two words', C: 'x=y' },
+    labels: testLabels,
+  });
   assert.is(fromMap.stdout, 'one|two words|x=y\n');
   const fromList = await client.run({ image: base, cmd, env: ['A=1', 'B=2 3', 'C=='], labels: testLabels });
   assert.is(fromList.stdout, '1|2 3|=\n');
@@ -173,7 +227,9 @@ it('a name already in use → NameConflictError; the existing container is untou
   const name = `harpoon-test-taken-${RUN_ID}`;
   const existing = await client.createContainer({ image: base, name, cmd: ['true'], labels: testLabels });
   try {
-    const err = await rejection(client.run({ image: base, name, cmd: ['echo', 'never'], labels: caseLabels('conflict') }));
+    const err = await rejection(
+      client.run({ image: base, name, cmd: ['echo', 'never'], labels: caseLabels('conflict') }),
+    );
     assert.instance(err, NameConflictError);
     assert.is((err as NameConflictError).code, 'NAME_CONFLICT');
     assert.match((err as Error).message, new RegExp(name));
@@ -207,13 +263,18 @@ it('command not found → CommandNotFoundError (127), container removed', async 
   assert.is(exitCodeFor(err), 127);
   assert.is((await containersOfCase(client, 'notfound')).length, 0, 'the container was removed');
 
-  const viaPath = await rejection(client.run({ image: base, cmd: ['no-such-command-in-path'], labels: caseLabels('notfound') }));
+  const viaPath = await rejection(
+    client.run({ image: base, cmd: ['no-such-command-in-path'], labels: caseLabels('notfound') }),
+  );
   assert.instance(viaPath, CommandNotFoundError);
   assert.is((await containersOfCase(client, 'notfound')).length, 0);
 });
 
 it('a non-executable file as command → CommandNotExecutableError (126), container removed', async (client) => {
-  const { imageId } = await client.build({ dockerfile: [`FROM ${base}`, 'RUN touch /x && chmod 644 /x'], labels: testLabels });
+  const { imageId } = await client.build({
+    dockerfile: [`FROM ${base}`, 'RUN touch /x && chmod 644 /x'],
+    labels: testLabels,
+  });
   const err = await rejection(client.run({ image: imageId, cmd: ['/x'], labels: caseLabels('noexec') }));
   assert.instance(err, CommandNotExecutableError);
   assert.is((err as CommandNotExecutableError).code, 'COMMAND_NOT_EXECUTABLE');
@@ -246,7 +307,11 @@ it('remove:false keeps the container; logs() returns stdout and stderr apart', a
 });
 
 it('by default the container is removed after the run', async (client) => {
-  const { containerId, stdout } = await client.run({ image: base, cmd: ['echo', 'bye'], labels: caseLabels('default-rm') });
+  const { containerId, stdout } = await client.run({
+    image: base,
+    cmd: ['echo', 'bye'],
+    labels: caseLabels('default-rm'),
+  });
   assert.is(stdout, 'bye\n');
   assert.is((await containersOfCase(client, 'default-rm')).length, 0);
   const err = await rejection(client.container(containerId).inspect());
@@ -260,7 +325,9 @@ it('a failing run (non-zero exit, reject) removes its container too', async (cli
 
 it('timeout → TimeoutError, quickly, and the container removed', async (client) => {
   const started = Date.now();
-  const err = await rejection(client.run({ image: base, cmd: ['sleep', '30'], timeout: 1000, labels: caseLabels('timeout') }));
+  const err = await rejection(
+    client.run({ image: base, cmd: ['sleep', '30'], timeout: 1000, labels: caseLabels('timeout') }),
+  );
   const took = Date.now() - started;
   assert.instance(err, TimeoutError);
   assert.is((err as TimeoutError).code, 'TIMEOUT');
@@ -293,7 +360,9 @@ it('AbortSignal → AbortedError, and the container removed', async (client) => 
 it('an already-aborted signal rejects with AbortedError and creates nothing', async (client) => {
   const controller = new AbortController();
   controller.abort();
-  const err = await rejection(client.run({ image: base, cmd: ['true'], signal: controller.signal, labels: caseLabels('pre-abort') }));
+  const err = await rejection(
+    client.run({ image: base, cmd: ['true'], signal: controller.signal, labels: caseLabels('pre-abort') }),
+  );
   assert.instance(err, AbortedError);
   assert.is((await containersOfCase(client, 'pre-abort')).length, 0);
 });
@@ -301,7 +370,15 @@ it('an already-aborted signal rejects with AbortedError and creates nothing', as
 it('tty with a size: stty sees 40x100; the exit code comes back', async (client) => {
   const result = await within(
     20_000,
-    client.run({ image: base, cmd: ['sh'], tty: true, size: { rows: 40, cols: 100 }, stdin: 'stty size\nexit 5\n', reject: false, labels: testLabels }),
+    client.run({
+      image: base,
+      cmd: ['sh'],
+      tty: true,
+      size: { rows: 40, cols: 100 },
+      stdin: 'stty size\nexit 5\n',
+      reject: false,
+      labels: testLabels,
+    }),
     'tty run',
   );
   assert.is(result.exitCode, 5);
@@ -314,7 +391,14 @@ it('tty with a finite stdin: the end of input reaches the container, later outpu
   // after it (moby closes a TTY attach's output when the client half-closes) must not be lost.
   const result = await within(
     20_000,
-    client.run({ image: base, cmd: ['sh', '-c', 'cat; sleep 0.5; echo after-eof'], tty: true, stdin: 'hello\n', timeout: 15_000, labels: testLabels }),
+    client.run({
+      image: base,
+      cmd: ['sh', '-c', 'cat; sleep 0.5; echo after-eof'],
+      tty: true,
+      stdin: 'hello\n',
+      timeout: 15_000,
+      labels: testLabels,
+    }),
     'tty cat',
   );
   assert.is(result.exitCode, 0);

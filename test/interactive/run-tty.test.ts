@@ -15,14 +15,20 @@ const PROMPT = /PROMPT> [^\n]*$/;
 
 function harpoonRun(args: string[], size = { cols: 100, rows: 30 }): PtySession {
   const [file, ...rest] = HARPOON;
-  const session = new PtySession(file!, [...rest, 'run', '-it', '-e', 'PS1=PROMPT> ', '--label', `${TEST_LABEL}=${RUN_ID}`, ...args], size);
+  const session = new PtySession(
+    file!,
+    [...rest, 'run', '-it', '-e', 'PS1=PROMPT> ', '--label', `${TEST_LABEL}=${RUN_ID}`, ...args],
+    size,
+  );
   sessions.push(session);
   return session;
 }
 
 /** A shell in the pty that records `stty -g` before and after running harpoon. */
 function wrapped(harpoonArgs: string[]): PtySession {
-  const quoted = [...HARPOON, 'run', '-it', '-e', 'PS1=PROMPT> ', '--label', `${TEST_LABEL}=${RUN_ID}`, ...harpoonArgs].map((a) => `'${a}'`).join(' ');
+  const quoted = [...HARPOON, 'run', '-it', '-e', 'PS1=PROMPT> ', '--label', `${TEST_LABEL}=${RUN_ID}`, ...harpoonArgs]
+    .map((a) => `'${a}'`)
+    .join(' ');
   // `exec` keeps the pid the inner shell printed, and harpoon stays in the foreground.
   const script = `echo "BEFORE[$(stty -g)]"; bash -c 'echo "PID[$$]"; exec "$@"' harpoon ${quoted}; echo "CODE[$?]"; echo "AFTER[$(stty -g)]"`;
   const session = new PtySession('/bin/bash', ['--norc', '--noprofile', '-c', script], { cols: 100, rows: 30 });
@@ -92,7 +98,10 @@ live('the local terminal is restored after a normal exit', async () => {
 });
 
 live('SIGTERM and SIGINT restore the terminal, exit 128+n, and remove a --rm container', async () => {
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     const name = `harpoon-signal-${signal.toLowerCase()}-${RUN_ID}`;
     const s = wrapped(['--rm', '--name', name, image, 'sh']);
     const pid = Number((await s.waitFor(/PID\[(\d+)\]/))[1]);

@@ -23,7 +23,10 @@ mkdirSync(join(conf, 'units', 'desk'), { recursive: true });
 const order = (code: number) =>
   `- host:\n    command: execute\n    interactive: true\n    run: [sh, -c, 'tty; stty size; printf "name? "; read -r name; echo "hello [$name]"; exit ${code}']\n`;
 writeFileSync(join(conf, 'units', 'desk', 'ok.yaml'), `---\n${order(0)}`);
-writeFileSync(join(conf, 'units', 'desk', 'fails.yaml'), `---\n${order(4)}- host: {command: execute, run: [sh, -c, 'echo must not run']}\n`);
+writeFileSync(
+  join(conf, 'units', 'desk', 'fails.yaml'),
+  `---\n${order(4)}- host: {command: execute, run: [sh, -c, 'echo must not run']}\n`,
+);
 
 function unitRun(target: string): PtySession {
   const [file, ...rest] = HARPOON;
@@ -32,7 +35,7 @@ function unitRun(target: string): PtySession {
   return session;
 }
 
-live('an interactive host command gets a pseudoterminal of the terminal\'s size and what is typed', async () => {
+live("an interactive host command gets a pseudoterminal of the terminal's size and what is typed", async () => {
   const s = unitRun('desk/ok');
   await s.waitFor(/\/dev\/pts\/\d+\r*\n/);
   await s.waitFor(/20 90\r*\n/);

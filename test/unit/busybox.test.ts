@@ -4,7 +4,11 @@ import { busyboxBase, InvalidInputError } from 'harpoon';
 
 test('busyboxBase: FROM scratch, busybox copied in and installed, the binary as an executable file', () => {
   const base = busyboxBase();
-  assert.equal(base.dockerfile, ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]']);
+  assert.equal(base.dockerfile, [
+    'FROM scratch',
+    'COPY busybox /bin/busybox',
+    'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+  ]);
   assert.is(base.files.busybox!.mode, 0o755);
   assert.ok((base.files.busybox!.content as Buffer).length > 100_000);
 });

@@ -12,10 +12,20 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 ensureBuilt();
 const built = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
-const fromSource = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+const fromSource = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
 
 test('the built executable and the sources print the same help, errors and exit codes', () => {
-  for (const args of [['--help'], ['help', 'unit'], ['unit', 'run', '--help'], ['nosuchcommand'], ['build', '--nosuchflag']]) {
+  for (const args of [
+    ['--help'],
+    ['help', 'unit'],
+    ['unit', 'run', '--help'],
+    ['nosuchcommand'],
+    ['build', '--nosuchflag'],
+  ]) {
     const a = built(args);
     const b = fromSource(args);
     assert.is(a.status, b.status, args.join(' '));
@@ -28,7 +38,11 @@ test('the executable is plain JavaScript with a shebang, and loads no TypeScript
   const text = readFileSync(BIN, 'utf8');
   assert.ok(text.startsWith('#!/usr/bin/env node\n'));
   // Plain node, no loader, from another folder: a .ts import would fail with ERR_UNKNOWN_FILE_EXTENSION.
-  const run = spawnSync(process.execPath, [BIN, 'unit', '--help'], { cwd: '/', encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const run = spawnSync(process.execPath, [BIN, 'unit', '--help'], {
+    cwd: '/',
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   assert.is(run.status, 0, run.stderr);
   assert.not.ok(existsSync(join(ROOT, 'node_modules', '.cache', 'harpoon')), 'no bundle cache is written');
 });

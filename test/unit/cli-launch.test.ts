@@ -177,7 +177,10 @@ test('--input-mode url with --input-url', async () => {
 test('--input-mode url with --input → UsageError', async () => {
   const file = join(dir, 'url-input.json');
   writeFileSync(file, '{}');
-  const err = await rejectsWith(specFromFlags('x', flags({ inputMode: 'url', inputUrl: 'https://d.example/', input: file })), UsageError);
+  const err = await rejectsWith(
+    specFromFlags('x', flags({ inputMode: 'url', inputUrl: 'https://d.example/', input: file })),
+    UsageError,
+  );
   assert.is(err.message, '--input-mode url takes --input-url, not --input');
 });
 
@@ -185,7 +188,10 @@ test('--input-mode url with --input → UsageError', async () => {
 // `--input -` waited for stdin to end (forever, at a terminal) and a missing --input file gave
 // an unrelated read error instead of the usage error.
 test('--input-mode url with --input: the usage error comes before reading the input', async () => {
-  const err = await rejectsWith(specFromFlags('x', flags({ inputMode: 'url', input: join(dir, 'does-not-exist.json') })), UsageError);
+  const err = await rejectsWith(
+    specFromFlags('x', flags({ inputMode: 'url', input: join(dir, 'does-not-exist.json') })),
+    UsageError,
+  );
   assert.is(err.message, '--input-mode url takes --input-url, not --input');
 });
 
@@ -230,7 +236,13 @@ function info(more: Partial<LaunchedInfo>): LaunchedInfo {
 
 test('launchedTable: aligned columns, three spaces apart, no trailing spaces, "-" for missing', () => {
   const rows = [
-    info({ name: 'harpoon-1a2b3c4d', url: 'http://127.0.0.1:32768', hostPort: 32768, memoryReservationMb: 256, lastActivity: new Date(NOW - 5_000) }),
+    info({
+      name: 'harpoon-1a2b3c4d',
+      url: 'http://127.0.0.1:32768',
+      hostPort: 32768,
+      memoryReservationMb: 256,
+      lastActivity: new Date(NOW - 5_000),
+    }),
     info({ name: 'web', state: 'exited', lastActivity: new Date(NOW - 2 * 3600_000) }),
   ];
   const out = launchedTable(rows, NOW);
@@ -250,7 +262,10 @@ test('launchedTable: no rows → the header alone', () => {
 });
 
 test('launchedTable: rows in the order given; fractional MB kept', () => {
-  const out = launchedTable([info({ name: 'b', memoryReservationMb: 0.5 }), info({ name: 'a', memoryReservationMb: 0 })], NOW);
+  const out = launchedTable(
+    [info({ name: 'b', memoryReservationMb: 0.5 }), info({ name: 'a', memoryReservationMb: 0 })],
+    NOW,
+  );
   assert.equal(out.split('\n'), [
     'NAME   STATE     URL   LAST ACTIVITY   MEM RESERVATION',
     'b      running   -     0s ago          0.5 MB',

@@ -49,7 +49,14 @@ const SENT: TransferEvent[] = [
 ];
 
 test('formatBytes, formatDuration, shortId: as the docker CLI shows them', () => {
-  assert.equal([0, 999, 1000, 32_768, 200_300_000, 2.5e9].map(formatBytes), ['0 B', '999 B', '1.0 kB', '32.8 kB', '200.3 MB', '2.5 GB']);
+  assert.equal([0, 999, 1000, 32_768, 200_300_000, 2.5e9].map(formatBytes), [
+    '0 B',
+    '999 B',
+    '1.0 kB',
+    '32.8 kB',
+    '200.3 MB',
+    '2.5 GB',
+  ]);
   assert.equal([850, 3_210, 125_000].map(formatDuration), ['850ms', '3.2s', '2m05s']);
   assert.is(shortId(ID), 'sha256:ab12ab12ab12');
   assert.is(shortId('ab12ab12ab12ab12'), 'sha256:ab12ab12ab12');
@@ -68,14 +75,23 @@ test('progressBar: docker style, clamped; fitLine keeps a line inside the termin
 test('TransferProgress plain: the start, a line per quarter crossed, nothing that belongs to the summary', () => {
   assert.is(
     transferOutput('plain', SENT),
-    ['Sending app:1 (sha256:ab12ab12ab12, about 200.0 MB) to gpu1', '  30% (60.0 MB)', '  60% (120.0 MB)', '  105% (210.0 MB)', ''].join('\n'),
+    [
+      'Sending app:1 (sha256:ab12ab12ab12, about 200.0 MB) to gpu1',
+      '  30% (60.0 MB)',
+      '  60% (120.0 MB)',
+      '  105% (210.0 MB)',
+      '',
+    ].join('\n'),
   );
   assert.is(transferOutput('plain', [{ type: 'skipped', imageId: ID, reason: 'there' }]), '');
 });
 
 test('TransferProgress json: every event, one per line; quiet: nothing', () => {
   const lines = transferOutput('json', SENT).trim().split('\n');
-  assert.equal(lines.map((l) => JSON.parse(l) as TransferEvent), SENT);
+  assert.equal(
+    lines.map((l) => JSON.parse(l) as TransferEvent),
+    SENT,
+  );
   assert.is(transferOutput('quiet', SENT), '');
 });
 
@@ -86,7 +102,11 @@ test('TransferProgress tty: a redrawn bar that never says 100% before the end, t
   const bars = frames.filter((f) => f.startsWith('['));
   assert.ok(bars.length >= 5, text);
   assert.match(bars[1]!, /^\[=========>\s+\]  30%  60\.0 MB \/ 200\.0 MB/);
-  assert.match(bars.find((b) => b.includes('210.0 MB'))!, /\]  99%  210\.0 MB \/ 210\.0 MB/, 'more than the estimate: 99%, total grows');
+  assert.match(
+    bars.find((b) => b.includes('210.0 MB'))!,
+    /\]  99%  210\.0 MB \/ 210\.0 MB/,
+    'more than the estimate: 99%, total grows',
+  );
   assert.match(bars.at(-1)!, /^\[=+\] 100%  210\.5 MB \/ 210\.5 MB/);
   assert.ok(frames.some((f) => f === 'gpu1 is registering the image: Loading layer a4643fe74600 50%'));
   assert.ok(text.endsWith('\r\x1b[2K'), 'the status line is cleared at the end');
@@ -113,8 +133,14 @@ function pushOutput(mode: ProgressMode): string {
 }
 
 test('layerLine: a bar while pushing, the status otherwise', () => {
-  assert.is(layerLine('aaaaaaaaaaaa', { status: 'Pushing', current: 1_000_000, total: 4_000_000 }), 'aaaaaaaaaaaa: Pushing  [======>                  ]  1.0 MB / 4.0 MB');
-  assert.is(layerLine('aaaaaaaaaaaa', { status: 'Pushed', current: undefined, total: undefined }), 'aaaaaaaaaaaa: Pushed');
+  assert.is(
+    layerLine('aaaaaaaaaaaa', { status: 'Pushing', current: 1_000_000, total: 4_000_000 }),
+    'aaaaaaaaaaaa: Pushing  [======>                  ]  1.0 MB / 4.0 MB',
+  );
+  assert.is(
+    layerLine('aaaaaaaaaaaa', { status: 'Pushed', current: undefined, total: undefined }),
+    'aaaaaaaaaaaa: Pushed',
+  );
 });
 
 test('PushProgress plain: a layer line when its status changes, the digest line once', () => {
@@ -131,21 +157,43 @@ test('PushProgress plain: a layer line when its status changes, the digest line 
       '',
     ].join('\n'),
   );
-  assert.equal(pushOutput('json').trim().split('\n').map((l) => JSON.parse(l) as PushEvent), JSON.parse(JSON.stringify(PUSH)));
+  assert.equal(
+    pushOutput('json')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as PushEvent),
+    JSON.parse(JSON.stringify(PUSH)),
+  );
 });
 
 test('PushProgress tty: the layer block is redrawn in place (cursor up), the digest line below it', () => {
   const text = pushOutput('tty');
   assert.match(text, /^\r\x1b\[2KThe push refers to repository \[127\.0\.0\.1:5000\/p-app\]\n/);
-  assert.ok(text.includes('\x1b[1A\r\x1b[2Kaaaaaaaaaaaa: Preparing\n\r\x1b[2Kbbbbbbbbbbbb: Preparing\n'), JSON.stringify(text));
+  assert.ok(
+    text.includes('\x1b[1A\r\x1b[2Kaaaaaaaaaaaa: Preparing\n\r\x1b[2Kbbbbbbbbbbbb: Preparing\n'),
+    JSON.stringify(text),
+  );
   assert.ok(text.includes('\x1b[2A\r\x1b[2Kaaaaaaaaaaaa: Pushing  [======>'), 'the byte count of a layer, in place');
   // The final state of the block, then the digest line under it.
-  assert.ok(text.endsWith('\x1b[2A\r\x1b[2Kaaaaaaaaaaaa: Pushed\n\r\x1b[2Kbbbbbbbbbbbb: Layer already exists\n\r\x1b[2Kv1: digest: sha256:abc size: 528\n'), JSON.stringify(text));
+  assert.ok(
+    text.endsWith(
+      '\x1b[2A\r\x1b[2Kaaaaaaaaaaaa: Pushed\n\r\x1b[2Kbbbbbbbbbbbb: Layer already exists\n\r\x1b[2Kv1: digest: sha256:abc size: 528\n',
+    ),
+    JSON.stringify(text),
+  );
 });
 
 test('printed commands: docker tag + push; a login reading the variable only for credentials from the environment', () => {
-  const publication = { image: 'app', source: 'p-app:ada', target: '127.0.0.1:5000/p-app:1.0', registry: '127.0.0.1:5000' };
-  assert.equal(printedCommands(publication, {}, {}), ['docker tag p-app:ada 127.0.0.1:5000/p-app:1.0', 'docker push 127.0.0.1:5000/p-app:1.0']);
+  const publication = {
+    image: 'app',
+    source: 'p-app:ada',
+    target: '127.0.0.1:5000/p-app:1.0',
+    registry: '127.0.0.1:5000',
+  };
+  assert.equal(printedCommands(publication, {}, {}), [
+    'docker tag p-app:ada 127.0.0.1:5000/p-app:1.0',
+    'docker push 127.0.0.1:5000/p-app:1.0',
+  ]);
   const env = { HARPOON_REGISTRY_USER: 'ada', HARPOON_REGISTRY_PASSWORD: 'hunter2' };
   const lines = printedCommands(publication, { context: 'gpu1' }, env);
   assert.equal(lines, [
@@ -157,7 +205,10 @@ test('printed commands: docker tag + push; a login reading the variable only for
   // Scoped to another registry: not for this one.
   assert.is(printedCommands(publication, {}, { ...env, HARPOON_REGISTRY_HOST: 'ghcr.io' }).length, 2);
   assert.is(environmentCredentials('ghcr.io', { ...env, HARPOON_REGISTRY_HOST: 'https://ghcr.io/' })?.username, 'ada');
-  assert.is(dockerLoginFromEnv('docker.io', 'ada'), `printf '%s' "$HARPOON_REGISTRY_PASSWORD" | docker login --username ada --password-stdin`);
+  assert.is(
+    dockerLoginFromEnv('docker.io', 'ada'),
+    `printf '%s' "$HARPOON_REGISTRY_PASSWORD" | docker login --username ada --password-stdin`,
+  );
 });
 
 test('engineChoice: -H wins over --context, as connect() decides; a password in the URL is masked', () => {
@@ -182,11 +233,24 @@ test('resolvePublication: the local reference and the publication_tag with its v
     }
     writeFileSync(
       join(project, 'docker', 'dockerutils.cfg'),
-      ['[web]', 'tag = 1.0', 'publication_tag = $REG/{image}:{tag}-{user}', '[ecr]', 'publication_tag = {account}.dkr.ecr.{region}.amazonaws.com/{image}:{tag}', '[db]', 'publication_tag = $REG/Bad Name'].join('\n'),
+      [
+        '[web]',
+        'tag = 1.0',
+        'publication_tag = $REG/{image}:{tag}-{user}',
+        '[ecr]',
+        'publication_tag = {account}.dkr.ecr.{region}.amazonaws.com/{image}:{tag}',
+        '[db]',
+        'publication_tag = $REG/Bad Name',
+      ].join('\n'),
     );
     const ctx = projectContext({ LOGNAME: 'ada', HOME: root, REG: '127.0.0.1:5000' });
     const cwd = join(project, 'docker', 'web');
-    assert.equal(await resolvePublication(cwd, 'web', ctx), { image: 'web', source: 'demo-web:1.0', target: '127.0.0.1:5000/demo-web:1.0-ada', registry: '127.0.0.1:5000' });
+    assert.equal(await resolvePublication(cwd, 'web', ctx), {
+      image: 'web',
+      source: 'demo-web:1.0',
+      target: '127.0.0.1:5000/demo-web:1.0-ada',
+      registry: '127.0.0.1:5000',
+    });
     assert.equal(await resolvePublication(cwd, 'ecr', ctx, { account: '123456789012', region: 'eu-west-1' }), {
       image: 'ecr',
       source: 'demo-ecr:ada',
@@ -211,7 +275,10 @@ test('findDock: a context by name, "default", or a DockError (exit 1) that says 
   try {
     addDock(configDir, 'gpu1', 'ssh://me@gpu1.example.com');
     assert.equal(findDock('gpu1', { DOCKER_CONFIG: configDir }), { name: 'gpu1', url: 'ssh://me@gpu1.example.com' });
-    assert.equal(findDock('default', { DOCKER_CONFIG: configDir, DOCKER_HOST: 'tcp://127.0.0.1:2375' }), { name: 'default', url: 'tcp://127.0.0.1:2375' });
+    assert.equal(findDock('default', { DOCKER_CONFIG: configDir, DOCKER_HOST: 'tcp://127.0.0.1:2375' }), {
+      name: 'default',
+      url: 'tcp://127.0.0.1:2375',
+    });
     const err = (() => {
       try {
         findDock('gpu2', { DOCKER_CONFIG: configDir });

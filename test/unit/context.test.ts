@@ -1,7 +1,17 @@
 // createBuildContext: the tar the engine receives, read back entry by entry with tar-stream.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,7 +52,11 @@ const names = (entries: Entry[]) => entries.map((e) => e.header.name);
 const sortedNames = (entries: Entry[]) => names(entries).sort();
 function byName(entries: Entry[], name: string): Entry {
   const found = entries.filter((e) => e.header.name === name);
-  assert.is(found.length, 1, `expected exactly one entry "${name}", found ${found.length} in ${JSON.stringify(names(entries))}`);
+  assert.is(
+    found.length,
+    1,
+    `expected exactly one entry "${name}", found ${found.length} in ${JSON.stringify(names(entries))}`,
+  );
   return found[0]!;
 }
 
@@ -119,7 +133,17 @@ test('in-memory files: modes, nested paths, parent directory entries, byte conte
       'a/b/other.txt': { content: Buffer.from('other') },
     },
   });
-  assert.equal(sortedNames(entries), ['Dockerfile', 'a/', 'a/b/', 'a/b/c/', 'a/b/c/data.bin', 'a/b/other.txt', 'bin/', 'bin/run.sh', 'top.txt']);
+  assert.equal(sortedNames(entries), [
+    'Dockerfile',
+    'a/',
+    'a/b/',
+    'a/b/c/',
+    'a/b/c/data.bin',
+    'a/b/other.txt',
+    'bin/',
+    'bin/run.sh',
+    'top.txt',
+  ]);
   assertNormalized(entries);
   const run = byName(entries, 'bin/run.sh');
   assert.is(run.header.mode, 0o755);
@@ -138,7 +162,10 @@ test('in-memory files: modes, nested paths, parent directory entries, byte conte
 });
 
 test('in-memory paths are normalised (backslashes, "./", "x/../")', async () => {
-  const entries = await entriesOf({ dockerfile: 'FROM scratch', files: { './x/./y.txt': 'y', 'p\\q.txt': 'q', 'r/../s.txt': 's' } });
+  const entries = await entriesOf({
+    dockerfile: 'FROM scratch',
+    files: { './x/./y.txt': 'y', 'p\\q.txt': 'q', 'r/../s.txt': 's' },
+  });
   assert.equal(sortedNames(entries), ['Dockerfile', 'p/', 'p/q.txt', 's.txt', 'x/', 'x/y.txt']);
 });
 
@@ -167,7 +194,17 @@ test('neither Dockerfile lines nor a directory → InvalidInputError', () => {
 test('a directory with .dockerignore: ignored files and dirs left out, exceptions kept, Dockerfile and .dockerignore always in', async () => {
   const { dir, cleanup } = tempDir({
     Dockerfile: 'FROM scratch\nCOPY . /\n',
-    '.dockerignore': ['# build junk', '*.log', '', 'build/', 'node_modules', 'secret', '!secret/keep.txt', 'Dockerfile', '.dockerignore'].join('\n'),
+    '.dockerignore': [
+      '# build junk',
+      '*.log',
+      '',
+      'build/',
+      'node_modules',
+      'secret',
+      '!secret/keep.txt',
+      'Dockerfile',
+      '.dockerignore',
+    ].join('\n'),
     'app.js': 'console.log(1)\n',
     'debug.log': 'ignored',
     'sub/nested.log': 'kept: *.log only matches at the top',
@@ -215,7 +252,14 @@ test('without exceptions, an ignored directory is left out whole', async () => {
   });
   try {
     const entries = await entriesOf({ directory: dir });
-    assert.equal(sortedNames(entries), ['.dockerignore', 'Dockerfile', 'index.js', 'src/', 'src/dist/', 'src/dist/keep.js']);
+    assert.equal(sortedNames(entries), [
+      '.dockerignore',
+      'Dockerfile',
+      'index.js',
+      'src/',
+      'src/dist/',
+      'src/dist/keep.js',
+    ]);
   } finally {
     cleanup();
   }
@@ -238,7 +282,7 @@ test('file and directory modes come from disk', async () => {
   }
 });
 
-test('in-memory Dockerfile next to a directory → SIDE_DOCKERFILE, and listed in the tar\'s .dockerignore', async () => {
+test("in-memory Dockerfile next to a directory → SIDE_DOCKERFILE, and listed in the tar's .dockerignore", async () => {
   const { dir, cleanup } = tempDir({
     Dockerfile: 'FROM on-disk\n',
     '.dockerignore': '*.log\n',
@@ -246,7 +290,10 @@ test('in-memory Dockerfile next to a directory → SIDE_DOCKERFILE, and listed i
     'x.log': 'ignored',
   });
   try {
-    const { stream, dockerfileName } = createBuildContext({ directory: dir, dockerfile: ['FROM alpine', 'COPY . /app'] });
+    const { stream, dockerfileName } = createBuildContext({
+      directory: dir,
+      dockerfile: ['FROM alpine', 'COPY . /app'],
+    });
     assert.is(dockerfileName, SIDE_DOCKERFILE);
     assert.is(SIDE_DOCKERFILE, '.harpoon.Dockerfile');
     const entries = await untar(await tarBytes(stream));
@@ -255,7 +302,7 @@ test('in-memory Dockerfile next to a directory → SIDE_DOCKERFILE, and listed i
     // The directory's own Dockerfile is just another file now.
     assert.is(byName(entries, 'Dockerfile').content.toString(), 'FROM on-disk\n');
     const ignore = parseDockerignore(byName(entries, '.dockerignore').content.toString());
-    assert.ok(ignore.includes('*.log'), 'the directory\'s rules are kept');
+    assert.ok(ignore.includes('*.log'), "the directory's rules are kept");
     assert.ok(ignore.includes(SIDE_DOCKERFILE), 'the side Dockerfile is listed');
   } finally {
     cleanup();
@@ -274,7 +321,12 @@ test('in-memory Dockerfile next to a directory without .dockerignore → a .dock
 });
 
 test('an in-memory file overrides the same path in the directory (appears once, in-memory content)', async () => {
-  const { dir, cleanup } = tempDir({ Dockerfile: 'FROM scratch\n', 'app.js': 'on disk', 'conf/settings.json': '{"disk":true}', 'conf/other.json': '{}' });
+  const { dir, cleanup } = tempDir({
+    Dockerfile: 'FROM scratch\n',
+    'app.js': 'on disk',
+    'conf/settings.json': '{"disk":true}',
+    'conf/other.json': '{}',
+  });
   try {
     const entries = await entriesOf({
       directory: dir,
@@ -298,7 +350,15 @@ test('symlinks are stored as symlinks, not followed', async () => {
     symlinkSync('lib', join(dir, 'liblink'));
     symlinkSync('/nonexistent/target', join(dir, 'dangling'));
     const entries = await entriesOf({ directory: dir });
-    assert.equal(sortedNames(entries), ['Dockerfile', 'dangling', 'lib/', 'lib/a.js', 'liblink', 'link.txt', 'real.txt']);
+    assert.equal(sortedNames(entries), [
+      'Dockerfile',
+      'dangling',
+      'lib/',
+      'lib/a.js',
+      'liblink',
+      'link.txt',
+      'real.txt',
+    ]);
     const link = byName(entries, 'link.txt');
     assert.is(link.header.type, 'symlink');
     assert.is(link.header.linkname, 'real.txt');
@@ -347,7 +407,11 @@ test('a Dockerfile inside an ignored directory is kept when the ignore file has 
 // although the file exists. The docker CLI (TrimBuildFilesFromExcludes) adds "!<dockerfile>" so
 // the Dockerfile is always sent. (The test above shows it works once any "!" line exists.)
 test('a Dockerfile inside an ignored directory is always sent (no exceptions in .dockerignore)', async () => {
-  const { dir, cleanup } = tempDir({ '.dockerignore': 'docker\n', 'docker/Dev.Dockerfile': 'FROM dev\n', 'app.js': 'a' });
+  const { dir, cleanup } = tempDir({
+    '.dockerignore': 'docker\n',
+    'docker/Dev.Dockerfile': 'FROM dev\n',
+    'app.js': 'a',
+  });
   try {
     const entries = await entriesOf({ directory: dir, dockerfilePath: 'docker/Dev.Dockerfile' });
     assert.equal(sortedNames(entries), ['.dockerignore', 'app.js', 'docker/', 'docker/Dev.Dockerfile']);
@@ -387,7 +451,11 @@ test('files["Dockerfile"] next to Dockerfile lines does not produce two Dockerfi
 test('files[".dockerignore"] next to a directory and Dockerfile lines: one .dockerignore that still lists the side Dockerfile', async () => {
   const { dir, cleanup } = tempDir({ 'app.js': 'a', 'x.log': 'l' });
   try {
-    const entries = await refusedOrUnique({ directory: dir, dockerfile: 'FROM scratch', files: { '.dockerignore': '*.log\n' } });
+    const entries = await refusedOrUnique({
+      directory: dir,
+      dockerfile: 'FROM scratch',
+      files: { '.dockerignore': '*.log\n' },
+    });
     if (entries) {
       const rules = parseDockerignore(byName(entries, '.dockerignore').content.toString());
       assert.ok(rules.includes(SIDE_DOCKERFILE));
@@ -432,7 +500,9 @@ test('a directory that does not exist (or is a file) → InvalidInputError on th
 
   const { dir, cleanup } = tempDir({ 'file.txt': 'x' });
   try {
-    const notDir = await rejection(tarBytes(createBuildContext({ directory: join(dir, 'file.txt'), dockerfile: 'FROM scratch' }).stream));
+    const notDir = await rejection(
+      tarBytes(createBuildContext({ directory: join(dir, 'file.txt'), dockerfile: 'FROM scratch' }).stream),
+    );
     assert.instance(notDir, InvalidInputError);
     assert.is((notDir as InvalidInputError).field, 'directory');
   } finally {
@@ -448,10 +518,18 @@ test('determinism: identical specs give byte-identical tars', async () => {
   assert.ok(mem1.equals(mem2), 'in-memory contexts differ');
   // The order files are given in does not matter either.
   const reordered = { 'run.sh': files['run.sh'], 'a/x.bin': files['a/x.bin'], 'b.txt': files['b.txt'] };
-  const mem3 = await tarBytes(createBuildContext({ dockerfile: ['FROM scratch', 'COPY . /'], files: reordered }).stream);
+  const mem3 = await tarBytes(
+    createBuildContext({ dockerfile: ['FROM scratch', 'COPY . /'], files: reordered }).stream,
+  );
   assert.ok(mem1.equals(mem3), 'file order changed the tar');
 
-  const { dir, cleanup } = tempDir({ Dockerfile: 'FROM scratch\n', '.dockerignore': '*.tmp\n', 'z.txt': 'z', 'a/b/c.txt': 'c', 'q.tmp': 'q' });
+  const { dir, cleanup } = tempDir({
+    Dockerfile: 'FROM scratch\n',
+    '.dockerignore': '*.tmp\n',
+    'z.txt': 'z',
+    'a/b/c.txt': 'c',
+    'q.tmp': 'q',
+  });
   try {
     const d1 = await tarBytes(createBuildContext({ directory: dir, files: { 'extra.txt': 'e' } }).stream);
     const d2 = await tarBytes(createBuildContext({ directory: dir, files: { 'extra.txt': 'e' } }).stream);

@@ -123,7 +123,10 @@ test('an unknown frame type → EngineError naming the type', () => {
 // stdcopy.StdCopy rejects the header ("Unrecognized input header") as soon as it is read.
 test('an unknown frame type is reported as soon as its header arrives', () => {
   const parser = new FrameParser();
-  assert.throws(() => parser.push(Buffer.from('hello world, this is a TTY stream\n')), (err: unknown) => err instanceof EngineError);
+  assert.throws(
+    () => parser.push(Buffer.from('hello world, this is a TTY stream\n')),
+    (err: unknown) => err instanceof EngineError,
+  );
 });
 
 // --- demux --------------------------------------------------------------------------------
@@ -133,7 +136,14 @@ test('demux: stdout and stderr kept apart, both end when the source ends, done r
   const { stdout, stderr, done } = demux(source);
   const out = collect(stdout);
   const err = collect(stderr);
-  const bytes = Buffer.concat([frame(1, 'out 1\n'), frame(2, 'err 1\n'), frame(1, ''), frame(1, 'out 2 🐳\n'), frame(0, 'stdin echo'), frame(2, 'err 2\n')]);
+  const bytes = Buffer.concat([
+    frame(1, 'out 1\n'),
+    frame(2, 'err 1\n'),
+    frame(1, ''),
+    frame(1, 'out 2 🐳\n'),
+    frame(0, 'stdin echo'),
+    frame(2, 'err 2\n'),
+  ]);
   // Written in awkward pieces, across frame and character boundaries.
   let at = 0;
   for (const size of [3, 9, 1, 14, 5, 20, 2]) {

@@ -36,7 +36,10 @@ test('a single letter, and ctrl-<letter>', () => {
 });
 
 test('the punctuation control keys of the docker CLI: ctrl-@ ctrl-[ ctrl-\\ ctrl-] ctrl-^ ctrl-_', () => {
-  assert.equal(bytes(parseDetachKeys('ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_')), [0x00, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f]);
+  assert.equal(
+    bytes(parseDetachKeys('ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_')),
+    [0x00, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f],
+  );
 });
 
 test('invalid keys → InvalidInputError for the detachKeys field, quoting the bad part', () => {
@@ -94,15 +97,28 @@ test('a three-key sequence split over three chunks, with empty chunks between', 
 
 test('ctrl-p followed by another key forwards both bytes, in order', () => {
   assert.equal(run('ctrl-p,ctrl-q', [[CTRL_P], [0x61]]), { forwarded: [CTRL_P, 0x61], detachedAt: undefined });
-  assert.equal(run('ctrl-p,ctrl-q', [[CTRL_P, 0x61, 0x62]]), { forwarded: [CTRL_P, 0x61, 0x62], detachedAt: undefined });
+  assert.equal(run('ctrl-p,ctrl-q', [[CTRL_P, 0x61, 0x62]]), {
+    forwarded: [CTRL_P, 0x61, 0x62],
+    detachedAt: undefined,
+  });
 });
 
 test('bytes typed before the sequence in the same chunk are forwarded', () => {
-  assert.equal(run('ctrl-p,ctrl-q', [[0x6c, 0x73, 0x0d, CTRL_P, CTRL_Q]]), { forwarded: [0x6c, 0x73, 0x0d], detachedAt: 0 });
+  assert.equal(run('ctrl-p,ctrl-q', [[0x6c, 0x73, 0x0d, CTRL_P, CTRL_Q]]), {
+    forwarded: [0x6c, 0x73, 0x0d],
+    detachedAt: 0,
+  });
 });
 
 test('bytes before the sequence, then the sequence split across chunks', () => {
-  assert.equal(run('ctrl-p,ctrl-q', [[0x68, 0x69], [0x21, CTRL_P], [CTRL_Q, 0x78]]), { forwarded: [0x68, 0x69, 0x21], detachedAt: 2 });
+  assert.equal(
+    run('ctrl-p,ctrl-q', [
+      [0x68, 0x69],
+      [0x21, CTRL_P],
+      [CTRL_Q, 0x78],
+    ]),
+    { forwarded: [0x68, 0x69, 0x21], detachedAt: 2 },
+  );
 });
 
 test('ctrl-p ctrl-p ctrl-q: the first ctrl-p is forwarded, the rest detaches', () => {
@@ -111,15 +127,27 @@ test('ctrl-p ctrl-p ctrl-q: the first ctrl-p is forwarded, the rest detaches', (
 });
 
 test('a lone ctrl-q, or the keys in the wrong order, never detach and pass through unchanged', () => {
-  assert.equal(run('ctrl-p,ctrl-q', [[CTRL_Q], [CTRL_Q, CTRL_P], [0x61]]), { forwarded: [CTRL_Q, CTRL_Q, CTRL_P, 0x61], detachedAt: undefined });
+  assert.equal(run('ctrl-p,ctrl-q', [[CTRL_Q], [CTRL_Q, CTRL_P], [0x61]]), {
+    forwarded: [CTRL_Q, CTRL_Q, CTRL_P, 0x61],
+    detachedAt: undefined,
+  });
 });
 
 test('after a broken sequence the filter starts over and can still detach', () => {
-  assert.equal(run('ctrl-p,ctrl-q', [[CTRL_P, 0x7a], [CTRL_P], [CTRL_Q]]), { forwarded: [CTRL_P, 0x7a], detachedAt: 2 });
+  assert.equal(run('ctrl-p,ctrl-q', [[CTRL_P, 0x7a], [CTRL_P], [CTRL_Q]]), {
+    forwarded: [CTRL_P, 0x7a],
+    detachedAt: 2,
+  });
 });
 
 test('a single-key sequence detaches on that key alone', () => {
-  assert.equal(run('ctrl-a', [[0x61, 0x62], [0x01, 0x63]]), { forwarded: [0x61, 0x62], detachedAt: 1 });
+  assert.equal(
+    run('ctrl-a', [
+      [0x61, 0x62],
+      [0x01, 0x63],
+    ]),
+    { forwarded: [0x61, 0x62], detachedAt: 1 },
+  );
 });
 
 test('ordinary input passes through byte for byte', () => {

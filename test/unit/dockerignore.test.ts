@@ -63,7 +63,11 @@ test('"**/*.log" matches at any depth, including the top', () => {
 });
 
 test('a directory name excludes the directory and everything inside it', () => {
-  expectIgnored('node_modules', ['node_modules', 'node_modules/pkg', 'node_modules/pkg/index.js'], ['node_modules2', 'src/node_modules', 'my_node_modules']);
+  expectIgnored(
+    'node_modules',
+    ['node_modules', 'node_modules/pkg', 'node_modules/pkg/index.js'],
+    ['node_modules2', 'src/node_modules', 'my_node_modules'],
+  );
   expectIgnored('node_modules/', ['node_modules/a/b'], ['lib/node_modules/a']);
 });
 

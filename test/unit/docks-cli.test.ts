@@ -18,11 +18,26 @@ test.after(() => rmSync(configDir, { recursive: true, force: true }));
 /** No engine anywhere: the default context points at a socket that does not exist. */
 const NO_ENGINE = 'unix:///nonexistent/harpoon-docks.sock';
 
-function harpoon(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+function harpoon(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
   const [file, ...rest] = HARPOON;
   const clean = { ...process.env };
-  for (const v of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_TLS', 'DOCKER_CERT_PATH', 'HARPOON_DOCK']) delete clean[v];
-  return spawnSync(file!, [...rest, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...clean, DOCKER_CONFIG: configDir, ...env } });
+  for (const v of [
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_TLS_VERIFY',
+    'DOCKER_TLS',
+    'DOCKER_CERT_PATH',
+    'HARPOON_DOCK',
+  ])
+    delete clean[v];
+  return spawnSync(file!, [...rest, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...clean, DOCKER_CONFIG: configDir, ...env },
+  });
 }
 
 test('dock --help: the subcommands, docks as docker contexts, and cloud machines out of scope', () => {
@@ -40,7 +55,10 @@ const contexts = () => listDocks(configDir).map((d) => `${d.name} ${d.url}`);
 test('add --print-command: `docker context create` on stdout, nothing else, nothing written; add: NAME on stdout, a note on stderr', () => {
   const printed = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/one.sock', '--print-command']);
   assert.is(printed.status, 0, printed.stderr);
-  assert.is(printed.stdout, "docker context create sock1 --description 'harpoon dock' --docker host=unix:///nonexistent/one.sock\n");
+  assert.is(
+    printed.stdout,
+    "docker context create sock1 --description 'harpoon dock' --docker host=unix:///nonexistent/one.sock\n",
+  );
   assert.is(printed.stderr, '');
   assert.equal(contexts(), [], 'nothing created');
   const run = harpoon(['dock', 'add', 'sock1', 'unix:///nonexistent/one.sock']);
@@ -96,25 +114,36 @@ test('add: a password in the URL is refused, and never echoed', () => {
   assert.match(run.stderr, /ssh:\/\/me:\*\*\*\*@host/);
 });
 
-test('bad flags and missing arguments exit 125, as docker\'s flag errors; an unknown subcommand 1, as `docker context nosuch`', () => {
+test("bad flags and missing arguments exit 125, as docker's flag errors; an unknown subcommand 1, as `docker context nosuch`", () => {
   assert.is(harpoon(['dock', 'add', 'x1', 'unix:///x.sock', '--bogus']).status, 125);
   assert.is(harpoon(['dock', 'add', 'x1']).status, 125);
   assert.is(harpoon(['dock', 'frobnicate']).status, 1);
 });
 
 test('use: sets currentContext (other keys kept), warns when DOCKER_HOST overrides it; missing → 1', () => {
-  writeFileSync(join(configDir, 'config.json'), JSON.stringify({ auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass' }));
+  writeFileSync(
+    join(configDir, 'config.json'),
+    JSON.stringify({ auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass' }),
+  );
   const printed = harpoon(['dock', 'use', 'sock1', '--print-command']);
   assert.is(printed.status, 0, printed.stderr);
   assert.equal([printed.stdout, printed.stderr], ['docker context use sock1\n', '']);
-  assert.equal(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')), { auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass' }, 'unchanged');
+  assert.equal(
+    JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')),
+    { auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass' },
+    'unchanged',
+  );
   const notThere = harpoon(['dock', 'use', 'ghost', '--print-command']);
   assert.equal([notThere.status, notThere.stdout], [1, '']);
   const run = harpoon(['dock', 'use', 'sock1']);
   assert.is(run.status, 0, run.stderr);
   assert.is(run.stdout, 'sock1\n');
   assert.match(run.stderr, /^Current context is now "sock1"\n/);
-  assert.equal(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')), { auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass', currentContext: 'sock1' });
+  assert.equal(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')), {
+    auths: { 'r.example': { auth: 'eA==' } },
+    credsStore: 'pass',
+    currentContext: 'sock1',
+  });
   const warned = harpoon(['dock', 'use', 'sock1'], { DOCKER_HOST: NO_ENGINE });
   assert.match(warned.stderr, /Warning: DOCKER_HOST is set/);
   const missing = harpoon(['dock', 'use', 'ghost']);
@@ -127,18 +156,37 @@ test('ls --json without an engine: every dock listed, unreachable with the reaso
   const run = harpoon(['dock', 'ls', '--json', '--timeout', '2'], { DOCKER_HOST: NO_ENGINE });
   assert.is(run.status, 0, run.stderr);
   const rows = JSON.parse(run.stdout) as DockRow[];
-  assert.equal(rows.map((r) => r.name), ['default', 'sock1']);
+  assert.equal(
+    rows.map((r) => r.name),
+    ['default', 'sock1'],
+  );
   const [def, sock1] = rows as [DockRow, DockRow];
   assert.is(def.url, NO_ENGINE);
   assert.is(def.current, true, 'DOCKER_HOST set: the docker CLI would use "default"');
   assert.is(sock1.current, false);
-  assert.equal({ ...sock1, error: null }, { name: 'sock1', url: 'unix:///nonexistent/two.sock', current: false, description: 'harpoon dock', harpoon: true, tls: false, reachable: false, engineVersion: null, error: null });
+  assert.equal(
+    { ...sock1, error: null },
+    {
+      name: 'sock1',
+      url: 'unix:///nonexistent/two.sock',
+      current: false,
+      description: 'harpoon dock',
+      harpoon: true,
+      tls: false,
+      reachable: false,
+      engineVersion: null,
+      error: null,
+    },
+  );
   assert.match(sock1.error!, /ENOENT/);
   assert.ok(Date.now() - started < 15_000);
   // --print-command: the docker commands on stdout, no engine asked.
   const printed = harpoon(['dock', 'ls', '--print-command'], { DOCKER_HOST: NO_ENGINE });
   assert.is(printed.status, 0, printed.stderr);
-  assert.is(printed.stdout, "docker context ls\ndocker --context default version --format '{{.Server.Version}}'\ndocker --context sock1 version --format '{{.Server.Version}}'\n");
+  assert.is(
+    printed.stdout,
+    "docker context ls\ndocker --context default version --format '{{.Server.Version}}'\ndocker --context sock1 version --format '{{.Server.Version}}'\n",
+  );
   assert.is(printed.stderr, '');
   // Without DOCKER_HOST, config.json's currentContext is the current one.
   const table = harpoon(['dock', 'ls']);
@@ -160,7 +208,10 @@ test('ls: an engine that accepts but never answers (tcp, and ssh that never gree
     // Asynchronously: this process's server must stay responsive (it never answers, by design).
     const [file, ...rest] = HARPOON;
     const started = Date.now();
-    const child = spawn(file!, [...rest, 'dock', 'ls', '--json', '--timeout', '1'], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(file!, [...rest, 'dock', 'ls', '--json', '--timeout', '1'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -193,7 +244,10 @@ test('env: the script on stdout (nothing else); --print-command prints the docke
   assert.match(run.stdout, /^export HARPOON_DOCK='sock1'$/m);
   assert.is(run.stderr, '');
   const printed = harpoon(['dock', 'env', 'sock1', '--print-command']);
-  assert.equal([printed.status, printed.stdout, printed.stderr], [0, "docker context inspect sock1 --format '{{.Endpoints.docker.Host}}'\n", '']);
+  assert.equal(
+    [printed.status, printed.stdout, printed.stderr],
+    [0, "docker context inspect sock1 --format '{{.Endpoints.docker.Host}}'\n", ''],
+  );
   const unsetPrinted = harpoon(['dock', 'env', '--unset', '--print-command']);
   assert.equal([unsetPrinted.status, unsetPrinted.stderr], [0, '']);
   assert.match(unsetPrinted.stdout, /^# no docker command: /);
@@ -233,11 +287,23 @@ test('rm: refuses the current dock (1), removes with --force and says the curren
   const forced = harpoon(['dock', 'rm', '--force', 'sock1']);
   assert.is(forced.status, 0, forced.stderr);
   assert.match(forced.stderr, /now "default"/);
-  assert.equal(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')), { auths: { 'r.example': { auth: 'eA==' } }, credsStore: 'pass' });
+  assert.equal(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')), {
+    auths: { 'r.example': { auth: 'eA==' } },
+    credsStore: 'pass',
+  });
 });
 
 test('dockerContextCreate: host plus the TLS files, URL password masked', () => {
-  assert.equal(dockerContextCreate('lab', 'tcp://h:2376', '/certs/lab/'), ['docker', 'context', 'create', 'lab', '--description', 'harpoon dock', '--docker', 'host=tcp://h:2376,ca=/certs/lab/ca.pem,cert=/certs/lab/cert.pem,key=/certs/lab/key.pem']);
+  assert.equal(dockerContextCreate('lab', 'tcp://h:2376', '/certs/lab/'), [
+    'docker',
+    'context',
+    'create',
+    'lab',
+    '--description',
+    'harpoon dock',
+    '--docker',
+    'host=tcp://h:2376,ca=/certs/lab/ca.pem,cert=/certs/lab/cert.pem,key=/certs/lab/key.pem',
+  ]);
   assert.equal(dockerContextCreate('s', 'ssh://me:pw@h').at(-1), 'host=ssh://me:****@h');
 });
 
@@ -257,8 +323,29 @@ test('effectiveContext: DOCKER_HOST → default, unless it is the dock HARPOON_D
 });
 
 test('docksTable: * after the current name, (TLS) after a TLS URL, the error after "no"', () => {
-  const row = (over: Partial<DockRow>): DockRow => ({ name: 'a', url: 'unix:///a', current: false, description: '', harpoon: true, tls: false, reachable: true, engineVersion: '27.0.1', error: null, ...over });
-  const out = docksTable([row({ name: 'default', current: true }), row({ name: 'lab', url: 'tcp://h:2376', tls: true, reachable: false, engineVersion: null, error: 'connect ECONNREFUSED' })]);
+  const row = (over: Partial<DockRow>): DockRow => ({
+    name: 'a',
+    url: 'unix:///a',
+    current: false,
+    description: '',
+    harpoon: true,
+    tls: false,
+    reachable: true,
+    engineVersion: '27.0.1',
+    error: null,
+    ...over,
+  });
+  const out = docksTable([
+    row({ name: 'default', current: true }),
+    row({
+      name: 'lab',
+      url: 'tcp://h:2376',
+      tls: true,
+      reachable: false,
+      engineVersion: null,
+      error: 'connect ECONNREFUSED',
+    }),
+  ]);
   assert.is(
     out,
     [

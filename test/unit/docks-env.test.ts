@@ -6,11 +6,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockEnvironment, envScript, parseShell, shellWord, unsetScript, type DockEnvironment } from '../../src/cli/docks/env.ts';
+import {
+  dockEnvironment,
+  envScript,
+  parseShell,
+  shellWord,
+  unsetScript,
+  type DockEnvironment,
+} from '../../src/cli/docks/env.ts';
 import { DockError, type Dock } from '../../src/cli/docks/store.ts';
 
 const plain: DockEnvironment = { name: 'gpu1', host: 'ssh://me@gpu1.example.com' };
-const other: DockEnvironment = { name: 'lab', host: 'tcp://lab.example.com:2376', tls: { certPath: '/cfg/contexts/tls/abc/docker', verify: true } };
+const other: DockEnvironment = {
+  name: 'lab',
+  host: 'tcp://lab.example.com:2376',
+  tls: { certPath: '/cfg/contexts/tls/abc/docker', verify: true },
+};
 
 /** The variables a shell ends up with, as NAME=value (or NAME unset) lines. */
 const REPORT = [
@@ -25,7 +36,12 @@ const REPORT = [
 const HOME = mkdtempSync(join(tmpdir(), 'harpoon-env-home-'));
 test.after(() => rmSync(HOME, { recursive: true, force: true }));
 
-function shell(sh: string, script: string, env: Record<string, string> = {}, args: string[] = []): Record<string, string> & { _raw: string } {
+function shell(
+  sh: string,
+  script: string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Record<string, string> & { _raw: string } {
   const base: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, ...env };
   const run = spawnSync(sh, [...args, '-c', `${script}\n${REPORT}`], { env: base, encoding: 'utf8' });
   assert.is(run.status, 0, `${sh} failed: ${run.stderr}\n${script}`);
@@ -40,7 +56,9 @@ function shell(sh: string, script: string, env: Record<string, string> = {}, arg
 
 const evalEnv = (e: DockEnvironment) => `eval ${shellWord(envScript(e))}`;
 const evalUnset = `eval ${shellWord(unsetScript())}`;
-const SHELL_PROGRAMS = ['bash', 'dash', 'zsh', 'sh'].filter((sh) => ['/bin', '/usr/bin'].some((dir) => existsSync(join(dir, sh))));
+const SHELL_PROGRAMS = ['bash', 'dash', 'zsh', 'sh'].filter((sh) =>
+  ['/bin', '/usr/bin'].some((dir) => existsSync(join(dir, sh))),
+);
 
 test('shellWord always single-quotes, so nothing expands', () => {
   assert.is(shellWord('plain'), `'plain'`);
@@ -50,7 +68,11 @@ test('shellWord always single-quotes, so nothing expands', () => {
 
 for (const sh of SHELL_PROGRAMS) {
   test(`${sh}: env sets DOCKER_HOST and HARPOON_DOCK (exported), unsets TLS leftovers, prefixes PS1`, () => {
-    const vars = shell(sh, `PS1='$ '\n${evalEnv(plain)}`, { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/old/certs', DOCKER_TLS: '1' });
+    const vars = shell(sh, `PS1='$ '\n${evalEnv(plain)}`, {
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: '/old/certs',
+      DOCKER_TLS: '1',
+    });
     assert.is(vars.DOCKER_HOST, 'ssh://me@gpu1.example.com');
     assert.is(vars.HARPOON_DOCK, 'gpu1');
     assert.is(vars.PS1, '(dock:gpu1) $ ');
@@ -80,7 +102,15 @@ for (const sh of SHELL_PROGRAMS) {
   test(`${sh}: --unset removes every variable and restores the prompt; twice is harmless`, () => {
     const vars = shell(sh, `PS1='$ '\n${evalEnv(other)}\n${evalEnv(plain)}\n${evalUnset}\n${evalUnset}`);
     assert.is(vars.PS1, '$ ');
-    for (const v of ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_TLS', 'DOCKER_CERT_PATH', 'HARPOON_DOCK', '_HARPOON_DOCK_PS1']) assert.match(vars._raw, `${v} unset`);
+    for (const v of [
+      'DOCKER_HOST',
+      'DOCKER_TLS_VERIFY',
+      'DOCKER_TLS',
+      'DOCKER_CERT_PATH',
+      'HARPOON_DOCK',
+      '_HARPOON_DOCK_PS1',
+    ])
+      assert.match(vars._raw, `${v} unset`);
     assert.not.match(vars._raw, 'env:');
   });
 
@@ -134,8 +164,14 @@ const dock = (over: Partial<Dock>): Dock => ({
 
 test('dockEnvironment: TLS only for tcp with TLS files; SkipTLSVerify → DOCKER_TLS without verification', () => {
   assert.equal(dockEnvironment(dock({})), { name: 'd1', host: 'unix:///s.sock' });
-  assert.equal(dockEnvironment(dock({ url: 'tcp://h:2376', tls: { ca: true, cert: true, key: true } })), { name: 'd1', host: 'tcp://h:2376', tls: { certPath: '/cfg/t/docker', verify: true } });
-  const skip = dockEnvironment(dock({ url: 'tcp://h:2376', tls: { ca: true, cert: false, key: false }, skipTLSVerify: true }));
+  assert.equal(dockEnvironment(dock({ url: 'tcp://h:2376', tls: { ca: true, cert: true, key: true } })), {
+    name: 'd1',
+    host: 'tcp://h:2376',
+    tls: { certPath: '/cfg/t/docker', verify: true },
+  });
+  const skip = dockEnvironment(
+    dock({ url: 'tcp://h:2376', tls: { ca: true, cert: false, key: false }, skipTLSVerify: true }),
+  );
   assert.equal(skip.tls, { certPath: '/cfg/t/docker', verify: false });
   const script = envScript(skip);
   assert.match(script, 'export DOCKER_TLS=1');
@@ -152,7 +188,10 @@ test('dockEnvironment: TLS only for tcp with TLS files; SkipTLSVerify → DOCKER
 test('parseShell: sh by default; bash, zsh, sh; fish not yet; others refused', () => {
   assert.is(parseShell(undefined), 'sh');
   for (const s of ['bash', 'zsh', 'sh'] as const) assert.is(parseShell(s), s);
-  for (const [value, pattern] of [['fish', /fish is not supported yet/], ['tcsh', /not one of/]] as const) {
+  for (const [value, pattern] of [
+    ['fish', /fish is not supported yet/],
+    ['tcsh', /not one of/],
+  ] as const) {
     try {
       parseShell(value);
       assert.unreachable();

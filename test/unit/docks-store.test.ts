@@ -4,7 +4,18 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveEndpoint, type Endpoint } from 'harpoon';
@@ -56,9 +67,37 @@ function tlsDir(): string {
   if (certs) return certs;
   certs = tempDir('harpoon-docks-tls-');
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=harpoon test CA');
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=harpoon test CA',
+  );
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=client');
-  ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '2');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-out',
+    'cert.pem',
+    '-days',
+    '2',
+  );
   return certs;
 }
 
@@ -112,7 +151,8 @@ test('URLs: tcp:// with TLS (port 2376 by default), plain only to loopback unles
 });
 
 test('URLs: other schemes and bare hosts are refused with what to write instead', () => {
-  for (const raw of ['http://h:2375', 'https://h', 'npipe:////./pipe/docker_engine', 'fd://']) dockError(() => validateUrl(raw, { tls: true }), /scheme/);
+  for (const raw of ['http://h:2375', 'https://h', 'npipe:////./pipe/docker_engine', 'fd://'])
+    dockError(() => validateUrl(raw, { tls: true }), /scheme/);
   dockError(() => validateUrl('h:2375'), /no scheme/);
   dockError(() => validateUrl('tcp://[bad'), /not a valid URL/);
 });
@@ -142,10 +182,16 @@ test('add writes meta.json exactly as `docker context create` does, under sha256
     Endpoints: { docker: { Host: 'unix:///var/run/docker.sock', SkipTLSVerify: false } },
   });
   // Key order as the docker CLI writes it (some tools diff these files).
-  assert.is(readFileSync(metaPath, 'utf8'), '{"Name":"local","Metadata":{"Description":"harpoon dock"},"Endpoints":{"docker":{"Host":"unix:///var/run/docker.sock","SkipTLSVerify":false}}}');
+  assert.is(
+    readFileSync(metaPath, 'utf8'),
+    '{"Name":"local","Metadata":{"Description":"harpoon dock"},"Endpoints":{"docker":{"Host":"unix:///var/run/docker.sock","SkipTLSVerify":false}}}',
+  );
   assert.is(mode(metaPath), 0o644);
   assert.not.ok(existsSync(join(cfg, 'contexts', 'tls', sha('local'))), 'no TLS dir without --tls-dir');
-  assert.equal({ name: dock.name, url: dock.url, byHarpoon: dock.byHarpoon, tls: dock.tls }, { name: 'local', url: 'unix:///var/run/docker.sock', byHarpoon: true, tls: null });
+  assert.equal(
+    { name: dock.name, url: dock.url, byHarpoon: dock.byHarpoon, tls: dock.tls },
+    { name: 'local', url: 'unix:///var/run/docker.sock', byHarpoon: true, tls: null },
+  );
   // harpoon's own resolution finds it.
   const e = endpointOf(cfg, 'local');
   assert.is(e.url, 'unix:///var/run/docker.sock');
@@ -196,12 +242,24 @@ test('readTlsDir refuses a missing dir, a file, no ca.pem, half a client pair, n
   };
   const pem = (name: string) => readFileSync(join(src, name));
   dockError(() => readTlsDir(copy({ 'cert.pem': pem('cert.pem'), 'key.pem': pem('key.pem') })), /no ca\.pem/);
-  dockError(() => readTlsDir(copy({ 'ca.pem': pem('ca.pem'), 'cert.pem': pem('cert.pem') })), /cert\.pem but no key\.pem/);
-  dockError(() => readTlsDir(copy({ 'ca.pem': pem('ca.pem'), 'key.pem': pem('key.pem') })), /key\.pem but no cert\.pem/);
+  dockError(
+    () => readTlsDir(copy({ 'ca.pem': pem('ca.pem'), 'cert.pem': pem('cert.pem') })),
+    /cert\.pem but no key\.pem/,
+  );
+  dockError(
+    () => readTlsDir(copy({ 'ca.pem': pem('ca.pem'), 'key.pem': pem('key.pem') })),
+    /key\.pem but no cert\.pem/,
+  );
   dockError(() => readTlsDir(copy({ 'ca.pem': 'not pem at all' })), /ca\.pem is not a PEM file/);
-  dockError(() => readTlsDir(copy({ 'ca.pem': '-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n' })), /ca\.pem is not a valid certificate/);
+  dockError(
+    () => readTlsDir(copy({ 'ca.pem': '-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n' })),
+    /ca\.pem is not a valid certificate/,
+  );
   // The CA's own key does not belong to the client certificate.
-  dockError(() => readTlsDir(copy({ 'ca.pem': pem('ca.pem'), 'cert.pem': pem('cert.pem'), 'key.pem': pem('ca-key.pem') })), /is not the private key of/);
+  dockError(
+    () => readTlsDir(copy({ 'ca.pem': pem('ca.pem'), 'cert.pem': pem('cert.pem'), 'key.pem': pem('ca-key.pem') })),
+    /is not the private key of/,
+  );
 });
 
 test('a bad --tls-dir or URL leaves nothing behind', () => {
@@ -228,18 +286,28 @@ test('add refuses an existing context without force; force replaces it and drops
 
 // --- list -----------------------------------------------------------------------------------
 
-test('list: every context, sorted, the docker CLI\'s too (not made by harpoon), broken ones with an error', () => {
+test("list: every context, sorted, the docker CLI's too (not made by harpoon), broken ones with an error", () => {
   const cfg = tempDir();
   addDock(cfg, 'zeta', 'unix:///z.sock');
   addDock(cfg, 'alpha', 'ssh://me@alpha');
   // As `docker context create cli-made --docker host=tcp://h:2375` writes it.
   mkdirSync(join(cfg, 'contexts', 'meta', sha('cli-made')), { recursive: true });
-  writeFileSync(join(cfg, 'contexts', 'meta', sha('cli-made'), 'meta.json'), '{"Name":"cli-made","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://h:2375","SkipTLSVerify":false}}}');
+  writeFileSync(
+    join(cfg, 'contexts', 'meta', sha('cli-made'), 'meta.json'),
+    '{"Name":"cli-made","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://h:2375","SkipTLSVerify":false}}}',
+  );
   mkdirSync(join(cfg, 'contexts', 'meta', sha('broken')), { recursive: true });
   writeFileSync(join(cfg, 'contexts', 'meta', sha('broken'), 'meta.json'), '{not json');
   const docks = listDocks(cfg);
   const good = docks.filter((d) => !d.error);
-  assert.equal(good.map((d) => [d.name, d.url, d.byHarpoon]), [['alpha', 'ssh://me@alpha', true], ['cli-made', 'tcp://h:2375', false], ['zeta', 'unix:///z.sock', true]]);
+  assert.equal(
+    good.map((d) => [d.name, d.url, d.byHarpoon]),
+    [
+      ['alpha', 'ssh://me@alpha', true],
+      ['cli-made', 'tcp://h:2375', false],
+      ['zeta', 'unix:///z.sock', true],
+    ],
+  );
   const broken = docks.find((d) => d.error);
   assert.ok(broken, 'the unreadable context is listed');
   assert.match(broken!.error!, 'meta.json');
@@ -320,7 +388,10 @@ test('rm removes the meta and TLS dirs', () => {
   assert.equal(removeDock(cfg, 'lab'), { wasCurrent: false });
   assert.not.ok(existsSync(join(cfg, 'contexts', 'meta', sha('lab'))));
   assert.not.ok(existsSync(join(cfg, 'contexts', 'tls', sha('lab'))));
-  assert.equal(listDocks(cfg).map((d) => d.name), ['other']);
+  assert.equal(
+    listDocks(cfg).map((d) => d.name),
+    ['other'],
+  );
 });
 
 test('rm refuses the current context unless forced; forced, it also clears currentContext', () => {
@@ -338,7 +409,10 @@ test('rm refuses the current context unless forced; forced, it also clears curre
 test('rm refuses a context harpoon did not make unless forced, "default", and a missing one', () => {
   const cfg = tempDir();
   mkdirSync(join(cfg, 'contexts', 'meta', sha('cli-made')), { recursive: true });
-  writeFileSync(join(cfg, 'contexts', 'meta', sha('cli-made'), 'meta.json'), '{"Name":"cli-made","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://h:2375","SkipTLSVerify":false}}}');
+  writeFileSync(
+    join(cfg, 'contexts', 'meta', sha('cli-made'), 'meta.json'),
+    '{"Name":"cli-made","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://h:2375","SkipTLSVerify":false}}}',
+  );
   dockError(() => removeDock(cfg, 'cli-made'), /not made by harpoon/);
   removeDock(cfg, 'cli-made', { force: true });
   assert.equal(listDocks(cfg), []);

@@ -7,7 +7,10 @@ import type { ResolveEnv } from '../../src/core/endpoint.ts';
 
 const HOME = '/home/ada';
 
-function sys(env: Record<string, string | undefined> = {}, files: Record<string, string> = {}): ResolveEnv & { reads: string[] } {
+function sys(
+  env: Record<string, string | undefined> = {},
+  files: Record<string, string> = {},
+): ResolveEnv & { reads: string[] } {
   const reads: string[] = [];
   return {
     env,
@@ -66,7 +69,12 @@ function throwsInvalid(fn: () => unknown): InvalidInputError {
 
 test('nothing configured → the default unix socket', () => {
   const e = resolveEndpoint({}, sys());
-  assert.equal(e, { kind: 'unix', url: `unix://${DEFAULT_SOCKET}`, socketPath: DEFAULT_SOCKET, source: 'the default socket' });
+  assert.equal(e, {
+    kind: 'unix',
+    url: `unix://${DEFAULT_SOCKET}`,
+    socketPath: DEFAULT_SOCKET,
+    source: 'the default socket',
+  });
   assert.is(DEFAULT_SOCKET, '/var/run/docker.sock');
 });
 
@@ -128,7 +136,10 @@ test('DOCKER_TLS_VERIFY=1 reads ca/cert/key from DOCKER_CERT_PATH and verifies; 
 
 test('DOCKER_TLS_VERIFY without DOCKER_CERT_PATH reads the files from ~/.docker', () => {
   const d = `${HOME}/.docker`;
-  const s = sys({ DOCKER_HOST: 'tcp://secure.example:2376', DOCKER_TLS_VERIFY: '1' }, { [`${d}/ca.pem`]: 'CA', [`${d}/cert.pem`]: 'CERT', [`${d}/key.pem`]: 'KEY' });
+  const s = sys(
+    { DOCKER_HOST: 'tcp://secure.example:2376', DOCKER_TLS_VERIFY: '1' },
+    { [`${d}/ca.pem`]: 'CA', [`${d}/cert.pem`]: 'CERT', [`${d}/key.pem`]: 'KEY' },
+  );
   const e = tcp(resolveEndpoint({}, s));
   assert.is(e.tls?.verify, true);
   assert.is(e.tls?.ca?.toString(), 'CA');
@@ -139,7 +150,12 @@ test('DOCKER_TLS_VERIFY without DOCKER_CERT_PATH reads the files from ~/.docker'
 test('DOCKER_TLS_VERIFY with DOCKER_CONFIG (and no DOCKER_CERT_PATH) reads the files from DOCKER_CONFIG', () => {
   const s = sys(
     { DOCKER_HOST: 'tcp://secure.example', DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: '/etc/dockercfg' },
-    { '/etc/dockercfg/ca.pem': 'CA2', '/etc/dockercfg/cert.pem': 'CERT2', '/etc/dockercfg/key.pem': 'KEY2', [`${HOME}/.docker/ca.pem`]: 'WRONG' },
+    {
+      '/etc/dockercfg/ca.pem': 'CA2',
+      '/etc/dockercfg/cert.pem': 'CERT2',
+      '/etc/dockercfg/key.pem': 'KEY2',
+      [`${HOME}/.docker/ca.pem`]: 'WRONG',
+    },
   );
   const e = tcp(resolveEndpoint({}, s));
   assert.is(e.tls?.ca?.toString(), 'CA2');
@@ -148,7 +164,10 @@ test('DOCKER_TLS_VERIFY with DOCKER_CONFIG (and no DOCKER_CERT_PATH) reads the f
 });
 
 test('DOCKER_TLS (no DOCKER_TLS_VERIFY) enables TLS without verification', () => {
-  const s = sys({ DOCKER_HOST: 'tcp://secure.example', DOCKER_TLS: '1', DOCKER_CERT_PATH: '/certs' }, { '/certs/ca.pem': 'CA' });
+  const s = sys(
+    { DOCKER_HOST: 'tcp://secure.example', DOCKER_TLS: '1', DOCKER_CERT_PATH: '/certs' },
+    { '/certs/ca.pem': 'CA' },
+  );
   const e = tcp(resolveEndpoint({}, s));
   assert.ok(e.tls);
   assert.is(e.tls!.verify, false);
@@ -165,7 +184,14 @@ test('TLS environment variables do not turn TLS on for unix endpoints', () => {
 
 test('ssh://user@host:2222', () => {
   const e = resolveEndpoint({}, sys({ DOCKER_HOST: 'ssh://deploy@build.example:2222' }));
-  assert.equal(e, { kind: 'ssh', url: 'ssh://deploy@build.example:2222', host: 'build.example', port: 2222, username: 'deploy', source: 'DOCKER_HOST' });
+  assert.equal(e, {
+    kind: 'ssh',
+    url: 'ssh://deploy@build.example:2222',
+    host: 'build.example',
+    port: 2222,
+    username: 'deploy',
+    source: 'DOCKER_HOST',
+  });
 });
 
 test('ssh:// without user or port: port 22, no username', () => {
@@ -218,17 +244,23 @@ test('DOCKER_CONTEXT with TLS files under contexts/tls/<sha256>/docker, verified
 
 test('a context with SkipTLSVerify:true uses TLS without verification', () => {
   const cfg = `${HOME}/.docker`;
-  const s = sys({ DOCKER_CONTEXT: 'lab' }, contextFiles(cfg, 'lab', 'tcp://lab.example:2376', { tls: true, skipTLSVerify: true }));
+  const s = sys(
+    { DOCKER_CONTEXT: 'lab' },
+    contextFiles(cfg, 'lab', 'tcp://lab.example:2376', { tls: true, skipTLSVerify: true }),
+  );
   const e = tcp(resolveEndpoint({}, s));
   assert.is(e.tls?.verify, false);
   assert.is(e.tls?.ca?.toString(), 'ca of lab');
 });
 
 test('contexts are looked up under DOCKER_CONFIG when it is set', () => {
-  const s = sys({ DOCKER_CONTEXT: 'c1', DOCKER_CONFIG: '/opt/dcfg' }, {
-    ...contextFiles('/opt/dcfg', 'c1', 'unix:///opt/c1.sock'),
-    ...contextFiles(`${HOME}/.docker`, 'c1', 'unix:///wrong.sock'),
-  });
+  const s = sys(
+    { DOCKER_CONTEXT: 'c1', DOCKER_CONFIG: '/opt/dcfg' },
+    {
+      ...contextFiles('/opt/dcfg', 'c1', 'unix:///opt/c1.sock'),
+      ...contextFiles(`${HOME}/.docker`, 'c1', 'unix:///wrong.sock'),
+    },
+  );
   const e = resolveEndpoint({}, s);
   assert.is(e.url, 'unix:///opt/c1.sock');
 });
@@ -243,10 +275,13 @@ test('a context pointing at ssh://', () => {
 
 test('currentContext in config.json selects a context', () => {
   const cfg = `${HOME}/.docker`;
-  const s = sys({}, {
-    [`${cfg}/config.json`]: JSON.stringify({ auths: {}, currentContext: 'work' }),
-    ...contextFiles(cfg, 'work', 'tcp://work.example:2375'),
-  });
+  const s = sys(
+    {},
+    {
+      [`${cfg}/config.json`]: JSON.stringify({ auths: {}, currentContext: 'work' }),
+      ...contextFiles(cfg, 'work', 'tcp://work.example:2375'),
+    },
+  );
   const e = tcp(resolveEndpoint({}, s));
   assert.is(e.url, 'tcp://work.example:2375');
   assert.match(e.source, 'docker context "work"');
@@ -254,10 +289,13 @@ test('currentContext in config.json selects a context', () => {
 });
 
 test('currentContext in $DOCKER_CONFIG/config.json', () => {
-  const s = sys({ DOCKER_CONFIG: '/cfg' }, {
-    '/cfg/config.json': JSON.stringify({ currentContext: 'work' }),
-    ...contextFiles('/cfg', 'work', 'tcp://work2.example:1234'),
-  });
+  const s = sys(
+    { DOCKER_CONFIG: '/cfg' },
+    {
+      '/cfg/config.json': JSON.stringify({ currentContext: 'work' }),
+      ...contextFiles('/cfg', 'work', 'tcp://work2.example:1234'),
+    },
+  );
   const e = tcp(resolveEndpoint({}, s));
   assert.is(e.url, 'tcp://work2.example:1234');
   assert.match(e.source, '/cfg/config.json');
@@ -266,11 +304,14 @@ test('currentContext in $DOCKER_CONFIG/config.json', () => {
 test('currentContext "default" (or empty) is ignored → the default socket', () => {
   const cfg = `${HOME}/.docker`;
   for (const current of ['default', '']) {
-    const s = sys({}, {
-      [`${cfg}/config.json`]: JSON.stringify({ currentContext: current }),
-      // A context literally called "default" on disk must not be read.
-      ...contextFiles(cfg, 'default', 'tcp://should-not-be-used:2375'),
-    });
+    const s = sys(
+      {},
+      {
+        [`${cfg}/config.json`]: JSON.stringify({ currentContext: current }),
+        // A context literally called "default" on disk must not be read.
+        ...contextFiles(cfg, 'default', 'tcp://should-not-be-used:2375'),
+      },
+    );
     const e = resolveEndpoint({}, s);
     assert.is(e.kind, 'unix', `currentContext ${JSON.stringify(current)}`);
     assert.is(e.url, `unix://${DEFAULT_SOCKET}`);
@@ -302,7 +343,9 @@ test('a missing context → InvalidInputError naming the context', () => {
 
 test('a missing currentContext → InvalidInputError naming the context and config.json', () => {
   const cfg = `${HOME}/.docker`;
-  const err = throwsInvalid(() => resolveEndpoint({}, sys({}, { [`${cfg}/config.json`]: '{"currentContext":"gone"}' })));
+  const err = throwsInvalid(() =>
+    resolveEndpoint({}, sys({}, { [`${cfg}/config.json`]: '{"currentContext":"gone"}' })),
+  );
   assert.match(err.message, '"gone"');
   assert.match(err.message, `${cfg}/config.json`);
 });
@@ -326,7 +369,9 @@ test('an invalid context meta.json → InvalidInputError naming that file', () =
 test('a context without Endpoints.docker.Host → InvalidInputError', () => {
   const cfg = `${HOME}/.docker`;
   const meta = `${cfg}/contexts/meta/${sha('empty')}/meta.json`;
-  const err = throwsInvalid(() => resolveEndpoint({ context: 'empty' }, sys({}, { [meta]: '{"Name":"empty","Endpoints":{}}' })));
+  const err = throwsInvalid(() =>
+    resolveEndpoint({ context: 'empty' }, sys({}, { [meta]: '{"Name":"empty","Endpoints":{}}' })),
+  );
   assert.match(err.message, 'Endpoints.docker.Host');
   assert.match(err.message, '"empty"');
 });
@@ -336,12 +381,15 @@ test('a context without Endpoints.docker.Host → InvalidInputError', () => {
 /** Every source configured at once, each pointing somewhere distinguishable. */
 function everything(): ResolveEnv {
   const cfg = `${HOME}/.docker`;
-  return sys({ DOCKER_HOST: 'tcp://from-env-host:1', DOCKER_CONTEXT: 'envctx' }, {
-    [`${cfg}/config.json`]: JSON.stringify({ currentContext: 'cfgctx' }),
-    ...contextFiles(cfg, 'optctx', 'tcp://from-option-context:2'),
-    ...contextFiles(cfg, 'envctx', 'tcp://from-env-context:3'),
-    ...contextFiles(cfg, 'cfgctx', 'tcp://from-config-context:4'),
-  });
+  return sys(
+    { DOCKER_HOST: 'tcp://from-env-host:1', DOCKER_CONTEXT: 'envctx' },
+    {
+      [`${cfg}/config.json`]: JSON.stringify({ currentContext: 'cfgctx' }),
+      ...contextFiles(cfg, 'optctx', 'tcp://from-option-context:2'),
+      ...contextFiles(cfg, 'envctx', 'tcp://from-env-context:3'),
+      ...contextFiles(cfg, 'cfgctx', 'tcp://from-config-context:4'),
+    },
+  );
 }
 
 test('precedence: host option > context option > DOCKER_HOST > DOCKER_CONTEXT > currentContext > default', () => {
@@ -403,7 +451,10 @@ test('an explicit https:// host option is not downgraded to plain HTTP', () => {
 
 test('describeEndpoint says where, how (TLS verified or not, plain) and why', () => {
   const verified = describeEndpoint(
-    resolveEndpoint({}, sys({ DOCKER_HOST: 'tcp://s.example', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' }, { '/c/ca.pem': 'x' })),
+    resolveEndpoint(
+      {},
+      sys({ DOCKER_HOST: 'tcp://s.example', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' }, { '/c/ca.pem': 'x' }),
+    ),
   );
   assert.match(verified, 'tcp://s.example:2376');
   assert.match(verified, 'TLS (verified)');

@@ -1,16 +1,46 @@
 // Mapping what dockerode throws to harpoon's typed errors, and the docker CLI's exit codes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AbortedError, BuildError, CommandNotExecutableError, CommandNotFoundError, ContainerExitError, ContainerNotFoundError, EngineError, EngineUnreachableError, HarpoonError, ImageNotFoundError, InvalidInputError, NameConflictError, TimeoutError, type Endpoint } from 'harpoon';
+import {
+  AbortedError,
+  BuildError,
+  CommandNotExecutableError,
+  CommandNotFoundError,
+  ContainerExitError,
+  ContainerNotFoundError,
+  EngineError,
+  EngineUnreachableError,
+  HarpoonError,
+  ImageNotFoundError,
+  InvalidInputError,
+  NameConflictError,
+  TimeoutError,
+  type Endpoint,
+} from 'harpoon';
 import { exitCodeFor, throwIfAborted } from '../../src/core/errors.ts';
 import { classifyStartFailure, engineMessageOf, toHarpoonError } from '../../src/core/engine-errors.ts';
 
-const endpoint: Endpoint = { kind: 'unix', url: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock', source: 'the default socket' };
-const tcpEndpoint: Endpoint = { kind: 'tcp', url: 'tcp://engine.example:2375', host: 'engine.example', port: 2375, source: 'DOCKER_HOST' };
+const endpoint: Endpoint = {
+  kind: 'unix',
+  url: 'unix:///var/run/docker.sock',
+  socketPath: '/var/run/docker.sock',
+  source: 'the default socket',
+};
+const tcpEndpoint: Endpoint = {
+  kind: 'tcp',
+  url: 'tcp://engine.example:2375',
+  host: 'engine.example',
+  port: 2375,
+  source: 'DOCKER_HOST',
+};
 
 /** What docker-modem rejects with for an HTTP error status. */
 function modemError(statusCode: number, message: string): Error & { statusCode: number; json: { message: string } } {
-  return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message}`), { statusCode, json: { message }, reason: 'unexpected' });
+  return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message}`), {
+    statusCode,
+    json: { message },
+    reason: 'unexpected',
+  });
 }
 
 function sysError(code: string, message: string): NodeJS.ErrnoException {
@@ -34,7 +64,10 @@ test('404 "No such image" with ctx.image → ImageNotFoundError naming the image
 });
 
 test('404 from a pull ("pull access denied", "manifest unknown") with ctx.image → ImageNotFoundError', () => {
-  for (const msg of ['pull access denied for nope, repository does not exist or may require \'docker login\'', 'manifest for x:1 not found: manifest unknown: manifest unknown']) {
+  for (const msg of [
+    "pull access denied for nope, repository does not exist or may require 'docker login'",
+    'manifest for x:1 not found: manifest unknown: manifest unknown',
+  ]) {
     const err = toHarpoonError(modemError(404, msg), { endpoint, image: 'nope' });
     assert.instance(err, ImageNotFoundError, msg);
   }
@@ -55,7 +88,8 @@ test('404 "No such container" without a ctx.container still gives ContainerNotFo
 });
 
 test('409 "already in use" with ctx.name → NameConflictError', () => {
-  const msg = 'Conflict. The container name "/web" is already in use by container "abc123". You have to remove (or rename) that container to be able to reuse that name.';
+  const msg =
+    'Conflict. The container name "/web" is already in use by container "abc123". You have to remove (or rename) that container to be able to reuse that name.';
   const err = toHarpoonError(modemError(409, msg), { endpoint, name: 'web' });
   assert.instance(err, NameConflictError);
   assert.is((err as NameConflictError).containerName, 'web');
@@ -121,7 +155,12 @@ test('OCI "permission denied" → CommandNotExecutableError, exit code 126', () 
 
 test('classifyStartFailure only looks at runtime start failures', () => {
   assert.instance(classifyStartFailure(OCI_NOT_FOUND), CommandNotFoundError);
-  assert.instance(classifyStartFailure('OCI runtime exec failed: exec failed: unable to start container process: exec: "x": stat x: no such file or directory: unknown'), CommandNotFoundError);
+  assert.instance(
+    classifyStartFailure(
+      'OCI runtime exec failed: exec failed: unable to start container process: exec: "x": stat x: no such file or directory: unknown',
+    ),
+    CommandNotFoundError,
+  );
   assert.instance(classifyStartFailure('OCI runtime create failed: exec format error'), CommandNotExecutableError);
   assert.is(classifyStartFailure('open /etc/hosts: permission denied'), undefined, 'not a start failure');
   assert.is(classifyStartFailure('No such image: x'), undefined);
@@ -143,7 +182,7 @@ test('a HarpoonError passes through unchanged', () => {
   assert.is(toHarpoonError(original, { endpoint }), original);
 });
 
-test('anything else → EngineError with the engine\'s message and the original as cause', () => {
+test("anything else → EngineError with the engine's message and the original as cause", () => {
   const cause = modemError(500, 'driver failed programming external connectivity');
   const err = toHarpoonError(cause, { endpoint });
   assert.instance(err, EngineError);
@@ -169,7 +208,10 @@ test('BuildError names the failing step, or the Dockerfile line, or neither', ()
     step: { number: 2, total: 5, instruction: 'RUN make' },
     log: ['Step 1/5 : FROM alpine', 'Step 2/5 : RUN make'],
   });
-  assert.is(atStep.message, 'Build failed at step 2/5 (RUN make): process "/bin/sh -c make" did not complete successfully: exit code: 2');
+  assert.is(
+    atStep.message,
+    'Build failed at step 2/5 (RUN make): process "/bin/sh -c make" did not complete successfully: exit code: 2',
+  );
   assert.is(atStep.code, 'BUILD_FAILED');
   assert.equal(atStep.step, { number: 2, total: 5, instruction: 'RUN make' });
   assert.is(atStep.log.length, 2);

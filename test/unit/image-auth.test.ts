@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { CredentialsError, InvalidInputError, parseReference } from 'harpoon';
-import { encodeRegistryAuth, RegistryCredentials, registryCredentials, runCredentialHelper, type HelperAnswer } from '../../src/core/image/auth.ts';
+import {
+  encodeRegistryAuth,
+  RegistryCredentials,
+  registryCredentials,
+  runCredentialHelper,
+  type HelperAnswer,
+} from '../../src/core/image/auth.ts';
 import { normalizeRegistry } from '../../src/core/image/reference.ts';
 import { toLoadEvents } from '../../src/core/image/load.ts';
 import { toPushEvents } from '../../src/core/image/push.ts';
@@ -25,16 +31,47 @@ async function configDir(config: unknown): Promise<string> {
 }
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-const decodeHeader = (header: string) => JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+const decodeHeader = (header: string) =>
+  JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
 
 test('parseReference: registry, repository, tag, digest', () => {
-  assert.equal(parseReference('busybox'), { registry: 'docker.io', repository: 'busybox', tag: undefined, digest: undefined });
-  assert.equal(parseReference('library/busybox:1.36'), { registry: 'docker.io', repository: 'library/busybox', tag: '1.36', digest: undefined });
-  assert.equal(parseReference('127.0.0.1:5000/app'), { registry: '127.0.0.1:5000', repository: '127.0.0.1:5000/app', tag: undefined, digest: undefined });
-  assert.equal(parseReference('localhost/a/b:t'), { registry: 'localhost', repository: 'localhost/a/b', tag: 't', digest: undefined });
+  assert.equal(parseReference('busybox'), {
+    registry: 'docker.io',
+    repository: 'busybox',
+    tag: undefined,
+    digest: undefined,
+  });
+  assert.equal(parseReference('library/busybox:1.36'), {
+    registry: 'docker.io',
+    repository: 'library/busybox',
+    tag: '1.36',
+    digest: undefined,
+  });
+  assert.equal(parseReference('127.0.0.1:5000/app'), {
+    registry: '127.0.0.1:5000',
+    repository: '127.0.0.1:5000/app',
+    tag: undefined,
+    digest: undefined,
+  });
+  assert.equal(parseReference('localhost/a/b:t'), {
+    registry: 'localhost',
+    repository: 'localhost/a/b',
+    tag: 't',
+    digest: undefined,
+  });
   const pinned = parseReference(`ghcr.io/o/app:1@sha256:${'a'.repeat(64)}`);
-  assert.equal(pinned, { registry: 'ghcr.io', repository: 'ghcr.io/o/app', tag: '1', digest: `sha256:${'a'.repeat(64)}` });
-  for (const bad of ['', 'has space', 'a?b', 'x:', 'y@', ':tag']) assert.throws(() => parseReference(bad), (e: unknown) => e instanceof InvalidInputError, bad);
+  assert.equal(pinned, {
+    registry: 'ghcr.io',
+    repository: 'ghcr.io/o/app',
+    tag: '1',
+    digest: `sha256:${'a'.repeat(64)}`,
+  });
+  for (const bad of ['', 'has space', 'a?b', 'x:', 'y@', ':tag'])
+    assert.throws(
+      () => parseReference(bad),
+      (e: unknown) => e instanceof InvalidInputError,
+      bad,
+    );
 });
 
 test('normalizeRegistry: schemes, paths and Docker Hub aliases', () => {
@@ -50,14 +87,22 @@ test('auths: base64 user:password, under any spelling of the host; a password ma
   assert.ok(creds instanceof RegistryCredentials);
   assert.is(creds!.username, 'alice');
   assert.is(creds!.source, join(dir, 'config.json'));
-  assert.equal(decodeHeader(creds!.header()), { username: 'alice', password: 'se:cret', serveraddress: '127.0.0.1:5000' });
+  assert.equal(decodeHeader(creds!.header()), {
+    username: 'alice',
+    password: 'se:cret',
+    serveraddress: '127.0.0.1:5000',
+  });
   assert.is(await registryCredentials('127.0.0.1:5001', { env: { DOCKER_CONFIG: dir } }), undefined);
 });
 
 test('Docker Hub: the index.docker.io key, and the header names it', async () => {
   const dir = await configDir({ auths: { 'https://index.docker.io/v1/': { auth: b64('bob:pw1') } } });
   const creds = await registryCredentials('docker.io', { env: { DOCKER_CONFIG: dir } });
-  assert.equal(decodeHeader(creds!.header()), { username: 'bob', password: 'pw1', serveraddress: 'https://index.docker.io/v1/' });
+  assert.equal(decodeHeader(creds!.header()), {
+    username: 'bob',
+    password: 'pw1',
+    serveraddress: 'https://index.docker.io/v1/',
+  });
 });
 
 test('identitytoken entries send the token, not a password', async () => {
@@ -94,12 +139,24 @@ test('environment: HARPOON_REGISTRY_USER/PASSWORD win, unless HARPOON_REGISTRY_H
   const fromEnv = await registryCredentials('a.example', { env });
   assert.is(fromEnv!.username, 'env-user');
   assert.is(fromEnv!.source, 'HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PASSWORD');
-  assert.is((await registryCredentials('a.example', { env: { ...env, HARPOON_REGISTRY_HOST: 'https://a.example/' } }))!.username, 'env-user');
-  assert.is((await registryCredentials('a.example', { env: { ...env, HARPOON_REGISTRY_HOST: 'b.example' } }))!.username, 'file-user');
+  assert.is(
+    (await registryCredentials('a.example', { env: { ...env, HARPOON_REGISTRY_HOST: 'https://a.example/' } }))!
+      .username,
+    'env-user',
+  );
+  assert.is(
+    (await registryCredentials('a.example', { env: { ...env, HARPOON_REGISTRY_HOST: 'b.example' } }))!.username,
+    'file-user',
+  );
   // No config at all: only the environment.
   const empty = join(tmpdir(), `harpoon-no-config-${process.pid}`);
   assert.is(await registryCredentials('a.example', { env: { DOCKER_CONFIG: empty } }), undefined);
-  assert.is((await registryCredentials('a.example', { env: { DOCKER_CONFIG: empty, HARPOON_REGISTRY_USER: 'u', HARPOON_REGISTRY_PASSWORD: 'p' } }))!.username, 'u');
+  assert.is(
+    (await registryCredentials('a.example', {
+      env: { DOCKER_CONFIG: empty, HARPOON_REGISTRY_USER: 'u', HARPOON_REGISTRY_PASSWORD: 'p' },
+    }))!.username,
+    'u',
+  );
 });
 
 test('a broken config is a CredentialsError that does not quote the file', async () => {
@@ -117,12 +174,19 @@ test('a broken config is a CredentialsError that does not quote the file', async
 test('runCredentialHelper: JSON on success, undefined for "not found", a typed error otherwise', async () => {
   const bin = await mkdtemp(join(tmpdir(), 'harpoon-helper-unit-'));
   dirs.push(bin);
-  const script = (name: string, body: string) => writeFile(join(bin, `docker-credential-${name}`), `#!/bin/sh\nread -r server\n${body}\n`).then(() => chmod(join(bin, `docker-credential-${name}`), 0o755));
+  const script = (name: string, body: string) =>
+    writeFile(join(bin, `docker-credential-${name}`), `#!/bin/sh\nread -r server\n${body}\n`).then(() =>
+      chmod(join(bin, `docker-credential-${name}`), 0o755),
+    );
   await script('ok', `printf '{"ServerURL":"%s","Username":"u","Secret":"s3cr3t"}' "$server"`);
   await script('none', 'echo "credentials not found in native keychain"; exit 1');
   await script('broken', 'echo "keychain locked" >&2; exit 3');
   const env = { PATH: `${bin}:/usr/bin:/bin` };
-  assert.equal(await runCredentialHelper('ok', 'r.example', env), { ServerURL: 'r.example', Username: 'u', Secret: 's3cr3t' });
+  assert.equal(await runCredentialHelper('ok', 'r.example', env), {
+    ServerURL: 'r.example',
+    Username: 'u',
+    Secret: 's3cr3t',
+  });
   assert.is(await runCredentialHelper('none', 'r.example', env), undefined);
   const broken = await runCredentialHelper('broken', 'r.example', env).catch((e: unknown) => e);
   assert.instance(broken, CredentialsError);
@@ -133,8 +197,18 @@ test('runCredentialHelper: JSON on success, undefined for "not found", a typed e
 });
 
 test('RegistryCredentials never shows its secret, and redacts it from text', () => {
-  const creds = new RegistryCredentials({ registry: 'a.example', username: 'dave', password: 'hunter2-pw', source: 'test' });
-  for (const shown of [String(creds), JSON.stringify(creds), inspect(creds), inspect({ nested: creds }, { depth: 5 })]) {
+  const creds = new RegistryCredentials({
+    registry: 'a.example',
+    username: 'dave',
+    password: 'hunter2-pw',
+    source: 'test',
+  });
+  for (const shown of [
+    String(creds),
+    JSON.stringify(creds),
+    inspect(creds),
+    inspect({ nested: creds }, { depth: 5 }),
+  ]) {
     assert.not.ok(shown.includes('hunter2-pw'), shown);
     assert.ok(shown.includes('dave'), shown);
   }
@@ -152,22 +226,33 @@ test('encodeRegistryAuth: URL-safe base64 with its padding (engines before 25 re
 
 test('push stream lines → typed events; secrets masked', () => {
   const redact = (t: string) => t.split('pw9').join('****');
-  assert.equal(toPushEvents({ status: 'The push refers to repository [r/app]' }), [{ type: 'status', text: 'The push refers to repository [r/app]' }]);
-  assert.equal(toPushEvents({ status: 'Pushing', id: 'abc', progressDetail: { current: 5, total: 10 }, progress: '[==>  ]' }), [
-    { type: 'progress', id: 'abc', status: 'Pushing', current: 5, total: 10 },
+  assert.equal(toPushEvents({ status: 'The push refers to repository [r/app]' }), [
+    { type: 'status', text: 'The push refers to repository [r/app]' },
   ]);
-  assert.equal(toPushEvents({ aux: { Tag: 'x', Digest: 'sha256:d', Size: 9 } } as never), [{ type: 'pushed', tag: 'x', digest: 'sha256:d', size: 9 }]);
-  assert.equal(toPushEvents({ errorDetail: { message: 'denied for pw9' }, error: 'denied for pw9' }, redact), [{ type: 'error', message: 'denied for ****' }]);
+  assert.equal(
+    toPushEvents({ status: 'Pushing', id: 'abc', progressDetail: { current: 5, total: 10 }, progress: '[==>  ]' }),
+    [{ type: 'progress', id: 'abc', status: 'Pushing', current: 5, total: 10 }],
+  );
+  assert.equal(toPushEvents({ aux: { Tag: 'x', Digest: 'sha256:d', Size: 9 } } as never), [
+    { type: 'pushed', tag: 'x', digest: 'sha256:d', size: 9 },
+  ]);
+  assert.equal(toPushEvents({ errorDetail: { message: 'denied for pw9' }, error: 'denied for pw9' }, redact), [
+    { type: 'error', message: 'denied for ****' },
+  ]);
 });
 
 test('load stream lines → typed events', () => {
-  assert.equal(toLoadEvents({ stream: 'Loaded image: app:1\n' }), [{ type: 'loaded', ref: 'app:1', imageId: undefined }]);
+  assert.equal(toLoadEvents({ stream: 'Loaded image: app:1\n' }), [
+    { type: 'loaded', ref: 'app:1', imageId: undefined },
+  ]);
   const id = `sha256:${'b'.repeat(64)}`;
   assert.equal(toLoadEvents({ stream: `Loaded image ID: ${id}\n` }), [{ type: 'loaded', ref: undefined, imageId: id }]);
   assert.equal(toLoadEvents({ status: 'Loading layer', id: 'l1', progressDetail: { current: 1, total: 2 } }), [
     { type: 'progress', id: 'l1', status: 'Loading layer', current: 1, total: 2 },
   ]);
-  assert.equal(toLoadEvents({ errorDetail: { message: 'unexpected EOF' } }), [{ type: 'error', message: 'unexpected EOF' }]);
+  assert.equal(toLoadEvents({ errorDetail: { message: 'unexpected EOF' } }), [
+    { type: 'error', message: 'unexpected EOF' },
+  ]);
 });
 
 test.run();

@@ -55,7 +55,10 @@ test('touch then lastActivity: now', async () => {
   const last = await store.lastActivity(ID);
   assert.instance(last, Date);
   // File times may be stored with less than millisecond precision: allow for a few ms.
-  assert.ok(last!.getTime() >= before - 5 && last!.getTime() <= after + 5, `${last!.toISOString()} not within [${before}, ${after}]`);
+  assert.ok(
+    last!.getTime() >= before - 5 && last!.getTime() <= after + 5,
+    `${last!.toISOString()} not within [${before}, ${after}]`,
+  );
 });
 
 test('touch at an explicit time, one empty file per container named by its id', async () => {
@@ -80,7 +83,11 @@ test('throttling: touches within minIntervalMs of the last write are skipped', a
   await store.touch(ID, at(60));
   assert.is((await store.lastActivity(ID))?.toISOString(), at(60).toISOString(), '60 s later: written');
   await store.touch(ID, at(119));
-  assert.is((await store.lastActivity(ID))?.toISOString(), at(60).toISOString(), 'measured from the last write, not the first');
+  assert.is(
+    (await store.lastActivity(ID))?.toISOString(),
+    at(60).toISOString(),
+    'measured from the last write, not the first',
+  );
 });
 
 test('throttling is per container', async () => {
@@ -121,7 +128,17 @@ test('a directory removed under the store is made again on touch', async () => {
 
 test('invalid ids are refused, so no path outside the directory is touched', async () => {
   const store = new FileActivityStore(tempDir());
-  for (const bad of ['', 'abc', '0123456789a', '0123456789ABCDEF', '../../etc/passwd', `${SHORT_ID}/x`, 'web', 'g123456789ab', `${ID}0`]) {
+  for (const bad of [
+    '',
+    'abc',
+    '0123456789a',
+    '0123456789ABCDEF',
+    '../../etc/passwd',
+    `${SHORT_ID}/x`,
+    'web',
+    'g123456789ab',
+    `${ID}0`,
+  ]) {
     await rejects(store.touch(bad), `not a container id: ${bad}`);
     await rejects(store.lastActivity(bad), 'not a container id');
     await rejects(store.forget(bad), 'not a container id');
@@ -129,7 +146,7 @@ test('invalid ids are refused, so no path outside the directory is touched', asy
   assert.equal(readdirSync(store.dir), []);
 });
 
-test('two stores on one directory see each other\'s touches', async () => {
+test("two stores on one directory see each other's touches", async () => {
   const dir = tempDir();
   const proxy = new FileActivityStore(dir);
   const purger = new FileActivityStore(dir);
@@ -144,7 +161,10 @@ test('two stores on one directory see each other\'s touches', async () => {
 // --- defaultStateDir ----------------------------------------------------------------------------
 
 test('defaultStateDir: HARPOON_STATE_DIR first', () => {
-  assert.is(defaultStateDir({ HARPOON_STATE_DIR: '/srv/harpoon-state', XDG_STATE_HOME: '/home/ada/.xdg-state' }), '/srv/harpoon-state');
+  assert.is(
+    defaultStateDir({ HARPOON_STATE_DIR: '/srv/harpoon-state', XDG_STATE_HOME: '/home/ada/.xdg-state' }),
+    '/srv/harpoon-state',
+  );
 });
 
 test('defaultStateDir: then $XDG_STATE_HOME/harpoon', () => {

@@ -58,7 +58,23 @@ test('--wait healthy', () => {
 });
 
 test('bad --wait values → InvalidInputError on --wait, quoting the value', () => {
-  for (const text of ['', 'http', 'http:', 'http:health', 'HTTP:/', 'log', 'log:', 'port:', 'port:http', 'port:80:81', 'port:-1', 'port:8o', 'healthy:yes', 'tcp:80', 'ready']) {
+  for (const text of [
+    '',
+    'http',
+    'http:',
+    'http:health',
+    'HTTP:/',
+    'log',
+    'log:',
+    'port:',
+    'port:http',
+    'port:80:81',
+    'port:-1',
+    'port:8o',
+    'healthy:yes',
+    'tcp:80',
+    'ready',
+  ]) {
     const err = invalid(() => parseWaitFlag(text), '--wait');
     assert.match(err.message, `"${text}"`);
   }
@@ -129,8 +145,14 @@ test('unknown kinds, and the index of the failing check', () => {
 test('describeCheck texts', () => {
   assert.is(describeCheck(waitFor.http(), 80), 'HTTP GET / answering 200');
   assert.is(describeCheck(defaultReadyCheck(), 80), 'HTTP GET / answering anything');
-  assert.is(describeCheck(waitFor.http('/health', { status: 204, body: /ok/ }), 80), 'HTTP GET /health answering 204 with a matching body');
-  assert.is(describeCheck(waitFor.http('/h', { status: 'any', body: () => true }), 80), 'HTTP GET /h answering anything with a matching body');
+  assert.is(
+    describeCheck(waitFor.http('/health', { status: 204, body: /ok/ }), 80),
+    'HTTP GET /health answering 204 with a matching body',
+  );
+  assert.is(
+    describeCheck(waitFor.http('/h', { status: 'any', body: () => true }), 80),
+    'HTTP GET /h answering anything with a matching body',
+  );
   assert.is(describeCheck(waitFor.port(), 8080), 'port 8080 listening inside the container');
   assert.is(describeCheck(waitFor.port(5432), 8080), 'port 5432 listening inside the container');
   assert.is(describeCheck(waitFor.log(/ready/), 80), 'log line /ready/');
@@ -188,7 +210,8 @@ test('both files as `cat /proc/net/tcp /proc/net/tcp6` prints them', () => {
 });
 
 test('port hex is padded to four digits and matched whole', () => {
-  const row = (port: string, st = '0A') => `   0: 00000000:${port} 00000000:0000 ${st} 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0`;
+  const row = (port: string, st = '0A') =>
+    `   0: 00000000:${port} 00000000:0000 ${st} 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0`;
   assert.ok(listensOn(row('0005'), 5));
   assert.ok(listensOn(row('01BB'), 443));
   assert.ok(listensOn(row('FFFF'), 65535));

@@ -4,7 +4,12 @@ import * as assert from 'uvu/assert';
 import { InputTooLargeError, InvalidInputError, MANAGED_LABEL, waitFor, type LaunchSpec } from 'harpoon';
 import { INPUT_JSON_ENV_LIMIT, ENV_STRING_LIMIT } from '../../src/launcher/errors.ts';
 import { LAUNCHER_LABEL, SESSION_LABEL } from '../../src/launcher/labels.ts';
-import { normalizeSpec, DEFAULT_FILES_DIR, DEFAULT_INPUT_PATH, DEFAULT_READY_TIMEOUT_MS } from '../../src/launcher/spec.ts';
+import {
+  normalizeSpec,
+  DEFAULT_FILES_DIR,
+  DEFAULT_INPUT_PATH,
+  DEFAULT_READY_TIMEOUT_MS,
+} from '../../src/launcher/spec.ts';
 
 const IMAGE = 'nginx:alpine';
 
@@ -119,7 +124,8 @@ test('name: characters docker refuses', () => {
 });
 
 test('containerPort: 1-65535, integers only', () => {
-  for (const containerPort of [0, -1, 65536, 80.5, Number.NaN]) invalid({ image: IMAGE, containerPort }, 'containerPort');
+  for (const containerPort of [0, -1, 65536, 80.5, Number.NaN])
+    invalid({ image: IMAGE, containerPort }, 'containerPort');
   assert.is(normalizeSpec({ image: IMAGE, containerPort: 1 }).containerPort, 1);
   assert.is(normalizeSpec({ image: IMAGE, containerPort: 65535 }).containerPort, 65535);
 });
@@ -174,7 +180,7 @@ test('env: names must be non-empty and without "=", values strings', () => {
   invalid({ image: IMAGE, env: { COUNT: 5 as unknown as string } }, 'env.COUNT');
 });
 
-test('env: INPUT_JSON and INPUT_JSON_URL are the launcher\'s', () => {
+test("env: INPUT_JSON and INPUT_JSON_URL are the launcher's", () => {
   invalid({ image: IMAGE, env: { INPUT_JSON: '{}' } }, 'env.INPUT_JSON');
   invalid({ image: IMAGE, inputMode: 'env', input: {}, env: { INPUT_JSON: '{}' } }, 'env.INPUT_JSON');
   invalid({ image: IMAGE, env: { INPUT_JSON_URL: 'http://x.example/' } }, 'env.INPUT_JSON_URL');
@@ -185,7 +191,10 @@ test('labels: harpoon, harpoon.launcher and harpoon.launcher.* are reserved', ()
     const err = invalid({ image: IMAGE, labels: { app: 'ok', [key]: 'true' } }, `labels.${key}`);
     assert.match(err.message, `"${key}"`);
   }
-  assert.equal(['harpoon', 'harpoon.launcher', 'harpoon.launcher.session'], [MANAGED_LABEL, LAUNCHER_LABEL, SESSION_LABEL]);
+  assert.equal(
+    ['harpoon', 'harpoon.launcher', 'harpoon.launcher.session'],
+    [MANAGED_LABEL, LAUNCHER_LABEL, SESSION_LABEL],
+  );
   // Look-alikes are the caller's.
   const labels = { 'harpoon.launcherx': '1', harpoonish: '2', app: 'web' };
   assert.equal(normalizeSpec({ image: IMAGE, labels }).labels, labels);
@@ -291,7 +300,7 @@ test('file mode: the bytes go to the file, not to the environment', () => {
   assert.is(n.inputBytes!.toString(), '{"a":1}');
 });
 
-test('env mode: INPUT_JSON is the input, byte for byte; the caller\'s env object is not changed', () => {
+test("env mode: INPUT_JSON is the input, byte for byte; the caller's env object is not changed", () => {
   const callerEnv = { LANG: 'C.UTF-8' };
   const text = '{ "greeting" : "grüß dich" }\n';
   const n = normalizeSpec({ image: IMAGE, inputMode: 'env', inputText: text, env: callerEnv });
@@ -316,7 +325,10 @@ test('env mode: the limit is 131060 bytes (131072 per "NAME=value" string, minus
   assert.is(n.env.INPUT_JSON, atLimit);
   assert.is(n.inputBytes!.length, 131_060);
   // The same through `input`: JSON.stringify adds the quotes.
-  assert.is(normalizeSpec({ image: IMAGE, inputMode: 'env', input: 'x'.repeat(131_058) }).env.INPUT_JSON!.length, 131_060);
+  assert.is(
+    normalizeSpec({ image: IMAGE, inputMode: 'env', input: 'x'.repeat(131_058) }).env.INPUT_JSON!.length,
+    131_060,
+  );
 });
 
 test('env mode: one byte over the limit → InputTooLargeError', () => {

@@ -28,7 +28,8 @@ function decode(raw: string, where: string): string {
 
 /** A strict little XML parser: one root, matched tags, quoted unique attributes, known entities, no control characters. */
 function parseXml(xml: string): XmlElement {
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(xml)) throw new Error('a character XML 1.0 does not allow');
+  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(xml))
+    throw new Error('a character XML 1.0 does not allow');
   let pos = 0;
   const decl = /^<\?xml version="1\.0" encoding="UTF-8"\?>\n/.exec(xml);
   if (!decl) throw new Error('no XML declaration');
@@ -77,22 +78,51 @@ function parseXml(xml: string): XmlElement {
   return root;
 }
 
-const result = (fields: Partial<CheckResult>): CheckResult => ({ name: 'home', container: 'site-web', kind: 'daemon', passed: true, durationMs: 1234, message: 'GET http://127.0.0.1:1/: status 200', ...fields });
+const result = (fields: Partial<CheckResult>): CheckResult => ({
+  name: 'home',
+  container: 'site-web',
+  kind: 'daemon',
+  passed: true,
+  durationMs: 1234,
+  message: 'GET http://127.0.0.1:1/: status 200',
+  ...fields,
+});
 
 test('structure: testsuites > testsuite > testcase, counts and times in seconds', () => {
-  const xml = junitXml('site/test', [
-    result({}),
-    result({ name: 'api', passed: false, durationMs: 30_001, message: 'wanted status 200; last saw status 404', details: 'last body:\nnot found' }),
-    result({ name: 'migrate', container: 'site-db', kind: 'job', durationMs: 5, message: 'exit code 0' }),
-  ], { timestamp: new Date('2024-05-06T07:08:09.123Z') });
+  const xml = junitXml(
+    'site/test',
+    [
+      result({}),
+      result({
+        name: 'api',
+        passed: false,
+        durationMs: 30_001,
+        message: 'wanted status 200; last saw status 404',
+        details: 'last body:\nnot found',
+      }),
+      result({ name: 'migrate', container: 'site-db', kind: 'job', durationMs: 5, message: 'exit code 0' }),
+    ],
+    { timestamp: new Date('2024-05-06T07:08:09.123Z') },
+  );
   const root = parseXml(xml);
   assert.is(root.name, 'testsuites');
   assert.equal(root.attrs, { name: 'site/test', tests: '3', failures: '1', errors: '0', skipped: '0', time: '31.240' });
   assert.is(root.children.length, 1);
   const suite = root.children[0]!;
   assert.is(suite.name, 'testsuite');
-  assert.equal(suite.attrs, { name: 'site/test', tests: '3', failures: '1', errors: '0', skipped: '0', time: '31.240', timestamp: '2024-05-06T07:08:09' });
-  assert.equal(suite.children.map((c) => c.name), ['testcase', 'testcase', 'testcase']);
+  assert.equal(suite.attrs, {
+    name: 'site/test',
+    tests: '3',
+    failures: '1',
+    errors: '0',
+    skipped: '0',
+    time: '31.240',
+    timestamp: '2024-05-06T07:08:09',
+  });
+  assert.equal(
+    suite.children.map((c) => c.name),
+    ['testcase', 'testcase', 'testcase'],
+  );
   const [home, api, migrate] = suite.children as [XmlElement, XmlElement, XmlElement];
   assert.equal(home.attrs, { name: 'home', classname: 'site-web', time: '1.234' });
   assert.not.ok(home.children.some((c) => c.name === 'failure'));
@@ -106,7 +136,9 @@ test('structure: testsuites > testsuite > testcase, counts and times in seconds'
 
 test('escaping: markup, quotes, ampersands, newlines and control characters survive a parse', () => {
   const nasty = `<b>"it's" & </failure> ]]> \u0001bell\u0007\ttab\r\nnew line \u00e9 \ud83d\udc33`;
-  const xml = junitXml(`suite "<&>"`, [result({ name: `n<"&'>`, container: 'c&d', passed: false, message: nasty, details: `body: ${nasty}` })]);
+  const xml = junitXml(`suite "<&>"`, [
+    result({ name: `n<"&'>`, container: 'c&d', passed: false, message: nasty, details: `body: ${nasty}` }),
+  ]);
   const root = parseXml(xml);
   assert.is(root.attrs.name, `suite "<&>"`);
   const testcase = root.children[0]!.children[0]!;
@@ -139,7 +171,10 @@ test('xmlEscape: the five characters, and lone surrogates replaced', () => {
 test('passed checks carry their message as system-out', () => {
   const root = parseXml(junitXml('s', [result({ message: 'exit code 0, output matches /ok/' })]));
   const testcase = root.children[0]!.children[0]!;
-  assert.equal(testcase.children.map((c) => c.name), ['system-out']);
+  assert.equal(
+    testcase.children.map((c) => c.name),
+    ['system-out'],
+  );
   assert.is(testcase.children[0]!.text, 'exit code 0, output matches /ok/');
 });
 

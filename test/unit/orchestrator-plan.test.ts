@@ -7,12 +7,28 @@ import { type Order, type OrderCommand, type Unit } from '../../src/orchestrator
 import { planRun } from '../../src/orchestrator/plan/plan.ts';
 import { parseTarget } from '../../src/orchestrator/plan/target.ts';
 
-function container(name: string, creation: Partial<ContainerSpec['creation']> = {}, after: string[] = []): ContainerSpec {
+function container(
+  name: string,
+  creation: Partial<ContainerSpec['creation']> = {},
+  after: string[] = [],
+): ContainerSpec {
   return {
     name,
     unit: 'u',
     engineName: `u-${name}`,
-    creation: { image: `img-${name}`, env: {}, labels: {}, volumes: [], volumesFrom: [], ports: [], links: {}, networks: [], tty: false, stdinOpen: false, ...creation },
+    creation: {
+      image: `img-${name}`,
+      env: {},
+      labels: {},
+      volumes: [],
+      volumesFrom: [],
+      ports: [],
+      links: {},
+      networks: [],
+      tty: false,
+      stdinOpen: false,
+      ...creation,
+    },
     startup: { waitHealthy: false, timeoutSeconds: 60 },
     checks: [],
     after,
@@ -21,17 +37,36 @@ function container(name: string, creation: Partial<ContainerSpec['creation']> = 
 }
 
 function order(containerName: string | undefined, command: OrderCommand, variants: string[] = []): Order {
-  return { ...(containerName !== undefined ? { container: containerName } : {}), command, variants, args: {}, source: { file: 'units/u/start.yaml', line: 10 } };
+  return {
+    ...(containerName !== undefined ? { container: containerName } : {}),
+    command,
+    variants,
+    args: {},
+    source: { file: 'units/u/start.yaml', line: 10 },
+  };
 }
 
 function unit(containers: ContainerSpec[], orders: Order[]): Unit {
-  return { name: 'u', command: 'start', containers: new Map(containers.map((c) => [c.name, c])), orders, derived: false, source: { file: 'units/u/start.yaml', line: 1 } };
+  return {
+    name: 'u',
+    command: 'start',
+    containers: new Map(containers.map((c) => [c.name, c])),
+    orders,
+    derived: false,
+    source: { file: 'units/u/start.yaml', line: 1 },
+  };
 }
 
 // Two chains: a <- b (volumes_from) <- c (links), and d <- e (after).
 const chains = () =>
   unit(
-    [container('a'), container('b', { volumesFrom: ['a'] }), container('c', { links: { b: 'bee' } }), container('d'), container('e', {}, ['d'])],
+    [
+      container('a'),
+      container('b', { volumesFrom: ['a'] }),
+      container('c', { links: { b: 'bee' } }),
+      container('d'),
+      container('e', {}, ['d']),
+    ],
     [order('a', 'create'), order('d', 'create'), order('b', 'start'), order('e', 'start'), order('c', 'start')],
   );
 
@@ -50,7 +85,10 @@ test('a host order waits for everything before it and holds everything after it'
   const u = chains();
   u.orders.splice(2, 0, order(undefined, 'execute'));
   const plan = planRun(u);
-  assert.equal(plan.steps[2]!.waitsFor.map((w) => w.step), [1, 2]);
+  assert.equal(
+    plan.steps[2]!.waitsFor.map((w) => w.step),
+    [1, 2],
+  );
   // b and e wait for it directly; c waits for b, which already waited for it.
   assert.equal(plan.steps[3]!.waitsFor, [{ step: 3, why: 'after the host order' }]);
   assert.equal(plan.steps[4]!.waitsFor, [{ step: 3, why: 'after the host order' }]);
@@ -58,7 +96,10 @@ test('a host order waits for everything before it and holds everything after it'
 });
 
 test('orders on the same container keep their order; network_mode container:X is a dependency', () => {
-  const u = unit([container('a'), container('b', { networkMode: 'container:a' })], [order('b', 'create'), order('a', 'start'), order('b', 'start'), order('b', 'stop')]);
+  const u = unit(
+    [container('a'), container('b', { networkMode: 'container:a' })],
+    [order('b', 'create'), order('a', 'start'), order('b', 'start'), order('b', 'stop')],
+  );
   const plan = planRun(u);
   assert.equal(plan.steps[1]!.waitsFor, [{ step: 1, why: "b shares a's network" }]);
   assert.equal(plan.steps[2]!.waitsFor, [{ step: 2, why: "b shares a's network" }]);
@@ -66,11 +107,23 @@ test('orders on the same container keep their order; network_mode container:X is
 });
 
 test('variants: orders without variants always run, the others only when asked for', () => {
-  const u = unit([container('a')], [order('a', 'start'), order('a', 'execute', ['debug']), order('a', 'check', ['check', 'ci'])]);
-  assert.equal(planRun(u).steps.map((s) => s.order.command), ['start']);
+  const u = unit(
+    [container('a')],
+    [order('a', 'start'), order('a', 'execute', ['debug']), order('a', 'check', ['check', 'ci'])],
+  );
+  assert.equal(
+    planRun(u).steps.map((s) => s.order.command),
+    ['start'],
+  );
   assert.equal(planRun(u).skipped.length, 2);
-  assert.equal(planRun(u, ['ci']).steps.map((s) => s.order.command), ['start', 'check']);
-  assert.equal(planRun(u, ['debug', 'check']).steps.map((s) => s.number), [1, 2, 3]);
+  assert.equal(
+    planRun(u, ['ci']).steps.map((s) => s.order.command),
+    ['start', 'check'],
+  );
+  assert.equal(
+    planRun(u, ['debug', 'check']).steps.map((s) => s.number),
+    [1, 2, 3],
+  );
 });
 
 test('config hash: stable over map order and defaults, changed by what matters', () => {
@@ -80,7 +133,13 @@ test('config hash: stable over map order and defaults, changed by what matters',
   assert.is(configHash(u, base), configHash(u, reordered));
   assert.match(configHash(u, base), /^h1-[0-9a-f]{16}$/);
   assert.is.not(configHash(u, base), configHash(u, container('x', { env: { A: '1', B: '3' } })));
-  assert.is.not(configHash(u, base), configHash(u, container('x', { env: { A: '1', B: '2' }, ports: [{ hostIp: '127.0.0.1', containerPort: 80, protocol: 'tcp' }] })));
+  assert.is.not(
+    configHash(u, base),
+    configHash(
+      u,
+      container('x', { env: { A: '1', B: '2' }, ports: [{ hostIp: '127.0.0.1', containerPort: 80, protocol: 'tcp' }] }),
+    ),
+  );
   assert.is.not(configHash(u, base), configHash(u, { ...base, creation: { ...base.creation, image: 'other' } }));
 });
 

@@ -1,7 +1,12 @@
 // The engine's JSON-lines progress stream: chunks may split lines and UTF-8 characters anywhere.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JsonLinesParser, toBuildEvents, type BuildEvent, type ProgressMessage } from '../../src/core/build/progress.ts';
+import {
+  JsonLinesParser,
+  toBuildEvents,
+  type BuildEvent,
+  type ProgressMessage,
+} from '../../src/core/build/progress.ts';
 
 const IMAGE_ID = 'sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945';
 const UNICODE = 'héllo ✓ 🐳';
@@ -90,7 +95,11 @@ test('push returns complete lines as soon as their "\\n" arrives, not before', (
 
 test('string chunks and CRLF line endings are accepted', () => {
   const parser = new JsonLinesParser();
-  const messages = [...parser.push('{"stream":"x\\n"}\r\n{"status":"Pulling"}\r'), ...parser.push('\n'), ...parser.end()];
+  const messages = [
+    ...parser.push('{"stream":"x\\n"}\r\n{"status":"Pulling"}\r'),
+    ...parser.push('\n'),
+    ...parser.end(),
+  ];
   assert.equal(messages, [{ stream: 'x\n' }, { status: 'Pulling' }]);
 });
 
@@ -138,8 +147,12 @@ test('toBuildEvents: one stream message with several lines gives one output per 
 });
 
 test('toBuildEvents: an error message wins over everything else in the same message', () => {
-  assert.equal(toBuildEvents({ error: '  plain error  ', stream: 'ignored\n' }), [{ type: 'error', message: 'plain error' }]);
-  assert.equal(toBuildEvents({ errorDetail: { message: 'detailed' }, error: 'short' }), [{ type: 'error', message: 'detailed' }]);
+  assert.equal(toBuildEvents({ error: '  plain error  ', stream: 'ignored\n' }), [
+    { type: 'error', message: 'plain error' },
+  ]);
+  assert.equal(toBuildEvents({ errorDetail: { message: 'detailed' }, error: 'short' }), [
+    { type: 'error', message: 'detailed' },
+  ]);
   assert.equal(toBuildEvents({ errorDetail: {} }), [{ type: 'error', message: 'unknown error' }]);
 });
 

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openProject, planImageBuild, planImageRun, ProjectImageError, ProjectNotFoundError, ProjectOptionError } from '../../src/project/index.ts';
+import {
+  openProject,
+  planImageBuild,
+  planImageRun,
+  ProjectImageError,
+  ProjectNotFoundError,
+  ProjectOptionError,
+} from '../../src/project/index.ts';
 
 let base = '';
 
@@ -40,10 +47,16 @@ test('openProject finds the root from a sub-folder and lists the images with the
 test('planImageBuild orders by FROM (base first with -f) and applies -t', async () => {
   const project = await openProject(join(base, 'Shop'), { env, user: 'alice' });
   const builds = planImageBuild(project, 'app', { force: true, tag: 'v1' });
-  assert.equal(builds.map((b) => b.image), ['base', 'app']);
+  assert.equal(
+    builds.map((b) => b.image),
+    ['base', 'app'],
+  );
   assert.is(builds[1]!.reference, 'shop-app:v1');
   assert.is(builds[1]!.dockerfile, 'docker/app/Dockerfile');
-  assert.throws(() => planImageBuild(project, 'app', { tag: '-x' }), (e: unknown) => e instanceof ProjectOptionError && /-t "-x"/.test(e.message));
+  assert.throws(
+    () => planImageBuild(project, 'app', { tag: '-x' }),
+    (e: unknown) => e instanceof ProjectOptionError && /-t "-x"/.test(e.message),
+  );
 });
 
 test('planImageRun gives a container request with the config ports and env, and -e on top', async () => {
@@ -52,8 +65,14 @@ test('planImageRun gives a container request with the config ports and env, and 
   assert.is(plan.reference, 'shop-app:alice');
   assert.is(plan.remove, true);
   assert.equal(plan.request.hostConfig.PortBindings, { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] });
-  assert.ok(plan.request.env && Object.entries(plan.request.env).some(([k, v]) => k === 'MODE' && v === 'prod'), JSON.stringify(plan.request.env));
-  assert.throws(() => planImageRun(project, 'nope'), (e: unknown) => e instanceof ProjectImageError && /Valid: app, base|Valid: base, app/.test(e.message));
+  assert.ok(
+    plan.request.env && Object.entries(plan.request.env).some(([k, v]) => k === 'MODE' && v === 'prod'),
+    JSON.stringify(plan.request.env),
+  );
+  assert.throws(
+    () => planImageRun(project, 'nope'),
+    (e: unknown) => e instanceof ProjectImageError && /Valid: app, base|Valid: base, app/.test(e.message),
+  );
 });
 
 test('openProject outside any project is a ProjectNotFoundError naming the folder', async () => {

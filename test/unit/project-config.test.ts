@@ -31,10 +31,16 @@ const ctx: ProjectContext = {
   home: '/home/ada',
   env: { HOME: '/home/ada', USER: 'ada', DATA: '/srv/data', TOKEN: 's3cr3t', PORT: '8888', EMPTY: '' },
 };
-const load = (lines: string[], folders?: string[]): ProjectConfig => parseProjectConfig(lines.join('\n'), project(folders));
+const load = (lines: string[], folders?: string[]): ProjectConfig =>
+  parseProjectConfig(lines.join('\n'), project(folders));
 
 /** Runs fn, expects a ProjectConfigError at this line / section / key, returns it. */
-function configError(fn: () => unknown, line: number | undefined, section: string | undefined, key: string | undefined): ProjectConfigError {
+function configError(
+  fn: () => unknown,
+  line: number | undefined,
+  section: string | undefined,
+  key: string | undefined,
+): ProjectConfigError {
   try {
     fn();
   } catch (err) {
@@ -79,7 +85,10 @@ test('no docker/dockerutils.cfg → an empty config: one image per folder, defau
 });
 
 test('the file on disk is read (and its errors name its absolute path)', async () => {
-  const base = await diskProject({ 'proj/docker/app/Dockerfile': 'FROM alpine\n', 'proj/docker/dockerutils.cfg': '[app]\ntag = v1\nbogus = 1\n' });
+  const base = await diskProject({
+    'proj/docker/app/Dockerfile': 'FROM alpine\n',
+    'proj/docker/dockerutils.cfg': '[app]\ntag = v1\nbogus = 1\n',
+  });
   const root = await openProjectRoot(join(base, 'proj'));
   try {
     await loadProjectConfig(root);
@@ -120,7 +129,15 @@ test("dockerutils' own example config reads as is", () => {
 // --- naming keys --------------------------------------------------------------------------------
 
 test('name, tag, prefix: kept with their lines', () => {
-  const config = load(['[dev]', 'name = devel', 'tag = experiment.2017.12.16', '[notebook]', 'name = resero-labs/docker-ds', 'prefix = False', 'tag = latest']);
+  const config = load([
+    '[dev]',
+    'name = devel',
+    'tag = experiment.2017.12.16',
+    '[notebook]',
+    'name = resero-labs/docker-ds',
+    'prefix = False',
+    'tag = latest',
+  ]);
   const dev = config.images.get('dev')!;
   assert.is(dev.name!.value, 'devel');
   assert.is(dev.name!.entry.line, 2);
@@ -142,14 +159,24 @@ test('booleans take configparser forms in any case (and f/t, which dockerutils t
 });
 
 test('bad booleans, tags and names are errors naming line and key, listing valid forms', () => {
-  const bool = configError(() => load(['[dev]', 'tag = x', 'pull_FROM_on_force = maybe']), 3, 'dev', 'pull_FROM_on_force');
+  const bool = configError(
+    () => load(['[dev]', 'tag = x', 'pull_FROM_on_force = maybe']),
+    3,
+    'dev',
+    'pull_FROM_on_force',
+  );
   assert.equal(bool.valid, ['1', 'yes', 'true', 'on', '0', 'no', 'false', 'off']);
   configError(() => load(['[dev]', 'name = x', 'prefix = nope']), 3, 'dev', 'prefix');
   configError(() => load(['[dev]', 'tag = has space']), 2, 'dev', 'tag');
   configError(() => load(['[dev]', 'tag = -leading']), 2, 'dev', 'tag');
   const upper = configError(() => load(['[dev]', 'name = DevImage']), 2, 'dev', 'name');
   assert.match(upper.message, /"harpoon-demo-DevImage" is not a valid image name/);
-  const tagged = configError(() => load(['[notebook]', 'name = jupyter/base:latest', 'prefix = false']), 2, 'notebook', 'name');
+  const tagged = configError(
+    () => load(['[notebook]', 'name = jupyter/base:latest', 'prefix = false']),
+    2,
+    'notebook',
+    'name',
+  );
   assert.match(tagged.message, /give the tag with tag=/);
   configError(() => load(['[dev]', 'name =']), 2, 'dev', 'name');
   // A registry with a port is not a tag.
@@ -166,7 +193,28 @@ test('prefix=False without name is an error (dockerutils ignored it silently)', 
 test('an unknown key: error naming line, section and key, listing the valid keys, with a suggestion', () => {
   const err = configError(() => load(['[dev]', 'tag = x', 'volume = -v /a:/a']), 3, 'dev', 'volume');
   assert.match(err.message, /unknown key "volume" \(did you mean "volumes"\?\)/);
-  for (const key of ['name', 'prefix', 'tag', 'build_args', 'pre_build_script', 'post_build_script', 'pull_FROM_on_force', 'volumes', 'ports', 'network', 'cmd', 'gpu', 'args', 'env', 'environment', 'interactive', 'image_repo', 'publication_tag', 'volumes_docked', 'interactive_docked']) {
+  for (const key of [
+    'name',
+    'prefix',
+    'tag',
+    'build_args',
+    'pre_build_script',
+    'post_build_script',
+    'pull_FROM_on_force',
+    'volumes',
+    'ports',
+    'network',
+    'cmd',
+    'gpu',
+    'args',
+    'env',
+    'environment',
+    'interactive',
+    'image_repo',
+    'publication_tag',
+    'volumes_docked',
+    'interactive_docked',
+  ]) {
     assert.ok(err.valid.includes(key), key);
   }
   assert.match(err.message, /Valid: name, prefix, tag, build_args/);
@@ -228,22 +276,50 @@ test('synthetic images run an image folder under their own settings and tag', ()
   const s = imageSettings(config, 'shell', ctx);
   assert.is(s.kind, 'synthetic');
   assert.is(s.build, undefined);
-  assert.throws(() => buildSettings(config, 'shell', ctx), (err: unknown) => err instanceof ProjectImageError && /build or publish "dev"/.test(err.message));
+  assert.throws(
+    () => buildSettings(config, 'shell', ctx),
+    (err: unknown) => err instanceof ProjectImageError && /build or publish "dev"/.test(err.message),
+  );
 });
 
 test('synthetic image errors: no section, no name, name not a folder, listed twice, a folder name, build keys', () => {
-  const noSection = configError(() => load(['[run_image]', 'synthetic_images = shell']), 2, 'run_image', 'synthetic_images');
+  const noSection = configError(
+    () => load(['[run_image]', 'synthetic_images = shell']),
+    2,
+    'run_image',
+    'synthetic_images',
+  );
   assert.match(noSection.message, /has no \[shell\] section/);
-  const noName = configError(() => load(['[run_image]', 'synthetic_images = shell', '', '[shell]', 'cmd = bash']), 4, 'shell', undefined);
+  const noName = configError(
+    () => load(['[run_image]', 'synthetic_images = shell', '', '[shell]', 'cmd = bash']),
+    4,
+    'shell',
+    undefined,
+  );
   assert.match(noName.message, /needs name=<image folder>/);
   assert.equal(noName.valid, ['base', 'dev', 'notebook']);
-  const notFolder = configError(() => load(['[run_image]', 'synthetic_images = shell', '[shell]', 'name = devel']), 4, 'shell', 'name');
+  const notFolder = configError(
+    () => load(['[run_image]', 'synthetic_images = shell', '[shell]', 'name = devel']),
+    4,
+    'shell',
+    'name',
+  );
   assert.match(notFolder.message, /not an image folder.*prefix=False/);
-  configError(() => load(['[run_image]', 'synthetic_images = shell,shell', '[shell]', 'name = dev']), 2, 'run_image', 'synthetic_images');
+  configError(
+    () => load(['[run_image]', 'synthetic_images = shell,shell', '[shell]', 'name = dev']),
+    2,
+    'run_image',
+    'synthetic_images',
+  );
   const folder = configError(() => load(['[run_image]', 'synthetic_images = dev']), 2, 'run_image', 'synthetic_images');
   assert.match(folder.message, /is an image folder/);
   configError(() => load(['[run_image]', 'synthetic_images = a,,b']), 2, 'run_image', 'synthetic_images');
-  const build = configError(() => load(['[run_image]', 'synthetic_images = shell', '[shell]', 'name = dev', 'build_args = --no-cache']), 5, 'shell', 'build_args');
+  const build = configError(
+    () => load(['[run_image]', 'synthetic_images = shell', '[shell]', 'name = dev', 'build_args = --no-cache']),
+    5,
+    'shell',
+    'build_args',
+  );
   assert.match(build.message, /for image folders/);
 });
 
@@ -264,7 +340,10 @@ test('configuration-only images: name + prefix=False, no folder, listed as synth
   assert.is(config.images.get('redis')!.kind, 'config-only');
   assert.is(config.images.get('jupyter')!.folder, undefined);
   assert.equal(runSettings(config, 'jupyter', ctx).ports, [{ containerPort: 8888, protocol: 'tcp', hostPort: '8888' }]);
-  assert.throws(() => buildSettings(config, 'redis', ctx), (err: unknown) => err instanceof ProjectImageError);
+  assert.throws(
+    () => buildSettings(config, 'redis', ctx),
+    (err: unknown) => err instanceof ProjectImageError,
+  );
   configError(() => load(['[redis]', 'name = redis', 'prefix = no', 'image_repo = aws']), 4, 'redis', 'image_repo');
 });
 
@@ -272,14 +351,26 @@ test('an unknown image name → ProjectImageError listing the images', () => {
   const config = load([]);
   assert.throws(
     () => runSettings(config, 'nope', ctx),
-    (err: unknown) => err instanceof ProjectImageError && err.valid.join() === 'base,dev,notebook' && err.code === 'INVALID_INPUT',
+    (err: unknown) =>
+      err instanceof ProjectImageError && err.valid.join() === 'base,dev,notebook' && err.code === 'INVALID_INPUT',
   );
 });
 
 // --- env sections ---------------------------------------------------------------------------------
 
 test('env names a section whose keys (with [DEFAULT] ones, as configparser lists them) become variables', () => {
-  const config = load(['[DEFAULT]', 'tag = latest', '[dev]', 'env = dev-env', '[dev-env]', 'DB_URL = postgres://db:5432/x?a=b', 'GREETING = "hello world"', 'HOME_DIR = $HOME', 'Mixed_Case = ${USER}-x', 'BLANK =']);
+  const config = load([
+    '[DEFAULT]',
+    'tag = latest',
+    '[dev]',
+    'env = dev-env',
+    '[dev-env]',
+    'DB_URL = postgres://db:5432/x?a=b',
+    'GREETING = "hello world"',
+    'HOME_DIR = $HOME',
+    'Mixed_Case = ${USER}-x',
+    'BLANK =',
+  ]);
   assert.equal(config.envSections, ['dev-env']);
   assert.equal(runSettings(config, 'dev', ctx).env, {
     DB_URL: 'postgres://db:5432/x?a=b',
@@ -337,9 +428,20 @@ test('volumes: -v forms, --mount, replacement variables ({project_root} {user} {
   ]);
   assert.equal(run.mounts, [
     { Type: 'bind', Source: '/home/ada/.ssh', Target: '/root/.ssh', ReadOnly: true },
-    { Type: 'volume', Source: 'cache', Target: '/cache2', VolumeOptions: { NoCopy: true, DriverConfig: { Options: { o: 'bind' } }, Labels: { a: 'b' } } },
+    {
+      Type: 'volume',
+      Source: 'cache',
+      Target: '/cache2',
+      VolumeOptions: { NoCopy: true, DriverConfig: { Options: { o: 'bind' } }, Labels: { a: 'b' } },
+    },
     { Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: 64 * 1024 * 1024, Mode: 0o1777 } },
-    { Type: 'bind', Source: `${ROOT}/src`, Target: '/src', BindOptions: { Propagation: 'rshared' }, Consistency: 'cached' },
+    {
+      Type: 'bind',
+      Source: `${ROOT}/src`,
+      Target: '/src',
+      BindOptions: { Propagation: 'rshared' },
+      Consistency: 'cached',
+    },
     { Type: 'volume', Target: '/v' },
   ]);
 });
@@ -376,7 +478,11 @@ test('volume errors name line and key: unknown {var} (listing valid), unset $VAR
 });
 
 test('ports: -p forms → one record per container port', () => {
-  const config = load(['[dev]', 'ports = -p 8888:8888 -p 127.0.0.1:5000:5000/udp --publish 9000 -p 127.0.0.1::7000', '  -p [::1]:8080:80/tcp -p 8000-8001:9000-9001 -p ${PORT}:8888/sctp -p 3000-3010:3000']);
+  const config = load([
+    '[dev]',
+    'ports = -p 8888:8888 -p 127.0.0.1:5000:5000/udp --publish 9000 -p 127.0.0.1::7000',
+    '  -p [::1]:8080:80/tcp -p 8000-8001:9000-9001 -p ${PORT}:8888/sctp -p 3000-3010:3000',
+  ]);
   assert.equal(runSettings(config, 'dev', ctx).ports, [
     { containerPort: 8888, protocol: 'tcp', hostPort: '8888' },
     { containerPort: 5000, protocol: 'udp', hostIp: '127.0.0.1', hostPort: '5000' },
@@ -388,13 +494,28 @@ test('ports: -p forms → one record per container port', () => {
     { containerPort: 8888, protocol: 'sctp', hostPort: '8888' },
     { containerPort: 3000, protocol: 'tcp', hostPort: '3000-3010' },
   ]);
-  for (const bad of ['-p 80:http', '-p 0:80', '-p 70000', '-p 80/icmp', '-p 1:2:3:4', '-p 8000-8002:9000-9001', '-p host:80:80']) {
+  for (const bad of [
+    '-p 80:http',
+    '-p 0:80',
+    '-p 70000',
+    '-p 80/icmp',
+    '-p 1:2:3:4',
+    '-p 8000-8002:9000-9001',
+    '-p host:80:80',
+  ]) {
     configError(() => runSettings(load(['[dev]', `ports = ${bad}`]), 'dev', ctx), 2, 'dev', 'ports');
   }
 });
 
 test('environment (documented, never read by dockerutils): -e K=V keeps b=c in a=b=c; bare -e K from the env; over the env section', () => {
-  const config = load(['[dev]', 'env = vars', 'environment = -e a=b=c -e URL=http://x/?q=1 --env=TOKEN --env MISSING -e "MSG=hello world" -eX=1 -e HOME_COPY=$HOME', '[vars]', 'a = from-section', 'KEEP = 1']);
+  const config = load([
+    '[dev]',
+    'env = vars',
+    'environment = -e a=b=c -e URL=http://x/?q=1 --env=TOKEN --env MISSING -e "MSG=hello world" -eX=1 -e HOME_COPY=$HOME',
+    '[vars]',
+    'a = from-section',
+    'KEEP = 1',
+  ]);
   assert.equal(runSettings(config, 'dev', ctx).env, {
     a: 'b=c',
     KEEP: '1',
@@ -425,7 +546,11 @@ test('interactive (documented, never read by dockerutils): -it, -i, -t, -d; "-e"
 });
 
 test('network: one name; cmd: shell words, quotes kept together, $VAR replaced inside words', () => {
-  const config = load(['[dev]', 'network = my-net', `cmd = bash -c "echo 'hi there' \\"\$USER\\"" '$HOME' a\\ b "" $$literal`]);
+  const config = load([
+    '[dev]',
+    'network = my-net',
+    `cmd = bash -c "echo 'hi there' \\"\$USER\\"" '$HOME' a\\ b "" $$literal`,
+  ]);
   const run = runSettings(config, 'dev', ctx);
   assert.is(run.network, 'my-net');
   assert.equal(run.cmd, ['bash', '-c', `echo 'hi there' "ada"`, '/home/ada', 'a b', '', '$literal']);
@@ -440,7 +565,14 @@ test('network: one name; cmd: shell words, quotes kept together, $VAR replaced i
 
 test('a set-but-empty variable is fine; "$$" is a literal "$"; braces are plain outside volumes', () => {
   assert.equal(runSettings(load(['[dev]', 'cmd = echo x${EMPTY}y $$HOME']), 'dev', ctx).cmd, ['echo', 'xy', '$HOME']);
-  assert.equal(runSettings(load(['[dev]', 'cmd = find . -exec echo {} ;']), 'dev', ctx).cmd, ['find', '.', '-exec', 'echo', '{}', ';']);
+  assert.equal(runSettings(load(['[dev]', 'cmd = find . -exec echo {} ;']), 'dev', ctx).cmd, [
+    'find',
+    '.',
+    '-exec',
+    'echo',
+    '{}',
+    ';',
+  ]);
 });
 
 test('configparser interpolation problems are load errors at the line and key (a lone % needs %%)', () => {
@@ -451,16 +583,35 @@ test('configparser interpolation problems are load errors at the line and key (a
 
 test('gpu: a device request (never a runtime name), kept apart for the caller to apply with -g', () => {
   const read = (value: string) => runSettings(load(['[dev]', `gpu = ${value}`]), 'dev', ctx).gpu;
-  assert.equal(read('--runtime=nvidia -e NVIDIA_VISIBLE_DEVICES=all'), { request: { Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }, env: {} });
+  assert.equal(read('--runtime=nvidia -e NVIDIA_VISIBLE_DEVICES=all'), {
+    request: { Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] },
+    env: {},
+  });
   assert.equal(read('--runtime nvidia -e NVIDIA_VISIBLE_DEVICES=0,2 -e NVIDIA_DRIVER_CAPABILITIES=compute,utility'), {
     request: { Driver: 'nvidia', DeviceIDs: ['0', '2'], Capabilities: [['gpu']] },
     env: { NVIDIA_DRIVER_CAPABILITIES: 'compute,utility' },
   });
   assert.equal(read('--gpus all').request, { Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] });
   assert.equal(read('--gpus 2').request, { Driver: 'nvidia', Count: 2, Capabilities: [['gpu']] });
-  assert.equal(read(`--gpus '"device=0,1",capabilities=compute'`).request, { Driver: 'nvidia', DeviceIDs: ['0', '1'], Capabilities: [['compute', 'gpu']] });
-  assert.equal(read('--gpus count=1,driver=amd,options=a=b').request, { Driver: 'amd', Count: 1, Capabilities: [['gpu']], Options: { a: 'b' } });
-  for (const bad of ['--runtime=runc', '--gpus many', '--gpus color=red', '--gpus all -e NVIDIA_VISIBLE_DEVICES=0', '-e NVIDIA_VISIBLE_DEVICES=none', '-v /a:/b']) {
+  assert.equal(read(`--gpus '"device=0,1",capabilities=compute'`).request, {
+    Driver: 'nvidia',
+    DeviceIDs: ['0', '1'],
+    Capabilities: [['compute', 'gpu']],
+  });
+  assert.equal(read('--gpus count=1,driver=amd,options=a=b').request, {
+    Driver: 'amd',
+    Count: 1,
+    Capabilities: [['gpu']],
+    Options: { a: 'b' },
+  });
+  for (const bad of [
+    '--runtime=runc',
+    '--gpus many',
+    '--gpus color=red',
+    '--gpus all -e NVIDIA_VISIBLE_DEVICES=0',
+    '-e NVIDIA_VISIBLE_DEVICES=none',
+    '-v /a:/b',
+  ]) {
     configError(() => read(bad), 2, 'dev', 'gpu');
   }
 });
@@ -587,18 +738,37 @@ test('build_args: docker build flags as data (a=b=c keeps b=c); scripts as argv;
     postBuildScript: ['make', '-C', 'docs'],
     pullFromOnForce: true,
   });
-  const err = configError(() => buildSettings(load(['[dev]', 'build_args = --squash']), 'dev', ctx), 2, 'dev', 'build_args');
+  const err = configError(
+    () => buildSettings(load(['[dev]', 'build_args = --squash']), 'dev', ctx),
+    2,
+    'dev',
+    'build_args',
+  );
   assert.ok(err.valid.includes('--build-arg'));
   configError(() => buildSettings(load(['[dev]', 'build_args = FOO=1']), 'dev', ctx), 2, 'dev', 'build_args');
-  configError(() => buildSettings(load(['[dev]', 'build_args = --platform amd64']), 'dev', ctx), 2, 'dev', 'build_args');
+  configError(
+    () => buildSettings(load(['[dev]', 'build_args = --platform amd64']), 'dev', ctx),
+    2,
+    'dev',
+    'build_args',
+  );
   configError(() => load(['[dev]', "pre_build_script = echo 'oops"]), 2, 'dev', 'pre_build_script');
 });
 
 test('image_repo: aws or docker_hub; publication_tag with {account} {region} {image} {tag} {user} and $VAR', () => {
-  const config = load(['[dev]', 'image_repo = aws', 'publication_tag = {account}.dkr.ecr.{region}.amazonaws.com/{image}:{tag}-{user}-${USER}']);
+  const config = load([
+    '[dev]',
+    'image_repo = aws',
+    'publication_tag = {account}.dkr.ecr.{region}.amazonaws.com/{image}:{tag}-{user}-${USER}',
+  ]);
   assert.is(imageSettings(config, 'dev', ctx).publish!.imageRepo, 'aws');
   assert.is(
-    publicationTag(config, 'dev', ctx, { account: '123456789012', region: 'eu-west-1', image: 'harpoon-demo-dev', tag: 'ada' }),
+    publicationTag(config, 'dev', ctx, {
+      account: '123456789012',
+      region: 'eu-west-1',
+      image: 'harpoon-demo-dev',
+      tag: 'ada',
+    }),
     '123456789012.dkr.ecr.eu-west-1.amazonaws.com/harpoon-demo-dev:ada-ada-ada',
   );
   assert.is(publicationTag(config, 'base', ctx, { account: '', region: '', image: 'x', tag: 'y' }), undefined);
@@ -607,13 +777,27 @@ test('image_repo: aws or docker_hub; publication_tag with {account} {region} {im
   const tag = configError(() => load(['[dev]', 'publication_tag = {registry}/{image}']), 2, 'dev', 'publication_tag');
   assert.equal(tag.valid, ['{account}', '{region}', '{image}', '{tag}', '{user}']);
   const unset = load(['[dev]', 'publication_tag = $REGISTRY/{image}']);
-  configError(() => publicationTag(unset, 'dev', ctx, { account: '', region: '', image: 'x', tag: 'y' }), 2, 'dev', 'publication_tag');
+  configError(
+    () => publicationTag(unset, 'dev', ctx, { account: '', region: '', image: 'x', tag: 'y' }),
+    2,
+    'dev',
+    'publication_tag',
+  );
 });
 
 // --- checking everything, and requests ------------------------------------------------------------
 
 test('checkProjectConfig: every image resolved, docked and not, each problem once', () => {
-  const config = load(['[dev]', 'volumes = -v $A:/a', 'volumes_docked = -v $B:/b', '[base]', 'ports = -p 80:80', 'publication_tag = $C/x', '[notebook]', 'cmd = echo $A']);
+  const config = load([
+    '[dev]',
+    'volumes = -v $A:/a',
+    'volumes_docked = -v $B:/b',
+    '[base]',
+    'ports = -p 80:80',
+    'publication_tag = $C/x',
+    '[notebook]',
+    'cmd = echo $A',
+  ]);
   const problems = checkProjectConfig(config, ctx);
   assert.equal(
     problems.map((p) => [p.line, p.key]),

@@ -43,10 +43,23 @@ const CHAIN = {
 // --- references -----------------------------------------------------------------------------------
 
 test('references: <project>-<image>:<user>; tag and name override; prefix=False uses name as is', () => {
-  const c = catalogue(
-    { base: 'FROM alpine\n', dev: 'FROM alpine\n', web: 'FROM alpine\n' },
-    ['[run_image]', 'synthetic_images = shell, jupyter', '[dev]', 'tag = latest', '[web]', 'name = frontend', '[shell]', 'name = dev', '[jupyter]', 'name = resero-labs/docker-ds', 'prefix = False', 'tag = gpu', '[redis]', 'name = redis', 'prefix = false'],
-  );
+  const c = catalogue({ base: 'FROM alpine\n', dev: 'FROM alpine\n', web: 'FROM alpine\n' }, [
+    '[run_image]',
+    'synthetic_images = shell, jupyter',
+    '[dev]',
+    'tag = latest',
+    '[web]',
+    'name = frontend',
+    '[shell]',
+    'name = dev',
+    '[jupyter]',
+    'name = resero-labs/docker-ds',
+    'prefix = False',
+    'tag = gpu',
+    '[redis]',
+    'name = redis',
+    'prefix = false',
+  ]);
   const ref = (name: string) => c.images.get(name)!.reference;
   assert.is(ref('base'), 'shop-base:ada');
   assert.is(ref('dev'), 'shop-dev:latest');
@@ -56,14 +69,17 @@ test('references: <project>-<image>:<user>; tag and name override; prefix=False 
   assert.is(c.images.get('shell')!.folder, 'dev');
   assert.is(ref('jupyter'), 'resero-labs/docker-ds:gpu');
   assert.is(ref('redis'), 'redis:ada');
-  assert.equal([...c.images.values()].map((i) => [i.image, i.kind]), [
-    ['base', 'folder'],
-    ['dev', 'folder'],
-    ['web', 'folder'],
-    ['shell', 'synthetic'],
-    ['jupyter', 'config-only'],
-    ['redis', 'config-only'],
-  ]);
+  assert.equal(
+    [...c.images.values()].map((i) => [i.image, i.kind]),
+    [
+      ['base', 'folder'],
+      ['dev', 'folder'],
+      ['web', 'folder'],
+      ['shell', 'synthetic'],
+      ['jupyter', 'config-only'],
+      ['redis', 'config-only'],
+    ],
+  );
   assert.is(c.images.get('base')!.dockerfile, `${ROOT}/docker/base/Dockerfile`);
   assert.is(c.images.get('jupyter')!.dockerfile, undefined);
 });
@@ -72,13 +88,24 @@ test('an image name the project folder or image folder makes invalid is an error
   const parsed = parseProjectConfig('', { ...project(['web']), folderName: 'My Shop', name: 'my shop' });
   assert.throws(
     () => buildCatalogue(parsed, { web: 'FROM alpine\n' }, ctx),
-    (err: unknown) => err instanceof ProjectImageError && err.image === 'web' && /"my shop-web" is not valid.*"My Shop"/.test(err.message),
+    (err: unknown) =>
+      err instanceof ProjectImageError &&
+      err.image === 'web' &&
+      /"my shop-web" is not valid.*"My Shop"/.test(err.message),
   );
-  assert.throws(() => catalogue({ Web: 'FROM alpine\n' }), (err: unknown) => err instanceof ProjectImageError && /docker\/Web/.test(err.message));
+  assert.throws(
+    () => catalogue({ Web: 'FROM alpine\n' }),
+    (err: unknown) => err instanceof ProjectImageError && /docker\/Web/.test(err.message),
+  );
   const named = parseProjectConfig('[Web]\nname = web\n', project(['Web']));
   assert.is(buildCatalogue(named, { Web: 'FROM alpine\n' }, ctx).images.get('Web')!.reference, 'shop-web:ada');
   assert.throws(
-    () => buildCatalogue(parseProjectConfig('', project(['web'])), { web: 'FROM alpine\n' }, { ...ctx, user: 'Ada Lovelace' }),
+    () =>
+      buildCatalogue(
+        parseProjectConfig('', project(['web'])),
+        { web: 'FROM alpine\n' },
+        { ...ctx, user: 'Ada Lovelace' },
+      ),
     (err: unknown) => err instanceof ProjectImageError && /tag "Ada Lovelace"/.test(err.message),
   );
 });
@@ -101,28 +128,55 @@ test('FROM lines: any case, --platform, AS stages, stage references, comments, c
   );
   assert.equal(stages, [
     { from: 'golang:1.22', raw: 'golang:1.22', line: 2, name: 'build', fromStage: false, unresolved: false },
-    { from: 'gcr.io/distroless/static:nonroot', raw: 'gcr.io/distroless/static:nonroot', line: 6, fromStage: false, unresolved: false },
+    {
+      from: 'gcr.io/distroless/static:nonroot',
+      raw: 'gcr.io/distroless/static:nonroot',
+      line: 6,
+      fromStage: false,
+      unresolved: false,
+    },
     { from: 'build', raw: 'build', line: 9, name: 'test', fromStage: true, unresolved: false },
   ]);
 });
 
 test('FROM with global ARGs: defaults, build args over them, ${A:-x}, and unresolved ones', () => {
-  const text = ['ARG REG=docker.io', 'ARG IMAGE TAG=3.20', 'FROM ${REG}/library/$IMAGE:${TAG}', 'FROM ${MISSING:-busybox}', 'FROM $NOPE', 'ARG LATE=x', 'FROM $LATE'].join('\n');
+  const text = [
+    'ARG REG=docker.io',
+    'ARG IMAGE TAG=3.20',
+    'FROM ${REG}/library/$IMAGE:${TAG}',
+    'FROM ${MISSING:-busybox}',
+    'FROM $NOPE',
+    'ARG LATE=x',
+    'FROM $LATE',
+  ].join('\n');
   const stages = dockerfileStages(text, { IMAGE: 'alpine' });
-  assert.equal(stages.map((s) => [s.from, s.unresolved]), [
-    ['docker.io/library/alpine:3.20', false],
-    ['busybox', false],
-    ['', true],
-    // An ARG after the first FROM is not global.
-    ['', true],
-  ]);
+  assert.equal(
+    stages.map((s) => [s.from, s.unresolved]),
+    [
+      ['docker.io/library/alpine:3.20', false],
+      ['busybox', false],
+      ['', true],
+      // An ARG after the first FROM is not global.
+      ['', true],
+    ],
+  );
 });
 
 test('heredoc bodies are not instructions; the escape directive is honoured', () => {
-  const heredoc = dockerfileStages(['FROM alpine', 'RUN <<EOF', 'FROM not-an-instruction', 'EOF', 'FROM busybox'].join('\n'));
-  assert.equal(heredoc.map((s) => s.from), ['alpine', 'busybox']);
-  const escaped = dockerfileStages(['# escape=`', 'FROM `', '  mcr.microsoft.com/windows/servercore:ltsc2022'].join('\r\n'));
-  assert.equal(escaped.map((s) => s.from), ['mcr.microsoft.com/windows/servercore:ltsc2022']);
+  const heredoc = dockerfileStages(
+    ['FROM alpine', 'RUN <<EOF', 'FROM not-an-instruction', 'EOF', 'FROM busybox'].join('\n'),
+  );
+  assert.equal(
+    heredoc.map((s) => s.from),
+    ['alpine', 'busybox'],
+  );
+  const escaped = dockerfileStages(
+    ['# escape=`', 'FROM `', '  mcr.microsoft.com/windows/servercore:ltsc2022'].join('\r\n'),
+  );
+  assert.equal(
+    escaped.map((s) => s.from),
+    ['mcr.microsoft.com/windows/servercore:ltsc2022'],
+  );
 });
 
 test('repositoryOf / tagOf', () => {
@@ -148,7 +202,11 @@ test('each folder image lists its FROM images and the project images it is built
 });
 
 test('a project image is matched by repository when the tags differ, and with a renamed image', () => {
-  const c = catalogue({ base: 'FROM alpine\n', svc: 'FROM shop-core:release\n', tool: 'FROM shop-base\n' }, ['[base]', 'name = core', 'tag = v1']);
+  const c = catalogue({ base: 'FROM alpine\n', svc: 'FROM shop-core:release\n', tool: 'FROM shop-base\n' }, [
+    '[base]',
+    'name = core',
+    'tag = v1',
+  ]);
   assert.equal(c.images.get('svc')!.dependsOn, ['base']);
   // "shop-base" is nobody's repository here (base is renamed to shop-core).
   assert.equal(c.images.get('tool')!.dependsOn, []);
@@ -179,7 +237,7 @@ test('a multi-stage build with a stage named builder: that stage is tagged <repo
 
 // --- build order ----------------------------------------------------------------------------------
 
-test("build-image all: FROM order, not directory order (base → derived → derived-of-derived)", () => {
+test('build-image all: FROM order, not directory order (base → derived → derived-of-derived)', () => {
   const c = catalogue(CHAIN, ['[mid]', 'build_args = --build-arg BASE_TAG=ada']);
   const order = buildOrder(c, 'all');
   assert.equal(order, ['lone', 'zbase', 'mid', 'app']);
@@ -203,11 +261,23 @@ test('named images: in the given order unless FROM says otherwise; dependencies 
 });
 
 test('only image folders can be built: unknown, synthetic and configuration-only names are errors', () => {
-  const c = catalogue({ dev: 'FROM alpine\n' }, ['[run_image]', 'synthetic_images = shell', '[shell]', 'name = dev', '[nb]', 'name = jupyter/base', 'prefix = 0']);
+  const c = catalogue({ dev: 'FROM alpine\n' }, [
+    '[run_image]',
+    'synthetic_images = shell',
+    '[shell]',
+    'name = dev',
+    '[nb]',
+    'name = jupyter/base',
+    'prefix = 0',
+  ]);
   const fails = (name: string, pattern: RegExp) =>
     assert.throws(
       () => buildOrder(c, [name]),
-      (err: unknown) => err instanceof ProjectImageError && err.image === name && pattern.test(err.message) && err.valid.join() === 'dev',
+      (err: unknown) =>
+        err instanceof ProjectImageError &&
+        err.image === name &&
+        pattern.test(err.message) &&
+        err.valid.join() === 'dev',
     );
   fails('nope', /no such image folder/);
   fails('shell', /synthetic image only runs docker\/dev; build "dev"/);

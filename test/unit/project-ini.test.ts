@@ -2,11 +2,19 @@
 // (optionxform = str), with the line of every section and key kept for error messages.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { getValue, lookup, optionNames, parseIni, ProjectConfigError, type IniDocument } from '../../src/project/model.ts';
+import {
+  getValue,
+  lookup,
+  optionNames,
+  parseIni,
+  ProjectConfigError,
+  type IniDocument,
+} from '../../src/project/model.ts';
 
 const FILE = '/p/docker/dockerutils.cfg';
 const parse = (lines: string[]): IniDocument => parseIni(lines.join('\n'), FILE);
-const value = (doc: IniDocument, section: string, key: string): string | undefined => getValue(doc, section, key)?.value;
+const value = (doc: IniDocument, section: string, key: string): string | undefined =>
+  getValue(doc, section, key)?.value;
 
 /** Runs fn, expects a ProjectConfigError, returns it. */
 function configError(fn: () => unknown): ProjectConfigError {
@@ -73,7 +81,15 @@ test('indentation is relative to the key line, as configparser does it', () => {
 });
 
 test('[DEFAULT] values are inherited by every section, own values first', () => {
-  const doc = parse(['[DEFAULT]', 'tag = latest', 'network = host', '[dev]', 'network = bridge', 'cmd = bash', '[test]']);
+  const doc = parse([
+    '[DEFAULT]',
+    'tag = latest',
+    'network = host',
+    '[dev]',
+    'network = bridge',
+    'cmd = bash',
+    '[test]',
+  ]);
   assert.is(value(doc, 'dev', 'tag'), 'latest');
   assert.is(value(doc, 'dev', 'network'), 'bridge');
   assert.is(value(doc, 'test', 'network'), 'host');
@@ -97,7 +113,14 @@ test('every section and key keeps its line (CRLF and CR line ends too)', () => {
 });
 
 test('%(key)s interpolation and %% (configparser BasicInterpolation), from the section or [DEFAULT]', () => {
-  const doc = parse(['[DEFAULT]', 'base = /data', '[dev]', 'sub = %(base)s/dev', 'volumes = -v %(sub)s:/d', 'fmt = date +%%Y']);
+  const doc = parse([
+    '[DEFAULT]',
+    'base = /data',
+    '[dev]',
+    'sub = %(base)s/dev',
+    'volumes = -v %(sub)s:/d',
+    'fmt = date +%%Y',
+  ]);
   assert.is(value(doc, 'dev', 'volumes'), '-v /data/dev:/d');
   assert.is(value(doc, 'dev', 'fmt'), 'date +%Y');
   // Raw values stay available.

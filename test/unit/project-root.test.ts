@@ -38,7 +38,11 @@ test('found from the root itself and from a folder deep inside it', async () => 
 });
 
 test('the first folder holding docker/ wins (a project inside another)', async () => {
-  const base = await tree({ 'outer/docker/base/Dockerfile': 'FROM alpine\n', 'outer/tools/inner/docker/': '', 'outer/tools/inner/src/': '' });
+  const base = await tree({
+    'outer/docker/base/Dockerfile': 'FROM alpine\n',
+    'outer/tools/inner/docker/': '',
+    'outer/tools/inner/src/': '',
+  });
   assert.is(await findProjectRoot(join(base, 'outer/tools/inner/src')), join(base, 'outer/tools/inner'));
   assert.is(await findProjectRoot(join(base, 'outer/tools')), join(base, 'outer'));
 });

@@ -49,7 +49,10 @@ interface Local {
   close(): Promise<void>;
 }
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void, onUpgrade?: (req: IncomingMessage, socket: import('node:stream').Duplex) => void): Promise<Local> {
+async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  onUpgrade?: (req: IncomingMessage, socket: import('node:stream').Duplex) => void,
+): Promise<Local> {
   const server = http.createServer(handler);
   if (onUpgrade) server.on('upgrade', (req, socket) => onUpgrade(req, socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,21 +65,39 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   };
 }
 
-function request(port: number, options: { method?: string; path?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function request(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path ?? '/',
+        headers: options.headers ?? {},
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 /** Serve every request with `handler`, make one request, and close. */
-async function once(handler: (req: IncomingMessage, res: ServerResponse) => void, options: Parameters<typeof request>[1] = {}): Promise<Reply> {
+async function once(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options: Parameters<typeof request>[1] = {},
+): Promise<Reply> {
   const local = await serve(handler);
   try {
     return await request(local.port, options);
@@ -85,7 +106,8 @@ async function once(handler: (req: IncomingMessage, res: ServerResponse) => void
   }
 }
 
-const answerOnce = (answer: Answer, options: Parameters<typeof request>[1] = {}) => once((req, res) => sendAnswer(req, res, answer), options);
+const answerOnce = (answer: Answer, options: Parameters<typeof request>[1] = {}) =>
+  once((req, res) => sendAnswer(req, res, answer), options);
 
 // --- availability ---------------------------------------------------------------------------------
 
@@ -95,9 +117,18 @@ test('availability: no route, or one being removed → gone', () => {
 });
 
 test('availability: created and restarting → starting', () => {
-  assert.equal(availability(makeRoute({ status: 'created' })), { kind: 'starting', reason: 'created, not started yet' });
-  assert.equal(availability(withoutUpstream(makeRoute({ status: 'created' }))), { kind: 'starting', reason: 'created, not started yet' });
-  assert.equal(availability(makeRoute({ status: 'restarting', exitCode: 1 })), { kind: 'starting', reason: 'restarting' });
+  assert.equal(availability(makeRoute({ status: 'created' })), {
+    kind: 'starting',
+    reason: 'created, not started yet',
+  });
+  assert.equal(availability(withoutUpstream(makeRoute({ status: 'created' }))), {
+    kind: 'starting',
+    reason: 'created, not started yet',
+  });
+  assert.equal(availability(makeRoute({ status: 'restarting', exitCode: 1 })), {
+    kind: 'starting',
+    reason: 'restarting',
+  });
 });
 
 test('availability: paused → paused', () => {
@@ -107,41 +138,87 @@ test('availability: paused → paused', () => {
 test('availability: running → ready with its upstream, unless the health check or the port says otherwise', () => {
   assert.equal(availability(makeRoute()), { kind: 'ready', upstream: 'http://127.0.0.1:49153' });
   assert.equal(availability(makeRoute({ health: 'healthy' })), { kind: 'ready', upstream: 'http://127.0.0.1:49153' });
-  assert.equal(availability(makeRoute({ health: 'starting' })), { kind: 'starting', reason: 'its health check has not passed yet' });
+  assert.equal(availability(makeRoute({ health: 'starting' })), {
+    kind: 'starting',
+    reason: 'its health check has not passed yet',
+  });
   assert.equal(availability(makeRoute({ health: 'unhealthy' })), { kind: 'failed', reason: 'running but unhealthy' });
-  assert.equal(availability(withoutUpstream(makeRoute({ containerPort: 8080 }))), { kind: 'failed', reason: 'running, but port 8080 is not published' });
+  assert.equal(availability(withoutUpstream(makeRoute({ containerPort: 8080 }))), {
+    kind: 'failed',
+    reason: 'running, but port 8080 is not published',
+  });
   // The health check is judged before the port.
-  assert.equal(availability(withoutUpstream(makeRoute({ health: 'starting' }))), { kind: 'starting', reason: 'its health check has not passed yet' });
+  assert.equal(availability(withoutUpstream(makeRoute({ health: 'starting' }))), {
+    kind: 'starting',
+    reason: 'its health check has not passed yet',
+  });
 });
 
-test('availability: exited, dead and unknown states → failed, with code, OOM and the engine\'s error', () => {
-  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 0 })), { kind: 'failed', reason: 'exited with code 0' });
-  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 1 })), { kind: 'failed', reason: 'exited with code 1' });
-  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 137, oomKilled: true })), { kind: 'failed', reason: 'exited with code 137; killed for lack of memory' });
-  assert.equal(availability(makeRoute({ status: 'dead', exitCode: 255 })), { kind: 'failed', reason: 'dead with code 255' });
-  // Killed by a signal, not for memory: said in words (docker stop's SIGKILL, or kill -9).
-  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 137 })), { kind: 'failed', reason: 'exited with code 137: it was killed (SIGKILL: out of memory, or stopped by force)' });
-  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 143 })), { kind: 'failed', reason: 'exited with code 143: it was stopped (SIGTERM)' });
-  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 127, error: 'exec: "srv": executable file not found in $PATH' })), {
+test("availability: exited, dead and unknown states → failed, with code, OOM and the engine's error", () => {
+  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 0 })), {
     kind: 'failed',
-    reason: 'exited with code 127; exec: "srv": executable file not found in $PATH',
+    reason: 'exited with code 0',
   });
-  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 137, oomKilled: true, error: 'x' })), { kind: 'failed', reason: 'exited with code 137; killed for lack of memory; x' });
-  assert.equal(availability(makeRoute({ status: 'something-new', exitCode: 0 })), { kind: 'failed', reason: 'something-new with code 0' });
+  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 1 })), {
+    kind: 'failed',
+    reason: 'exited with code 1',
+  });
+  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 137, oomKilled: true })), {
+    kind: 'failed',
+    reason: 'exited with code 137; killed for lack of memory',
+  });
+  assert.equal(availability(makeRoute({ status: 'dead', exitCode: 255 })), {
+    kind: 'failed',
+    reason: 'dead with code 255',
+  });
+  // Killed by a signal, not for memory: said in words (docker stop's SIGKILL, or kill -9).
+  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 137 })), {
+    kind: 'failed',
+    reason: 'exited with code 137: it was killed (SIGKILL: out of memory, or stopped by force)',
+  });
+  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 143 })), {
+    kind: 'failed',
+    reason: 'exited with code 143: it was stopped (SIGTERM)',
+  });
+  assert.equal(
+    availability(
+      makeRoute({ status: 'exited', exitCode: 127, error: 'exec: "srv": executable file not found in $PATH' }),
+    ),
+    {
+      kind: 'failed',
+      reason: 'exited with code 127; exec: "srv": executable file not found in $PATH',
+    },
+  );
+  assert.equal(availability(makeRoute({ status: 'exited', exitCode: 137, oomKilled: true, error: 'x' })), {
+    kind: 'failed',
+    reason: 'exited with code 137; killed for lack of memory; x',
+  });
+  assert.equal(availability(makeRoute({ status: 'something-new', exitCode: 0 })), {
+    kind: 'failed',
+    reason: 'something-new with code 0',
+  });
 });
 
 // --- page templates ---------------------------------------------------------------------------
 
 test('fillPage: placeholders filled and HTML-escaped; unknown ones left', () => {
   const answer = notReadyAnswer('web', { kind: 'starting', reason: '<script>alert(1)</script>' }, 3);
-  const html = fillPage('<h1>{{ name }} {{status}}</h1><p>{{reason}}</p><meta content="{{retryAfter}}">{{other}}', answer);
+  const html = fillPage(
+    '<h1>{{ name }} {{status}}</h1><p>{{reason}}</p><meta content="{{retryAfter}}">{{other}}',
+    answer,
+  );
   assert.is(html, '<h1>web 503</h1><p>&#60;script&#62;alert(1)&#60;/script&#62;</p><meta content="3">{{other}}');
 });
 
 // --- notReadyAnswer -------------------------------------------------------------------------------
 
 test('notReadyAnswer: gone → 404 not_found', () => {
-  assert.equal(notReadyAnswer('web', { kind: 'gone' }, 2), { status: 404, error: 'not_found', container: 'web', message: 'No container named "web" is served here.' });
+  assert.equal(notReadyAnswer('web', { kind: 'gone' }, 2), {
+    status: 404,
+    error: 'not_found',
+    container: 'web',
+    message: 'No container named "web" is served here.',
+  });
 });
 
 test('notReadyAnswer: starting → 503 with Retry-After', () => {
@@ -157,13 +234,26 @@ test('notReadyAnswer: starting → 503 with Retry-After', () => {
 });
 
 test('notReadyAnswer: paused → 503 with a Retry-After of at least 10 s', () => {
-  assert.equal(notReadyAnswer('web', { kind: 'paused', reason: 'paused' }, 2), { status: 503, error: 'paused', container: 'web', reason: 'paused', retryAfter: 10, message: '"web" is paused.' });
+  assert.equal(notReadyAnswer('web', { kind: 'paused', reason: 'paused' }, 2), {
+    status: 503,
+    error: 'paused',
+    container: 'web',
+    reason: 'paused',
+    retryAfter: 10,
+    message: '"web" is paused.',
+  });
   assert.is(notReadyAnswer('web', { kind: 'paused', reason: 'paused' }, 60).retryAfter, 60);
 });
 
 test('notReadyAnswer: failed → 502 with the reason, no Retry-After', () => {
   const answer = notReadyAnswer('web', { kind: 'failed', reason: 'exited with code 1' }, 2);
-  assert.equal(answer, { status: 502, error: 'failed', container: 'web', reason: 'exited with code 1', message: '"web" is not serving: exited with code 1.' });
+  assert.equal(answer, {
+    status: 502,
+    error: 'failed',
+    container: 'web',
+    reason: 'exited with code 1',
+    message: '"web" is not serving: exited with code 1.',
+  });
   assert.is(answer.retryAfter, undefined);
 });
 
@@ -203,7 +293,13 @@ test('sendAnswer: JSON by default, with status, error, message, container and re
   assert.is(reply.headers['cache-control'], 'no-store');
   assert.is(reply.headers['content-length'], String(Buffer.byteLength(reply.body)));
   assert.ok(reply.body.endsWith('\n'));
-  assert.equal(JSON.parse(reply.body), { status: 503, error: 'starting', message: '"web" is starting (created, not started yet). Try again in a moment.', container: 'web', retryAfter: 3 });
+  assert.equal(JSON.parse(reply.body), {
+    status: 503,
+    error: 'starting',
+    message: '"web" is starting (created, not started yet). Try again in a moment.',
+    container: 'web',
+    retryAfter: 3,
+  });
 });
 
 test('sendAnswer: JSON for API clients (Accept: application/json, */*) and without Retry-After when none', async () => {
@@ -212,7 +308,12 @@ test('sendAnswer: JSON for API clients (Accept: application/json, */*) and witho
     assert.is(reply.status, 502, accept);
     assert.is(reply.headers['content-type'], 'application/json; charset=utf-8', accept);
     assert.is(reply.headers['retry-after'], undefined, accept);
-    assert.equal(JSON.parse(reply.body), { status: 502, error: 'failed', message: '"web" is not serving: exited with code 1.', container: 'web' });
+    assert.equal(JSON.parse(reply.body), {
+      status: 502,
+      error: 'failed',
+      message: '"web" is not serving: exited with code 1.',
+      container: 'web',
+    });
   }
   // No container: no container field.
   const bare = await answerOnce({ status: 404, error: 'not_found', message: 'Nothing is served here.' });
@@ -220,7 +321,9 @@ test('sendAnswer: JSON for API clients (Accept: application/json, */*) and witho
 });
 
 test('sendAnswer: HTML with a meta refresh for browsers when starting', async () => {
-  const reply = await answerOnce(starting, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+  const reply = await answerOnce(starting, {
+    headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+  });
   assert.is(reply.status, 503);
   assert.is(reply.headers['content-type'], 'text/html; charset=utf-8');
   assert.is(reply.headers['retry-after'], '3');
@@ -244,7 +347,10 @@ test('sendAnswer: HTML without a refresh for answers that will not change by the
 });
 
 test('sendAnswer: HTML escapes everything that comes from outside', async () => {
-  const reply = await answerOnce({ status: 400, error: 'bad_request', message: '"<script>alert(\'x\')</script>" & more' }, { headers: { accept: 'text/html' } });
+  const reply = await answerOnce(
+    { status: 400, error: 'bad_request', message: '"<script>alert(\'x\')</script>" & more' },
+    { headers: { accept: 'text/html' } },
+  );
   assert.not.ok(reply.body.includes('<script>'));
   assert.ok(reply.body.includes('&#34;&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;&#34; &#38; more'));
 });
@@ -306,13 +412,21 @@ async function rejectedHandshake(answer: Answer, headers: Record<string, string>
         port: local.port,
         path: '/docker/web/ws',
         agent: false,
-        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13', ...headers },
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'sec-websocket-version': '13',
+          ...headers,
+        },
       });
       req.on('upgrade', () => reject(new Error('the handshake was accepted')));
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
       });
       req.on('error', reject);
       req.end();
@@ -330,7 +444,13 @@ test('rejectUpgrade: a full HTTP answer on the socket, then close', async () => 
   assert.is(reply.headers['cache-control'], 'no-store');
   assert.is(reply.headers['content-type'], 'application/json; charset=utf-8');
   assert.is(reply.headers['content-length'], String(Buffer.byteLength(reply.body)));
-  assert.equal(JSON.parse(reply.body), { status: 503, error: 'starting', message: starting.message, container: 'web', retryAfter: 3 });
+  assert.equal(JSON.parse(reply.body), {
+    status: 503,
+    error: 'starting',
+    message: starting.message,
+    container: 'web',
+    retryAfter: 3,
+  });
   const html = await rejectedHandshake(failed, { accept: 'text/html' });
   assert.is(html.status, 502);
   assert.is(html.headers['retry-after'], undefined);
@@ -348,7 +468,13 @@ test('rejectUpgrade on a stream: status line, headers, body; a socket no longer 
   await ended;
   const text = Buffer.concat(chunks).toString('utf8');
   const [head, body] = text.split('\r\n\r\n') as [string, string];
-  assert.equal(head.split('\r\n'), ['HTTP/1.1 404 Not Found', 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, 'cache-control: no-store', 'connection: close']);
+  assert.equal(head.split('\r\n'), [
+    'HTTP/1.1 404 Not Found',
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'cache-control: no-store',
+    'connection: close',
+  ]);
   assert.equal(JSON.parse(body), { status: 404, error: 'not_found', message: 'Connect to /docker/web/' });
   assert.not.ok(socket.writable);
 
@@ -374,27 +500,54 @@ const TOKEN = 'an-admin-token-0123456789';
 const admin: AdminOptions = { token: TOKEN };
 
 const table = (): Route[] => [
-  makeRoute({ name: 'api', id: 'a1', requests: 3, lastActivity: new Date('2025-05-06T07:08:09.010Z'), health: 'healthy' }),
+  makeRoute({
+    name: 'api',
+    id: 'a1',
+    requests: 3,
+    lastActivity: new Date('2025-05-06T07:08:09.010Z'),
+    health: 'healthy',
+  }),
   withoutUpstream(makeRoute({ name: 'web', id: 'b2', status: 'exited', exitCode: 1 })),
 ];
 
 /** A server that serves the admin endpoint, and says 'next' for anything else. */
-const visits: Record<string, Visit[]> = { api: [{ time: '2025-05-06T07:08:09.010Z', method: 'GET', path: '/docker/api/', status: 200, remote: '127.0.0.1', user: 'ann' }] };
+const visits: Record<string, Visit[]> = {
+  api: [
+    {
+      time: '2025-05-06T07:08:09.010Z',
+      method: 'GET',
+      path: '/docker/api/',
+      status: 200,
+      remote: '127.0.0.1',
+      user: 'ann',
+    },
+  ],
+};
 
-async function adminOnce(options: Parameters<typeof request>[1], adminOptions: AdminOptions = admin, routes: () => Route[] = table): Promise<Reply> {
+async function adminOnce(
+  options: Parameters<typeof request>[1],
+  adminOptions: AdminOptions = admin,
+  routes: () => Route[] = table,
+): Promise<Reply> {
   return once((req, res) => {
-    void serveAdmin(req, res, adminOptions, { routes, history: async (name) => visits[name] ?? (name === 'web' ? [] : undefined) }).then((bytes) => {
+    void serveAdmin(req, res, adminOptions, {
+      routes,
+      history: async (name) => visits[name] ?? (name === 'web' ? [] : undefined),
+    }).then((bytes) => {
       if (bytes === undefined) res.end('next');
     });
   }, options);
 }
 
-test('admin: a container\'s history at <path>/<name>/history; 404 for names not served', async () => {
+test("admin: a container's history at <path>/<name>/history; 404 for names not served", async () => {
   const auth = { authorization: `Bearer ${TOKEN}` };
   const api = await adminOnce({ path: '/_harpoon/routes/api/history', headers: auth });
   assert.is(api.status, 200);
   assert.equal(JSON.parse(api.body), { name: 'api', visits: visits.api });
-  assert.equal(JSON.parse((await adminOnce({ path: '/_harpoon/routes/web/history?limit=0', headers: auth })).body), { name: 'web', visits: [] });
+  assert.equal(JSON.parse((await adminOnce({ path: '/_harpoon/routes/web/history?limit=0', headers: auth })).body), {
+    name: 'web',
+    visits: [],
+  });
   assert.is((await adminOnce({ path: '/_harpoon/routes/nope/history', headers: auth })).status, 404);
   assert.is((await adminOnce({ path: '/_harpoon/routes/%E0%A4%A/history', headers: auth })).status, 404);
   assert.is((await adminOnce({ path: '/_harpoon/routes/api/history' })).status, 401, 'behind the token too');
@@ -403,13 +556,21 @@ test('admin: a container\'s history at <path>/<name>/history; 404 for names not 
 test('checkAdminOptions: a token of at least 16 characters', () => {
   checkAdminOptions({ token: 'x'.repeat(16) });
   checkAdminOptions({ token: TOKEN, path: '/admin' });
-  for (const token of ['', 'short', 'x'.repeat(15)]) assert.throws(() => checkAdminOptions({ token }), /at least 16 characters/, token);
+  for (const token of ['', 'short', 'x'.repeat(15)])
+    assert.throws(() => checkAdminOptions({ token }), /at least 16 characters/, token);
   assert.throws(() => checkAdminOptions({} as AdminOptions), /at least 16 characters/);
   assert.throws(() => checkAdminOptions({ token: 1234567890123456789 as unknown as string }), /at least 16 characters/);
 });
 
 test('admin: other paths are not the admin endpoint', async () => {
-  for (const path of ['/', '/docker/web/', '/_harpoon', '/_harpoon/routes/', '/_harpoon/routesx', '/x/_harpoon/routes']) {
+  for (const path of [
+    '/',
+    '/docker/web/',
+    '/_harpoon',
+    '/_harpoon/routes/',
+    '/_harpoon/routesx',
+    '/x/_harpoon/routes',
+  ]) {
     const reply = await adminOnce({ path, headers: { authorization: `Bearer ${TOKEN}` } });
     assert.is(reply.body, 'next', path);
   }
@@ -463,7 +624,15 @@ test('admin: 200 with the route table as JSON for the right token', async () => 
   assert.is(reply.headers['content-length'], String(Buffer.byteLength(reply.body)));
   assert.equal(JSON.parse(reply.body), {
     routes: [
-      { name: 'api', id: 'a1', status: 'running', health: 'healthy', upstream: 'http://127.0.0.1:49153', requests: 3, lastActivity: '2025-05-06T07:08:09.010Z' },
+      {
+        name: 'api',
+        id: 'a1',
+        status: 'running',
+        health: 'healthy',
+        upstream: 'http://127.0.0.1:49153',
+        requests: 3,
+        lastActivity: '2025-05-06T07:08:09.010Z',
+      },
       { name: 'web', id: 'b2', status: 'exited', upstream: null, requests: 0, lastActivity: null },
     ],
   });
@@ -473,23 +642,44 @@ test('admin: 200 with the route table as JSON for the right token', async () => 
     assert.is(again.status, 200, authorization);
   }
   // An empty table.
-  const empty = await adminOnce({ path: DEFAULT_ADMIN_PATH, headers: { authorization: `Bearer ${TOKEN}` } }, admin, () => []);
+  const empty = await adminOnce(
+    { path: DEFAULT_ADMIN_PATH, headers: { authorization: `Bearer ${TOKEN}` } },
+    admin,
+    () => [],
+  );
   assert.equal(JSON.parse(empty.body), { routes: [] });
 });
 
 test('admin: HEAD gets the headers only; a custom path moves the endpoint', async () => {
-  const head = await adminOnce({ method: 'HEAD', path: DEFAULT_ADMIN_PATH, headers: { authorization: `Bearer ${TOKEN}` } });
+  const head = await adminOnce({
+    method: 'HEAD',
+    path: DEFAULT_ADMIN_PATH,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   assert.is(head.status, 200);
   assert.is(head.body, '');
   assert.ok(Number(head.headers['content-length']) > 0);
   const custom: AdminOptions = { token: TOKEN, path: '/ops/routes' };
-  assert.is((await adminOnce({ path: '/ops/routes', headers: { authorization: `Bearer ${TOKEN}` } }, custom)).status, 200);
+  assert.is(
+    (await adminOnce({ path: '/ops/routes', headers: { authorization: `Bearer ${TOKEN}` } }, custom)).status,
+    200,
+  );
   assert.is((await adminOnce({ path: '/ops/routes' }, custom)).status, 401);
-  assert.is((await adminOnce({ path: DEFAULT_ADMIN_PATH, headers: { authorization: `Bearer ${TOKEN}` } }, custom)).body, 'next');
+  assert.is(
+    (await adminOnce({ path: DEFAULT_ADMIN_PATH, headers: { authorization: `Bearer ${TOKEN}` } }, custom)).body,
+    'next',
+  );
 });
 
 test('routeSummary: what the admin endpoint shows of a route', () => {
-  assert.equal(routeSummary(makeRoute()), { name: 'web', id: 'f00dfeed0123456789abcdef', status: 'running', upstream: 'http://127.0.0.1:49153', requests: 0, lastActivity: null });
+  assert.equal(routeSummary(makeRoute()), {
+    name: 'web',
+    id: 'f00dfeed0123456789abcdef',
+    status: 'running',
+    upstream: 'http://127.0.0.1:49153',
+    requests: 0,
+    lastActivity: null,
+  });
   assert.equal(routeSummary(makeRoute({ health: 'starting', requests: 7, lastActivity: new Date(0) })), {
     name: 'web',
     id: 'f00dfeed0123456789abcdef',

@@ -102,7 +102,13 @@ test('hop-by-hop headers are removed; end-to-end headers are kept', () => {
 });
 
 test('headers named in Connection are removed too (any case, any spacing)', () => {
-  const headers: IncomingHttpHeaders = { connection: 'close, X-Secret ,  x-trace-id,,Keep-Alive', 'x-secret': 's', 'x-trace-id': 't', 'keep-alive': '1', 'x-other': 'o' };
+  const headers: IncomingHttpHeaders = {
+    connection: 'close, X-Secret ,  x-trace-id,,Keep-Alive',
+    'x-secret': 's',
+    'x-trace-id': 't',
+    'keep-alive': '1',
+    'x-other': 'o',
+  };
   assert.equal(withoutHopByHop(headers), { 'x-other': 'o' });
   // Connection given as several values.
   const many = { connection: ['x-a', 'X-B'], 'x-a': '1', 'x-b': '2', 'x-c': '3' } as unknown as IncomingHttpHeaders;
@@ -113,7 +119,13 @@ test('headers named in Connection are removed too (any case, any spacing)', () =
 });
 
 test('response headers (OutgoingHttpHeaders) keep arrays and numbers', () => {
-  const headers = { 'set-cookie': ['a=1', 'b=2'], 'content-length': 12, connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked' };
+  const headers = {
+    'set-cookie': ['a=1', 'b=2'],
+    'content-length': 12,
+    connection: 'keep-alive',
+    'keep-alive': 'timeout=5',
+    'transfer-encoding': 'chunked',
+  };
   assert.equal(withoutHopByHop(headers), { 'set-cookie': ['a=1', 'b=2'], 'content-length': 12 });
 });
 
@@ -146,7 +158,17 @@ test('a WebSocket handshake keeps Connection: Upgrade and Upgrade, and nothing e
 // --- upstreamHeaders ----------------------------------------------------------------------------
 
 test('upstreamHeaders: X-Forwarded-* describe the real client; hop-by-hop headers are gone', async () => {
-  const { headers, remote } = await forwarded(['Accept: */*', 'Connection: keep-alive, X-Hop', 'X-Hop: 1', 'Proxy-Connection: keep-alive', 'Keep-Alive: 5', 'Cookie: a=1'], untrusted);
+  const { headers, remote } = await forwarded(
+    [
+      'Accept: */*',
+      'Connection: keep-alive, X-Hop',
+      'X-Hop: 1',
+      'Proxy-Connection: keep-alive',
+      'Keep-Alive: 5',
+      'Cookie: a=1',
+    ],
+    untrusted,
+  );
   assert.is(remote, '127.0.0.1');
   assert.equal(headers, {
     host: 'localhost:8000',
@@ -159,7 +181,7 @@ test('upstreamHeaders: X-Forwarded-* describe the real client; hop-by-hop header
   });
 });
 
-test('upstreamHeaders: a client\'s own X-Forwarded-*, Forwarded and X-Real-IP are replaced, not appended to', async () => {
+test("upstreamHeaders: a client's own X-Forwarded-*, Forwarded and X-Real-IP are replaced, not appended to", async () => {
   const { headers } = await forwarded(SPOOFED, untrusted);
   assert.is(headers['x-forwarded-for'], '127.0.0.1');
   assert.is(headers['x-forwarded-proto'], 'http');
@@ -169,7 +191,10 @@ test('upstreamHeaders: a client\'s own X-Forwarded-*, Forwarded and X-Real-IP ar
   assert.is(headers.forwarded, undefined);
   assert.is(headers['x-real-ip'], undefined);
   // Header names in any case, repeated.
-  const { headers: repeated } = await forwarded(['x-FORWARDED-for: 6.6.6.6', 'X-Forwarded-For: 7.7.7.7', 'X-REAL-IP: 6.6.6.6', 'FORWARDED: for=6.6.6.6'], untrusted);
+  const { headers: repeated } = await forwarded(
+    ['x-FORWARDED-for: 6.6.6.6', 'X-Forwarded-For: 7.7.7.7', 'X-REAL-IP: 6.6.6.6', 'FORWARDED: for=6.6.6.6'],
+    untrusted,
+  );
   assert.is(repeated['x-forwarded-for'], '127.0.0.1');
   assert.is(repeated['x-real-ip'], undefined);
   assert.is(repeated.forwarded, undefined);
@@ -181,7 +206,7 @@ test('upstreamHeaders under host routing: no X-Forwarded-Prefix, even a spoofed 
   assert.not.ok('x-forwarded-prefix' in headers);
 });
 
-test('upstreamHeaders with trustProxy: X-Forwarded-For is appended to; proto and host are the front proxy\'s', async () => {
+test("upstreamHeaders with trustProxy: X-Forwarded-For is appended to; proto and host are the front proxy's", async () => {
   const { headers } = await forwarded(SPOOFED, trusted);
   assert.is(headers['x-forwarded-for'], '6.6.6.6, 127.0.0.1');
   assert.is(headers['x-forwarded-proto'], 'https');
@@ -194,13 +219,21 @@ test('upstreamHeaders with trustProxy: X-Forwarded-For is appended to; proto and
 });
 
 test('upstreamHeaders with trustProxy: chains and repeated headers; the first proto and host win', async () => {
-  const { headers } = await forwarded(['X-Forwarded-For: 1.1.1.1, 10.0.0.1', 'X-Forwarded-For: 10.0.0.2', 'X-Forwarded-Proto: https, http', 'X-Forwarded-Host: app.example, inner.example'], trusted);
+  const { headers } = await forwarded(
+    [
+      'X-Forwarded-For: 1.1.1.1, 10.0.0.1',
+      'X-Forwarded-For: 10.0.0.2',
+      'X-Forwarded-Proto: https, http',
+      'X-Forwarded-Host: app.example, inner.example',
+    ],
+    trusted,
+  );
   assert.is(headers['x-forwarded-for'], '1.1.1.1, 10.0.0.1, 10.0.0.2, 127.0.0.1');
   assert.is(headers['x-forwarded-proto'], 'https');
   assert.is(headers['x-forwarded-host'], 'app.example');
 });
 
-test('upstreamHeaders with trustProxy but nothing claimed: the connection\'s own facts', async () => {
+test("upstreamHeaders with trustProxy but nothing claimed: the connection's own facts", async () => {
   const { headers } = await forwarded([], trusted);
   assert.is(headers['x-forwarded-for'], '127.0.0.1');
   assert.is(headers['x-forwarded-proto'], 'http');
@@ -212,7 +245,13 @@ test('upstreamHeaders with trustProxy but nothing claimed: the connection\'s own
 });
 
 test('upstreamHeaders for a WebSocket handshake: ws/wss, Connection: Upgrade and Upgrade kept', async () => {
-  const handshake = ['Connection: Upgrade, keep-alive', 'Upgrade: websocket', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', 'Proxy-Connection: keep-alive'];
+  const handshake = [
+    'Connection: Upgrade, keep-alive',
+    'Upgrade: websocket',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version: 13',
+    'Proxy-Connection: keep-alive',
+  ];
   const { headers } = await forwarded(handshake, untrusted, true);
   assert.is(headers.connection, 'Upgrade');
   assert.is(headers.upgrade, 'websocket');
@@ -236,7 +275,10 @@ test('upstreamHeaders: without a Host header, X-Forwarded-Host is empty', async 
 });
 
 test('clientProto and clientHost: TLS sockets are https; claims count only when trusted', async () => {
-  const tls = { headers: { host: 'secure.example', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'other.example' }, socket: { remoteAddress: '192.0.2.7', encrypted: true } } as unknown as IncomingMessage;
+  const tls = {
+    headers: { host: 'secure.example', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'other.example' },
+    socket: { remoteAddress: '192.0.2.7', encrypted: true },
+  } as unknown as IncomingMessage;
   assert.is(clientProto(tls, false), 'https');
   assert.is(clientProto(tls, true), 'http');
   assert.is(clientHost(tls, false), 'secure.example');
@@ -249,13 +291,21 @@ test('clientProto and clientHost: TLS sockets are https; claims count only when 
   const gone = { headers: { host: 'a' }, socket: {} } as unknown as IncomingMessage;
   assert.is(upstreamHeaders(gone, untrusted)['x-forwarded-for'], '');
   // On a real plain connection.
-  const real = await onRequest(['GET / HTTP/1.1', 'Host: Web.Docker.Localhost:8000', 'X-Forwarded-Proto: https'], (req) => [clientProto(req, false), clientHost(req, false), clientProto(req, true)]);
+  const real = await onRequest(
+    ['GET / HTTP/1.1', 'Host: Web.Docker.Localhost:8000', 'X-Forwarded-Proto: https'],
+    (req) => [clientProto(req, false), clientHost(req, false), clientProto(req, true)],
+  );
   assert.equal(real, ['http', 'Web.Docker.Localhost:8000', 'https']);
 });
 
 // --- rewriteLocation ----------------------------------------------------------------------------
 
-const pathCtx: LocationContext = { publicPrefix: '/docker/web', stripped: true, publicOrigin: 'http://127.0.0.1:8000', upstreamOrigin: 'http://127.0.0.1:49153' };
+const pathCtx: LocationContext = {
+  publicPrefix: '/docker/web',
+  stripped: true,
+  publicOrigin: 'http://127.0.0.1:8000',
+  upstreamOrigin: 'http://127.0.0.1:49153',
+};
 
 test('rewriteLocation: an absolute path gets the prefix (query and fragment kept)', () => {
   assert.is(rewriteLocation('/', pathCtx), '/docker/web/');
@@ -277,12 +327,18 @@ test('rewriteLocation: prefix not stripped → the app already knows its paths; 
   assert.is(rewriteLocation('/login', whole), '/login');
   assert.is(rewriteLocation('/docker/web/login', whole), '/docker/web/login');
   // The upstream's origin still becomes the proxy's.
-  assert.is(rewriteLocation('http://127.0.0.1:49153/docker/web/login', whole), 'http://127.0.0.1:8000/docker/web/login');
+  assert.is(
+    rewriteLocation('http://127.0.0.1:49153/docker/web/login', whole),
+    'http://127.0.0.1:8000/docker/web/login',
+  );
 });
 
-test('rewriteLocation: the container\'s published origin → the public origin plus the prefix', () => {
+test("rewriteLocation: the container's published origin → the public origin plus the prefix", () => {
   assert.is(rewriteLocation('http://127.0.0.1:49153/login', pathCtx), 'http://127.0.0.1:8000/docker/web/login');
-  assert.is(rewriteLocation('http://127.0.0.1:49153/login?a=1&b=2#frag', pathCtx), 'http://127.0.0.1:8000/docker/web/login?a=1&b=2#frag');
+  assert.is(
+    rewriteLocation('http://127.0.0.1:49153/login?a=1&b=2#frag', pathCtx),
+    'http://127.0.0.1:8000/docker/web/login?a=1&b=2#frag',
+  );
   assert.is(rewriteLocation('http://127.0.0.1:49153', pathCtx), 'http://127.0.0.1:8000/docker/web/');
   assert.is(rewriteLocation('http://127.0.0.1:49153/docker/web/x', pathCtx), 'http://127.0.0.1:8000/docker/web/x');
   // IPv6 upstreams.
@@ -293,7 +349,10 @@ test('rewriteLocation: the container\'s published origin → the public origin p
 
 test('rewriteLocation: the public origin without the prefix → prefixed; with it → unchanged', () => {
   assert.is(rewriteLocation('http://127.0.0.1:8000/login', pathCtx), 'http://127.0.0.1:8000/docker/web/login');
-  assert.is(rewriteLocation('http://127.0.0.1:8000/docker/web/login', pathCtx), 'http://127.0.0.1:8000/docker/web/login');
+  assert.is(
+    rewriteLocation('http://127.0.0.1:8000/docker/web/login', pathCtx),
+    'http://127.0.0.1:8000/docker/web/login',
+  );
   assert.is(rewriteLocation('http://127.0.0.1:8000/docker/web', pathCtx), 'http://127.0.0.1:8000/docker/web');
 });
 
@@ -333,30 +392,49 @@ test('rewriteLocation: other hosts, scheme-relative and relative references are 
 });
 
 test('rewriteLocation under host routing: no prefix, origins still rewritten', () => {
-  const hostCtx: LocationContext = { publicPrefix: '', stripped: true, publicOrigin: 'http://web.docker.localhost:8000', upstreamOrigin: 'http://127.0.0.1:49153' };
+  const hostCtx: LocationContext = {
+    publicPrefix: '',
+    stripped: true,
+    publicOrigin: 'http://web.docker.localhost:8000',
+    upstreamOrigin: 'http://127.0.0.1:49153',
+  };
   assert.is(rewriteLocation('/login', hostCtx), '/login');
   assert.is(rewriteLocation('/docker/web/login', hostCtx), '/docker/web/login');
   assert.is(rewriteLocation('http://127.0.0.1:49153/login?x=1', hostCtx), 'http://web.docker.localhost:8000/login?x=1');
-  assert.is(rewriteLocation('http://web.docker.localhost:8000/login', hostCtx), 'http://web.docker.localhost:8000/login');
+  assert.is(
+    rewriteLocation('http://web.docker.localhost:8000/login', hostCtx),
+    'http://web.docker.localhost:8000/login',
+  );
   assert.is(rewriteLocation('https://evil.example/x', hostCtx), 'https://evil.example/x');
   assert.is(rewriteLocation('//evil.example/x', hostCtx), '//evil.example/x');
   assert.is(rewriteLocation('login', hostCtx), 'login');
 });
 
-
 // --- framing: the proxy's, never the client's --------------------------------------------------
 
 test('Connection cannot name framing, Host or the X-Forwarded-* the proxy sets: they stay', () => {
-  const headers: IncomingHttpHeaders = { connection: 'close, content-length, host, x-forwarded-for, x-other', 'content-length': '12', host: 'a', 'x-forwarded-for': '1.2.3.4', 'x-other': 'o' };
+  const headers: IncomingHttpHeaders = {
+    connection: 'close, content-length, host, x-forwarded-for, x-other',
+    'content-length': '12',
+    host: 'a',
+    'x-forwarded-for': '1.2.3.4',
+    'x-other': 'o',
+  };
   assert.equal(withoutHopByHop(headers), { 'content-length': '12', host: 'a', 'x-forwarded-for': '1.2.3.4' });
 });
 
 test('upstreamHeaders: framing from the parse (length or chunked), never from the client; Expect dropped', async () => {
-  const length = await onRequest(['POST /docker/web/x HTTP/1.1', 'Host: h', 'Content-Length: 0', 'Expect: 100-continue'], (req) => upstreamHeaders(req, { ...untrusted, framing: { kind: 'length', length: 0 } }));
+  const length = await onRequest(
+    ['POST /docker/web/x HTTP/1.1', 'Host: h', 'Content-Length: 0', 'Expect: 100-continue'],
+    (req) => upstreamHeaders(req, { ...untrusted, framing: { kind: 'length', length: 0 } }),
+  );
   assert.is(length['content-length'], '0');
   assert.is(length.expect, undefined);
   assert.is(length['transfer-encoding'], undefined);
-  const chunked = await onRequest(['GET /docker/web/x HTTP/1.1', 'Host: h', 'Transfer-Encoding: chunked', 'Connection: transfer-encoding'], (req) => upstreamHeaders(req, { ...untrusted, framing: { kind: 'chunked' } }));
+  const chunked = await onRequest(
+    ['GET /docker/web/x HTTP/1.1', 'Host: h', 'Transfer-Encoding: chunked', 'Connection: transfer-encoding'],
+    (req) => upstreamHeaders(req, { ...untrusted, framing: { kind: 'chunked' } }),
+  );
   assert.is(chunked['transfer-encoding'], 'chunked');
   assert.is(chunked['content-length'], undefined);
   const none = await onRequest(['GET /docker/web/x HTTP/1.1', 'Host: h'], (req) => upstreamHeaders(req, untrusted));
@@ -396,7 +474,10 @@ test('isWebSocketUpgrade: GET with Upgrade: websocket only', async () => {
   const check = (lines: string[]) => onRequest(lines, (req) => isWebSocketUpgrade(req));
   assert.is(await check(['GET / HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: WebSocket']), true);
   assert.is(await check(['GET / HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: h2c']), false);
-  assert.is(await check(['POST / HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: websocket', 'Content-Length: 0']), false);
+  assert.is(
+    await check(['POST / HTTP/1.1', 'Host: h', 'Connection: Upgrade', 'Upgrade: websocket', 'Content-Length: 0']),
+    false,
+  );
 });
 
 test.run();

@@ -9,7 +9,15 @@
 // stdout: `REFERENCE ID` per image built (or, with --json, the result); progress on stderr.
 import { IMAGE_LABEL, ImageNotFoundError, MANAGED_VALUE, type Harpoon } from '../../index.ts';
 import { BuildImageProgress, type ScriptPhase } from '../build-image-progress.ts';
-import { buildCommandLines, buildStages, CLEAN, planImageBuilds, planClean, type BuildImageOptions, type PlannedBuild } from '../../project/build-plan.ts';
+import {
+  buildCommandLines,
+  buildStages,
+  CLEAN,
+  planImageBuilds,
+  planClean,
+  type BuildImageOptions,
+  type PlannedBuild,
+} from '../../project/build-plan.ts';
 import { runScript } from '../../project/build-script.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
 import { engineChoice } from '../engine-choice.ts';
@@ -62,7 +70,12 @@ export interface CleanOutput {
   failed: Array<{ reference: string; error: string }>;
 }
 
-export async function buildImage(target: string, flags: BuildImageFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<number> {
+export async function buildImage(
+  target: string,
+  flags: BuildImageFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<number> {
   const ctx = projectContext(env);
   const { project, config, catalogue } = await loadProject(cwd, ctx);
   const options: BuildImageOptions = {
@@ -76,7 +89,11 @@ export async function buildImage(target: string, flags: BuildImageFlags, env: No
 
   const plan = planImageBuilds(config, catalogue, ctx, target, options);
   if (flags.printCommand) {
-    process.stdout.write(buildCommandLines(plan, project.root, engineChoice(flags)).map((line) => `${line}\n`).join(''));
+    process.stdout.write(
+      buildCommandLines(plan, project.root, engineChoice(flags))
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     for (const build of plan) if (build.pull.note) process.stderr.write(`# ${build.image}: ${build.pull.note}\n`);
     return 0;
   }
@@ -93,7 +110,9 @@ export async function buildImage(target: string, flags: BuildImageFlags, env: No
   } catch (err) {
     progress.finish();
     if (stop.exitCode !== undefined) {
-      process.stderr.write(`harpoon build-image: interrupted${built.length ? `; built before that: ${built.map((b) => b.reference).join(', ')}` : ''}\n`);
+      process.stderr.write(
+        `harpoon build-image: interrupted${built.length ? `; built before that: ${built.map((b) => b.reference).join(', ')}` : ''}\n`,
+      );
       return stop.exitCode;
     }
     throw err;
@@ -117,25 +136,45 @@ interface BuildContext {
 }
 
 /** Scripts and builds of one image; a non-zero result stops build-image with that code. */
-async function buildOne(client: Harpoon, project: ProjectRoot, build: PlannedBuild, index: number, total: number, c: BuildContext): Promise<number> {
+async function buildOne(
+  client: Harpoon,
+  project: ProjectRoot,
+  build: PlannedBuild,
+  index: number,
+  total: number,
+  c: BuildContext,
+): Promise<number> {
   const { progress, stop } = c;
   progress.start(build, index + 1, total);
   const started = Date.now();
   // What a script may want to know; dockerutils gave them nothing but the environment.
-  const scriptEnv = { ...c.env, HARPOON_IMAGE: build.image, HARPOON_IMAGE_REFERENCE: build.reference, HARPOON_PROJECT_ROOT: project.root };
+  const scriptEnv = {
+    ...c.env,
+    HARPOON_IMAGE: build.image,
+    HARPOON_IMAGE_REFERENCE: build.reference,
+    HARPOON_PROJECT_ROOT: project.root,
+  };
 
   const script = async (phase: ScriptPhase, env: NodeJS.ProcessEnv): Promise<number> => {
     const source = phase === 'pre' ? build.preBuildScript : build.postBuildScript;
     if (!source) return 0;
     progress.script(build, phase, source.argv);
-    const outcome = await runScript(source.argv, { cwd: project.root, env, signal: stop.signal, onOutput: (stream, chunk) => progress.scriptOutput(build, phase, stream, chunk) });
+    const outcome = await runScript(source.argv, {
+      cwd: project.root,
+      env,
+      signal: stop.signal,
+      onOutput: (stream, chunk) => progress.scriptOutput(build, phase, stream, chunk),
+    });
     progress.scriptDone(build, phase);
     if (stop.exitCode !== undefined) throw new Error('interrupted');
     if (outcome.exitCode === 0) return 0;
     progress.finish();
     const what = `the ${phase}_build_script of ${build.image} (${source.file} line ${source.line})`;
-    const why = outcome.startError ? `could not run: ${outcome.startError}` : `failed with exit code ${outcome.exitCode}`;
-    const consequence = phase === 'pre' ? `${build.image} was not built` : `${build.reference} was built, but build-image stops here`;
+    const why = outcome.startError
+      ? `could not run: ${outcome.startError}`
+      : `failed with exit code ${outcome.exitCode}`;
+    const consequence =
+      phase === 'pre' ? `${build.image} was not built` : `${build.reference} was built, but build-image stops here`;
     process.stderr.write(`harpoon build-image: ${what} ${why}; ${consequence}\n`);
     return outcome.exitCode;
   };
@@ -188,7 +227,9 @@ async function buildOne(client: Harpoon, project: ProjectRoot, build: PlannedBui
 async function clean(refs: string[], flags: BuildImageFlags): Promise<number> {
   if (flags.printCommand) {
     process.stdout.write(refs.map((ref) => `${formatCommand(dockerRmi(ref, engineChoice(flags)))}\n`).join(''));
-    process.stderr.write(`# harpoon removes only those of them it built (label ${IMAGE_LABEL}=${MANAGED_VALUE}); others are left alone\n`);
+    process.stderr.write(
+      `# harpoon removes only those of them it built (label ${IMAGE_LABEL}=${MANAGED_VALUE}); others are left alone\n`,
+    );
     return 0;
   }
   const client = await connect(flags);

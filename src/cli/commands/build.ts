@@ -30,14 +30,18 @@ export async function build(context: string | undefined, flags: BuildFlags): Pro
     ...(flags.noCache ? { noCache: true } : {}),
     ...(flags.pull ? { pull: true } : {}),
   };
-  if (context === '-') throw new UsageError('a tar context on stdin is not supported; use -f - for Dockerfile lines on stdin, or a directory');
+  if (context === '-')
+    throw new UsageError(
+      'a tar context on stdin is not supported; use -f - for Dockerfile lines on stdin, or a directory',
+    );
   if (context !== undefined) options.directory = resolve(context);
   if (flags.file === '-') {
     options.dockerfile = await text(process.stdin);
   } else if (flags.file !== undefined) {
     const path = resolve(flags.file);
     const inside = options.directory ? relative(options.directory, path) : undefined;
-    if (inside !== undefined && !inside.startsWith(`..${sep}`) && inside !== '..') options.dockerfilePath = inside.split(sep).join('/');
+    if (inside !== undefined && !inside.startsWith(`..${sep}`) && inside !== '..')
+      options.dockerfilePath = inside.split(sep).join('/');
     else options.dockerfile = readFileSync(path, 'utf8');
   }
   if (options.directory === undefined && options.dockerfile === undefined) {
@@ -49,7 +53,9 @@ export async function build(context: string | undefined, flags: BuildFlags): Pro
   try {
     const result = await client.build({ ...options, onProgress: progress.handle });
     progress.finish();
-    process.stdout.write(flags.json ? `${JSON.stringify({ imageId: result.imageId, tags: result.tags })}\n` : `${result.imageId}\n`);
+    process.stdout.write(
+      flags.json ? `${JSON.stringify({ imageId: result.imageId, tags: result.tags })}\n` : `${result.imageId}\n`,
+    );
     return 0;
   } finally {
     progress.finish();

@@ -11,16 +11,24 @@ const load =
   async (...args: Parameters<Actions[K]>): Promise<number> =>
     ((await import('./dock.ts'))[key] as (...a: Parameters<Actions[K]>) => Promise<number>)(...args);
 
-export type Action = <A extends unknown[]>(name: string, fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+export type Action = <A extends unknown[]>(
+  name: string,
+  fn: (...args: A) => Promise<number>,
+) => (...args: A) => Promise<void>;
 
 /** DockError → "harpoon dock X: message" and exit 1 (usage problems also point at --help). */
-function reported<A extends unknown[]>(command: string, fn: (...args: A) => Promise<number>): (...args: A) => Promise<number> {
+function reported<A extends unknown[]>(
+  command: string,
+  fn: (...args: A) => Promise<number>,
+): (...args: A) => Promise<number> {
   return async (...args) => {
     try {
       return await fn(...args);
     } catch (err) {
       if (!(err instanceof DockError)) throw err;
-      process.stderr.write(`harpoon ${command}: ${err.message}\n${err.usage ? `See 'harpoon ${command} --help'.\n` : ''}`);
+      process.stderr.write(
+        `harpoon ${command}: ${err.message}\n${err.usage ? `See 'harpoon ${command} --help'.\n` : ''}`,
+      );
       return err.exitCode;
     }
   };
@@ -73,7 +81,9 @@ export function defineDock(dock: Command, action: Action): void {
     .option('-f, --force', 'replace an existing context of that name')
     .option(printCommand, printHelp)
     .addHelpText('after', ADD_HELP)
-    .action((name: string, url: string, opts: AddFlags) => action('dock add', reported('dock add', load('dockAdd')))(name, url, opts));
+    .action((name: string, url: string, opts: AddFlags) =>
+      action('dock add', reported('dock add', load('dockAdd')))(name, url, opts),
+    );
 
   dock
     .command('ls')
@@ -91,7 +101,9 @@ export function defineDock(dock: Command, action: Action): void {
     .argument('<name...>')
     .option('-f, --force', 'also remove the current context, or one harpoon did not make')
     .option(printCommand, printHelp)
-    .action((names: string[], opts: PrintFlags & { force?: boolean }) => action('dock rm', reported('dock rm', load('dockRm')))(names, opts));
+    .action((names: string[], opts: PrintFlags & { force?: boolean }) =>
+      action('dock rm', reported('dock rm', load('dockRm')))(names, opts),
+    );
 
   dock
     .command('use')
@@ -107,13 +119,16 @@ export function defineDock(dock: Command, action: Action): void {
     .option('-u, --unset', 'print the commands that undo it (DOCKER_HOST & co. unset, prompt restored)')
     .option('--shell <shell>', 'bash, zsh or sh (the same POSIX output; fish is not supported yet)')
     .option(printCommand, printHelp)
-    .action((name: string | undefined, opts: PrintFlags & { unset?: boolean; shell?: string }) => action('dock env', reported('dock env', load('dockEnv')))(name, opts));
+    .action((name: string | undefined, opts: PrintFlags & { unset?: boolean; shell?: string }) =>
+      action('dock env', reported('dock env', load('dockEnv')))(name, opts),
+    );
 }
 
 /** `harpoon dock` alone prints its help and exits 0, and an unknown subcommand exits 1, as `docker context` does. */
 function helpWithoutSubcommand(command: Command): void {
   command.allowExcessArguments().action(function (this: Command) {
-    if (this.args.length) this.error(`error: unknown command '${this.args[0]}'`, { code: 'commander.unknownCommand', exitCode: 1 });
+    if (this.args.length)
+      this.error(`error: unknown command '${this.args[0]}'`, { code: 'commander.unknownCommand', exitCode: 1 });
     this.outputHelp();
   });
 }

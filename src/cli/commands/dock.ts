@@ -47,8 +47,19 @@ export interface AddFlags extends PrintFlags {
 
 /** `docker context create NAME ...`, as harpoon's add amounts to (the URL's password, if any, masked). */
 export function dockerContextCreate(name: string, url: string, tlsDir?: string): string[] {
-  const tls = tlsDir ? ['ca', 'cert', 'key'].map((file) => `,${file}=${tlsDir.replace(/\/+$/, '')}/${file}.pem`).join('') : '';
-  return ['docker', 'context', 'create', name, '--description', DOCK_DESCRIPTION, '--docker', `host=${maskUrl(url)}${tls}`];
+  const tls = tlsDir
+    ? ['ca', 'cert', 'key'].map((file) => `,${file}=${tlsDir.replace(/\/+$/, '')}/${file}.pem`).join('')
+    : '';
+  return [
+    'docker',
+    'context',
+    'create',
+    name,
+    '--description',
+    DOCK_DESCRIPTION,
+    '--docker',
+    `host=${maskUrl(url)}${tls}`,
+  ];
 }
 
 export async function dockAdd(name: string, url: string, flags: AddFlags, env: Env = process.env): Promise<number> {
@@ -67,7 +78,9 @@ export async function dockAdd(name: string, url: string, flags: AddFlags, env: E
   }
   const dock = addDock(configDir, name, url, options);
   process.stdout.write(`${dock.name}\n`);
-  process.stderr.write(`Added dock "${dock.name}" (${dock.url}) as a docker context. Use it with \`harpoon dock use ${dock.name}\`, \`eval "$(harpoon dock env ${dock.name})"\` or \`docker --context ${dock.name}\`.\n`);
+  process.stderr.write(
+    `Added dock "${dock.name}" (${dock.url}) as a docker context. Use it with \`harpoon dock use ${dock.name}\`, \`eval "$(harpoon dock env ${dock.name})"\` or \`docker --context ${dock.name}\`.\n`,
+  );
   return 0;
 }
 
@@ -112,7 +125,11 @@ export async function probeDock(name: string, timeoutMs: number, env: Env = proc
   try {
     const version = await Promise.race([
       (async () => {
-        const client = await Harpoon.connect({ context: name, signal: controller.signal, resolveEnv: systemResolveEnvFor(env) });
+        const client = await Harpoon.connect({
+          context: name,
+          signal: controller.signal,
+          resolveEnv: systemResolveEnvFor(env),
+        });
         return (await client.version()).Version;
       })(),
       timeout,
@@ -145,27 +162,65 @@ export function effectiveContext(configDir: string, env: Env, docks: Dock[]): st
 export function docksTable(rows: DockRow[]): string {
   const reach = (r: DockRow) => (r.reachable ? 'yes' : `no: ${r.error ?? 'unknown error'}`);
   const url = (r: DockRow) => (r.url || '-') + (r.tls ? ' (TLS)' : '');
-  const table = [['NAME', 'URL', 'ENGINE VERSION', 'REACHABLE'], ...rows.map((r) => [r.current ? `${r.name} *` : r.name, url(r), r.engineVersion ?? '-', reach(r)])];
+  const table = [
+    ['NAME', 'URL', 'ENGINE VERSION', 'REACHABLE'],
+    ...rows.map((r) => [r.current ? `${r.name} *` : r.name, url(r), r.engineVersion ?? '-', reach(r)]),
+  ];
   const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
-  return table.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('   ')).join('\n') + '\n';
+  return (
+    table
+      .map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('   '))
+      .join('\n') + '\n'
+  );
 }
 
 export async function dockLs(flags: LsFlags, env: Env = process.env): Promise<number> {
   const seconds = flags.timeout === undefined ? 3 : Number(flags.timeout);
-  if (!(Number.isFinite(seconds) && seconds > 0)) throw new DockError(`--timeout "${flags.timeout}" is not a positive number of seconds`, true);
+  if (!(Number.isFinite(seconds) && seconds > 0))
+    throw new DockError(`--timeout "${flags.timeout}" is not a positive number of seconds`, true);
   const configDir = dockerConfigDir(env);
   const docks = listDocks(configDir);
   if (flags.printCommand) {
-    printCommands(['docker', 'context', 'ls'], ...[DEFAULT_CONTEXT, ...docks.map((d) => d.name)].map((name) => ['docker', '--context', name, 'version', '--format', '{{.Server.Version}}']));
+    printCommands(
+      ['docker', 'context', 'ls'],
+      ...[DEFAULT_CONTEXT, ...docks.map((d) => d.name)].map((name) => [
+        'docker',
+        '--context',
+        name,
+        'version',
+        '--format',
+        '{{.Server.Version}}',
+      ]),
+    );
     return 0;
   }
   const current = effectiveContext(configDir, env, docks);
   const defaultUrl = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
   const entries = [
-    { name: DEFAULT_CONTEXT, url: defaultUrl, description: env.DOCKER_HOST ? 'DOCKER_HOST' : 'the default socket', harpoon: false, tls: false, error: undefined as string | undefined },
-    ...docks.map((d) => ({ name: d.name, url: d.url, description: d.description, harpoon: d.byHarpoon, tls: Boolean(d.tls) && d.url.startsWith('tcp://'), error: d.error })),
+    {
+      name: DEFAULT_CONTEXT,
+      url: defaultUrl,
+      description: env.DOCKER_HOST ? 'DOCKER_HOST' : 'the default socket',
+      harpoon: false,
+      tls: false,
+      error: undefined as string | undefined,
+    },
+    ...docks.map((d) => ({
+      name: d.name,
+      url: d.url,
+      description: d.description,
+      harpoon: d.byHarpoon,
+      tls: Boolean(d.tls) && d.url.startsWith('tcp://'),
+      error: d.error,
+    })),
   ];
-  const probes = await Promise.all(entries.map((e) => (e.error ? Promise.resolve<Probe>({ reachable: false, engineVersion: null, error: e.error }) : probeDock(e.name, seconds * 1000, env))));
+  const probes = await Promise.all(
+    entries.map((e) =>
+      e.error
+        ? Promise.resolve<Probe>({ reachable: false, engineVersion: null, error: e.error })
+        : probeDock(e.name, seconds * 1000, env),
+    ),
+  );
   const rows: DockRow[] = entries.map((e, i) => ({
     name: e.name,
     url: e.url,
@@ -185,7 +240,11 @@ export async function dockLs(flags: LsFlags, env: Env = process.env): Promise<nu
 
 // --- rm / use -------------------------------------------------------------------------------
 
-export async function dockRm(names: string[], flags: PrintFlags & { force?: boolean }, env: Env = process.env): Promise<number> {
+export async function dockRm(
+  names: string[],
+  flags: PrintFlags & { force?: boolean },
+  env: Env = process.env,
+): Promise<number> {
   const configDir = dockerConfigDir(env);
   const options = flags.force ? { force: true } : {};
   if (flags.printCommand) printCommands(['docker', 'context', 'rm', ...(flags.force ? ['--force'] : []), ...names]);
@@ -200,7 +259,8 @@ export async function dockRm(names: string[], flags: PrintFlags & { force?: bool
       }
       const { wasCurrent } = removeDock(configDir, name, options);
       process.stdout.write(`${name}\n`);
-      if (wasCurrent) process.stderr.write(`"${name}" was the current context; the current context is now "default".\n`);
+      if (wasCurrent)
+        process.stderr.write(`"${name}" was the current context; the current context is now "default".\n`);
     } catch (err) {
       if (!(err instanceof DockError)) throw err;
       process.stderr.write(`harpoon dock rm: ${err.message}\n`);
@@ -221,7 +281,9 @@ export async function dockUse(name: string, flags: PrintFlags, env: Env = proces
   process.stderr.write(`Current context is now "${name}"\n`);
   for (const variable of ['DOCKER_HOST', 'DOCKER_CONTEXT']) {
     if (env[variable]) {
-      process.stderr.write(`Warning: ${variable} is set in this shell and overrides the current context; unset it (or \`eval "$(harpoon dock env --unset)"\`) to use "${name}".\n`);
+      process.stderr.write(
+        `Warning: ${variable} is set in this shell and overrides the current context; unset it (or \`eval "$(harpoon dock env --unset)"\`) to use "${name}".\n`,
+      );
     }
   }
   return 0;
@@ -229,15 +291,28 @@ export async function dockUse(name: string, flags: PrintFlags, env: Env = proces
 
 // --- env ------------------------------------------------------------------------------------
 
-export async function dockEnv(name: string | undefined, flags: PrintFlags & { unset?: boolean; shell?: string }, env: Env = process.env): Promise<number> {
+export async function dockEnv(
+  name: string | undefined,
+  flags: PrintFlags & { unset?: boolean; shell?: string },
+  env: Env = process.env,
+): Promise<number> {
   const shell = parseShell(flags.shell);
   if (flags.unset || name === DEFAULT_CONTEXT) {
-    if (flags.unset && name !== undefined && name !== DEFAULT_CONTEXT) throw new DockError('--unset takes no dock name: it undoes whichever dock this shell points at', true);
+    if (flags.unset && name !== undefined && name !== DEFAULT_CONTEXT)
+      throw new DockError('--unset takes no dock name: it undoes whichever dock this shell points at', true);
     // A comment: harmless if it reaches `eval`.
-    process.stdout.write(flags.printCommand ? '# no docker command: this only unsets DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH and HARPOON_DOCK\n' : unsetScript(shell));
+    process.stdout.write(
+      flags.printCommand
+        ? '# no docker command: this only unsets DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH and HARPOON_DOCK\n'
+        : unsetScript(shell),
+    );
     return 0;
   }
-  if (name === undefined) throw new DockError('name the dock: `eval "$(harpoon dock env NAME)"`, or undo with `eval "$(harpoon dock env --unset)"`', true);
+  if (name === undefined)
+    throw new DockError(
+      'name the dock: `eval "$(harpoon dock env NAME)"`, or undo with `eval "$(harpoon dock env --unset)"`',
+      true,
+    );
   const dock = getDock(dockerConfigDir(env), name);
   if (!dock) throw new DockError(`context "${name}" does not exist; see \`harpoon dock ls\``);
   if (flags.printCommand) {

@@ -6,7 +6,12 @@ export async function info(flags: GlobalFlags & { json?: boolean }): Promise<num
   const client = await connect(flags);
   const engine = await client.info();
   if (flags.json) {
-    const out = { endpoint: client.endpoint.url, source: client.endpoint.source, apiVersion: client.apiVersion, info: engine };
+    const out = {
+      endpoint: client.endpoint.url,
+      source: client.endpoint.source,
+      apiVersion: client.apiVersion,
+      info: engine,
+    };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
@@ -21,7 +26,10 @@ export async function info(flags: GlobalFlags & { json?: boolean }): Promise<num
     ['Total Memory', gib(engine.MemTotal)],
     ['Storage Driver', engine.Driver],
     ['Docker Root Dir', engine.DockerRootDir],
-    ['Containers', `${engine.Containers} (running ${engine.ContainersRunning}, paused ${engine.ContainersPaused}, stopped ${engine.ContainersStopped})`],
+    [
+      'Containers',
+      `${engine.Containers} (running ${engine.ContainersRunning}, paused ${engine.ContainersPaused}, stopped ${engine.ContainersStopped})`,
+    ],
     ['Images', engine.Images],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -46,9 +46,10 @@ export function parseFileFlag(item: string): InputFile {
 }
 
 async function readInput(from: string): Promise<Buffer> {
-  if (from !== '-') return readFile(from).catch((err: NodeJS.ErrnoException) => {
-    throw new InvalidInputError('--input', `cannot read ${from}: ${err.code ?? err.message}`);
-  });
+  if (from !== '-')
+    return readFile(from).catch((err: NodeJS.ErrnoException) => {
+      throw new InvalidInputError('--input', `cannot read ${from}: ${err.code ?? err.message}`);
+    });
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -56,7 +57,8 @@ async function readInput(from: string): Promise<Buffer> {
 
 export async function specFromFlags(image: string, flags: LaunchFlags): Promise<LaunchSpec> {
   // Before reading the input: `--input -` would wait for stdin first.
-  if (flags.inputMode === 'url' && flags.input !== undefined) throw new UsageError('--input-mode url takes --input-url, not --input');
+  if (flags.inputMode === 'url' && flags.input !== undefined)
+    throw new UsageError('--input-mode url takes --input-url, not --input');
   const timeout = number('--timeout', flags.timeout);
   if (timeout === 0) throw new UsageError('--timeout 0: give a number of seconds > 0 (or omit it for 60)');
   const spec: LaunchSpec = {
@@ -103,7 +105,9 @@ export function asFlagError(err: unknown): unknown {
   const flag = FLAG_FOR_FIELD.find(([pattern]) => pattern.test(err.field))?.[1];
   if (!flag) return err;
   const detail = err.message.slice(err.field.length + 2);
-  return new UsageError(`${flag}: ${detail}${flag === '--file' || flag === '--label' || flag === '-e' ? ` (${err.field})` : ''}`);
+  return new UsageError(
+    `${flag}: ${detail}${flag === '--file' || flag === '--label' || flag === '-e' ? ` (${err.field})` : ''}`,
+  );
 }
 
 export async function launch(image: string, flags: LaunchFlags): Promise<number> {
@@ -127,7 +131,8 @@ export async function launch(image: string, flags: LaunchFlags): Promise<number>
   };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigterm);
-  if (process.stderr.isTTY && !flags.json) process.stderr.write(`Launching ${spec.name ?? 'a container'} from ${image}, waiting until it is ready...\n`);
+  if (process.stderr.isTTY && !flags.json)
+    process.stderr.write(`Launching ${spec.name ?? 'a container'} from ${image}, waiting until it is ready...\n`);
   try {
     const launched = await launcher.launch(spec, { signal: abort.signal });
     process.stdout.write(flags.json ? `${JSON.stringify(launched, null, 2)}\n` : `${launched.url}\n`);

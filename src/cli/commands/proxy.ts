@@ -7,7 +7,15 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { isProxyWorker, leavePool, reportListening, startWorkerPool, type WorkerPool } from '../../proxy/workers.ts';
-import { forwardAuth, requireHeaders, startProxyServer, type AccessEvent, type Authorize, type ProxyServerOptions, type RunningProxy } from '../../index.ts';
+import {
+  forwardAuth,
+  requireHeaders,
+  startProxyServer,
+  type AccessEvent,
+  type Authorize,
+  type ProxyServerOptions,
+  type RunningProxy,
+} from '../../index.ts';
 import { DEFAULT_ADMIN_PATH } from '../../proxy/admin.ts';
 import { normalizeHostSuffix, normalizePrefix } from '../../proxy/routing.ts';
 import { connect, type GlobalFlags } from '../connect.ts';
@@ -66,26 +74,30 @@ export interface ProxyConfigContext {
   readFile?: (path: string) => string;
 }
 
-const HOST_NAME = /^(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 8000;
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isInteger(n) || n > 65535) throw new UsageError(`--port "${value}" is not a port number (0-65535; 0 picks a free one)`);
+  if (!Number.isInteger(n) || n > 65535)
+    throw new UsageError(`--port "${value}" is not a port number (0-65535; 0 picks a free one)`);
   return n;
 }
 
 function parseListen(value: string | undefined): string {
   if (value === undefined) return '127.0.0.1';
   const host = value.trim().replace(/^\[(.*)\]$/, '$1');
-  if (!host || !(isIP(host) || HOST_NAME.test(host))) throw new UsageError(`--host "${value}" is not an address to listen on (e.g. 127.0.0.1, 0.0.0.0, ::1, localhost)`);
+  if (!host || !(isIP(host) || HOST_NAME.test(host)))
+    throw new UsageError(`--host "${value}" is not an address to listen on (e.g. 127.0.0.1, 0.0.0.0, ::1, localhost)`);
   return host;
 }
 
 function parseTimeout(value: string | undefined, flag = '--timeout', allowZero = false): number | undefined {
   if (value === undefined) return undefined;
   const n = value.trim() === '' ? NaN : Number(value);
-  if (!(Number.isFinite(n) && (n > 0 || (allowZero && n === 0)))) throw new UsageError(`${flag} "${value}" is not a number of seconds ${allowZero ? '(0: never)' : '> 0'}`);
+  if (!(Number.isFinite(n) && (n > 0 || (allowZero && n === 0))))
+    throw new UsageError(`${flag} "${value}" is not a number of seconds ${allowZero ? '(0: never)' : '> 0'}`);
   return n === 0 ? 0 : Math.max(1, Math.round(n * 1000));
 }
 
@@ -93,7 +105,8 @@ function parseTimeout(value: string | undefined, flag = '--timeout', allowZero =
 function parseWorkers(value: string | undefined): number {
   if (value === undefined) return Math.max(1, Math.min(64, availableParallelism()));
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!(Number.isInteger(n) && n >= 1 && n <= 64)) throw new UsageError(`--workers "${value}" is not a number of processes (1-64)`);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 64))
+    throw new UsageError(`--workers "${value}" is not a number of processes (1-64)`);
   return n;
 }
 
@@ -102,7 +115,9 @@ function pageFile(path: string, flag: string, readFile: (path: string) => string
   try {
     return readFile(path);
   } catch (err) {
-    throw new UsageError(`${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -111,7 +126,8 @@ function pages(items: string[], readFile: (path: string) => string): Record<numb
   const out: Record<number, string> = {};
   for (const item of items) {
     const [status, file] = splitKeyValue(item, '--page');
-    if (!/^[45]\d\d$/.test(status) || file === undefined) throw new UsageError(`--page "${item}": give STATUS=FILE with a 4xx or 5xx status, e.g. 404=notfound.html`);
+    if (!/^[45]\d\d$/.test(status) || file === undefined)
+      throw new UsageError(`--page "${item}": give STATUS=FILE with a 4xx or 5xx status, e.g. 404=notfound.html`);
     out[Number(status)] = pageFile(file, `--page ${status}`, readFile);
   }
   return out;
@@ -123,7 +139,8 @@ function authHooks(flags: ProxyFlags): Authorize[] {
   const headers: Record<string, string> = {};
   for (const item of flags.authHeader ?? []) {
     const [name, value] = splitKeyValue(item, '--auth-header');
-    if (!/^[A-Za-z0-9!#$%&'*+.^`|~-]+$/.test(name) || value === undefined || value === '') throw new UsageError(`--auth-header "${item}": give NAME=VALUE, e.g. X-Front-Secret=...`);
+    if (!/^[A-Za-z0-9!#$%&'*+.^`|~-]+$/.test(name) || value === undefined || value === '')
+      throw new UsageError(`--auth-header "${item}": give NAME=VALUE, e.g. X-Front-Secret=...`);
     headers[name] = value;
   }
   if (Object.keys(headers).length) hooks.push(requireHeaders(headers));
@@ -146,7 +163,8 @@ function scopeLabels(items: string[], env: NodeJS.ProcessEnv): Record<string, st
   for (const item of items) {
     const [key, value] = splitKeyValue(item, '--label');
     const resolved = value ?? env[key];
-    if (resolved === undefined) throw new UsageError(`--label "${item}": no value, and $${key} is not set; give ${key}=VALUE`);
+    if (resolved === undefined)
+      throw new UsageError(`--label "${item}": no value, and $${key} is not set; give ${key}=VALUE`);
     labels[key] = resolved;
   }
   return labels;
@@ -161,12 +179,17 @@ function adminToken(flags: ProxyFlags, env: NodeJS.ProcessEnv, readFile: (path: 
     try {
       token = readFile(flags.adminTokenFile);
     } catch (err) {
-      throw new UsageError(`--admin-token-file: cannot read ${flags.adminTokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(
+        `--admin-token-file: cannot read ${flags.adminTokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     // A file written by `echo` or an editor ends with a newline; that is not part of the token.
     token = token.trim();
     if (!token) throw new UsageError(`--admin-token-file: ${flags.adminTokenFile} is empty`);
-    if (/\s/.test(token)) throw new UsageError(`--admin-token-file: ${flags.adminTokenFile} must hold one token (no spaces or line breaks inside it)`);
+    if (/\s/.test(token))
+      throw new UsageError(
+        `--admin-token-file: ${flags.adminTokenFile} must hold one token (no spaces or line breaks inside it)`,
+      );
   } else {
     token = (env[TOKEN_ENV] ?? '').trim();
     source = TOKEN_ENV;
@@ -176,7 +199,10 @@ function adminToken(flags: ProxyFlags, env: NodeJS.ProcessEnv, readFile: (path: 
       );
     }
   }
-  if (token.length < MIN_TOKEN_LENGTH) throw new UsageError(`--admin: the token from ${source} has ${token.length} characters; give at least ${MIN_TOKEN_LENGTH} (e.g. \`openssl rand -hex 24\`)`);
+  if (token.length < MIN_TOKEN_LENGTH)
+    throw new UsageError(
+      `--admin: the token from ${source} has ${token.length} characters; give at least ${MIN_TOKEN_LENGTH} (e.g. \`openssl rand -hex 24\`)`,
+    );
   return token;
 }
 
@@ -185,9 +211,14 @@ export function proxyConfigFromFlags(flags: ProxyFlags, context: ProxyConfigCont
   const env = context.env ?? process.env;
   const readFile = context.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const pathRouting = flags.path !== false;
-  if (!pathRouting && flags.prefix !== undefined) throw new UsageError('--prefix sets up path routing, which --no-path turns off: give one or the other');
-  if (!pathRouting && flags.stripPrefix === false) throw new UsageError('--no-strip-prefix is about path routing, which --no-path turns off: give one or the other');
-  if (!pathRouting && flags.hostSuffix === undefined) throw new UsageError('--no-path leaves nothing to route by: add --host-suffix SUFFIX (e.g. .docker.localhost) for host routing');
+  if (!pathRouting && flags.prefix !== undefined)
+    throw new UsageError('--prefix sets up path routing, which --no-path turns off: give one or the other');
+  if (!pathRouting && flags.stripPrefix === false)
+    throw new UsageError('--no-strip-prefix is about path routing, which --no-path turns off: give one or the other');
+  if (!pathRouting && flags.hostSuffix === undefined)
+    throw new UsageError(
+      '--no-path leaves nothing to route by: add --host-suffix SUFFIX (e.g. .docker.localhost) for host routing',
+    );
 
   const wrap = <T>(flag: string, fn: () => T): T => {
     try {
@@ -197,17 +228,22 @@ export function proxyConfigFromFlags(flags: ProxyFlags, context: ProxyConfigCont
     }
   };
   const prefix = pathRouting ? wrap('--prefix', () => normalizePrefix(flags.prefix ?? '/docker')) : undefined;
-  const hostSuffix = flags.hostSuffix === undefined ? undefined : wrap('--host-suffix', () => normalizeHostSuffix(flags.hostSuffix!));
+  const hostSuffix =
+    flags.hostSuffix === undefined ? undefined : wrap('--host-suffix', () => normalizeHostSuffix(flags.hostSuffix!));
   const labels = scopeLabels(flags.label, env);
   const timeoutMs = parseTimeout(flags.timeout);
 
-  if (flags.adminTokenFile !== undefined && !flags.admin) throw new UsageError('--admin-token-file is the token for --admin: add --admin to turn the admin endpoint on');
+  if (flags.adminTokenFile !== undefined && !flags.admin)
+    throw new UsageError('--admin-token-file is the token for --admin: add --admin to turn the admin endpoint on');
   const admin = flags.admin ? { token: adminToken(flags, env, readFile) } : undefined;
   const authorize = authHooks(flags);
   const templates = pages(flags.page ?? [], readFile);
   if (flags.waitPage !== undefined) templates[503] = pageFile(flags.waitPage, '--wait-page', readFile);
   const routeLabels = flags.routeLabel?.length ? scopeLabels(flags.routeLabel, env) : undefined;
-  if (routeLabels && flags.unmanaged) throw new UsageError('--unmanaged routes every container with a published port already: --route-label adds nothing; give one or the other');
+  if (routeLabels && flags.unmanaged)
+    throw new UsageError(
+      '--unmanaged routes every container with a published port already: --route-label adds nothing; give one or the other',
+    );
   const headersTimeoutMs = parseTimeout(flags.headersTimeout, '--headers-timeout');
   const tunnelIdleTimeoutMs = parseTimeout(flags.tunnelIdleTimeout, '--tunnel-idle-timeout', true);
 
@@ -238,7 +274,14 @@ export function proxyConfigFromFlags(flags: ProxyFlags, context: ProxyConfigCont
 
 /** One access-log line, human form: `GET /docker/web-1/ 200 1234B 3ms web-1`. */
 export function accessLine(event: AccessEvent): string {
-  const parts = [event.method, event.url, String(event.status), `${event.bytes}B`, `${Math.round(event.durationMs)}ms`, event.container ?? '-'];
+  const parts = [
+    event.method,
+    event.url,
+    String(event.status),
+    `${event.bytes}B`,
+    `${Math.round(event.durationMs)}ms`,
+    event.container ?? '-',
+  ];
   if (event.websocket) parts.push('websocket');
   if (event.error) parts.push(`(${event.error})`);
   return parts.join(' ');
@@ -251,9 +294,19 @@ export function listeningLine(config: ProxyConfig, url: string, port: number): s
   if (server.pathPrefix) ways.push(`${server.pathPrefix}/<name>/`);
   if (server.hostSuffix) ways.push(`http://<name>${server.hostSuffix}${port === 80 ? '' : `:${port}`}/`);
   const notes: string[] = [];
-  if (server.labels) notes.push(`only containers labelled ${Object.entries(server.labels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (server.labels)
+    notes.push(
+      `only containers labelled ${Object.entries(server.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
   if (server.admin) notes.push(`admin at ${DEFAULT_ADMIN_PATH}`);
-  if (server.routeLabels) notes.push(`and containers labelled ${Object.entries(server.routeLabels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (server.routeLabels)
+    notes.push(
+      `and containers labelled ${Object.entries(server.routeLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
   if (server.authorize) notes.push('authorization on');
   if (server.logsPath) notes.push(`logs at <name>/${server.logsPath.replace(/^\/+/, '')}`);
   if (config.workers > 1) notes.push(`${config.workers} workers`);
@@ -266,9 +319,14 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 function listenError(err: unknown, config: ProxyConfig): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   const { port, host } = config.server;
-  if (code === 'EADDRINUSE') return new UsageError(`--port ${port}: the address ${host}:${port} is already in use (--port 0 picks a free port)`);
-  if (code === 'EACCES') return new UsageError(`--port ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`--host ${host}: cannot listen on this address (${code})`);
+  if (code === 'EADDRINUSE')
+    return new UsageError(`--port ${port}: the address ${host}:${port} is already in use (--port 0 picks a free port)`);
+  if (code === 'EACCES')
+    return new UsageError(
+      `--port ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`,
+    );
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new UsageError(`--host ${host}: cannot listen on this address (${code})`);
   return err;
 }
 
@@ -313,7 +371,10 @@ export async function proxy(flags: ProxyFlags): Promise<number> {
       }
       if (config.json) out(JSON.stringify({ listening: pool.url, port: pool.port, workers: config.workers }));
       else process.stderr.write(`${listeningLine(config, pool.url, pool.port)}\n`);
-      if (config.server.unmanaged) process.stderr.write('harpoon proxy: --unmanaged: every container that publishes a port is served, whoever started it; use this on a trusted single-user machine only\n');
+      if (config.server.unmanaged)
+        process.stderr.write(
+          'harpoon proxy: --unmanaged: every container that publishes a port is served, whoever started it; use this on a trusted single-user machine only\n',
+        );
       await stopped;
       return 0;
     }
@@ -324,22 +385,34 @@ export async function proxy(flags: ProxyFlags): Promise<number> {
     }
     if (worker) {
       reportListening(running, () => signalled!('SIGTERM'));
-      if (config.log !== 'none') running.proxy.on('access', (event) => out(config.log === 'json' ? JSON.stringify(event) : accessLine(event)));
+      if (config.log !== 'none')
+        running.proxy.on('access', (event) => out(config.log === 'json' ? JSON.stringify(event) : accessLine(event)));
       await stopped;
       return 0;
     }
     const { proxy: harpoonProxy } = running;
-    if (config.log !== 'none') harpoonProxy.on('access', (event) => out(config.log === 'json' ? JSON.stringify(event) : accessLine(event)));
-    harpoonProxy.routes.on('unsynced', () => process.stderr.write('harpoon proxy: lost the engine\'s event stream; reconnecting (meanwhile each request asks the engine)\n'));
-    harpoonProxy.routes.on('synced', () => process.stderr.write('harpoon proxy: following the engine\'s events again\n'));
+    if (config.log !== 'none')
+      harpoonProxy.on('access', (event) => out(config.log === 'json' ? JSON.stringify(event) : accessLine(event)));
+    harpoonProxy.routes.on('unsynced', () =>
+      process.stderr.write(
+        "harpoon proxy: lost the engine's event stream; reconnecting (meanwhile each request asks the engine)\n",
+      ),
+    );
+    harpoonProxy.routes.on('synced', () =>
+      process.stderr.write("harpoon proxy: following the engine's events again\n"),
+    );
 
     if (config.json) out(JSON.stringify({ listening: running.url, port: running.port }));
     else process.stderr.write(`${listeningLine(config, running.url, running.port)}\n`);
     if (config.server.unmanaged) {
-      process.stderr.write('harpoon proxy: --unmanaged: every container that publishes a port is served, whoever started it; use this on a trusted single-user machine only\n');
+      process.stderr.write(
+        'harpoon proxy: --unmanaged: every container that publishes a port is served, whoever started it; use this on a trusted single-user machine only\n',
+      );
     }
     if (!LOOPBACK.test(config.server.host)) {
-      process.stderr.write(`harpoon proxy: listening on ${config.server.host}: whoever can reach it can reach every container it serves${config.server.labels ? '' : ' (narrow them with --label)'}\n`);
+      process.stderr.write(
+        `harpoon proxy: listening on ${config.server.host}: whoever can reach it can reach every container it serves${config.server.labels ? '' : ' (narrow them with --label)'}\n`,
+      );
     }
 
     await stopped;

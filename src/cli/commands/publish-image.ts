@@ -29,13 +29,22 @@ export interface PublishImageFlags extends GlobalFlags {
 /** What --json prints (credentialsSource null: none were sent). */
 export type PublishOutput = Publication & Omit<PushResult, 'credentialsSource'> & { credentialsSource: string | null };
 
-export async function publishImage(name: string, flags: PublishImageFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<number> {
+export async function publishImage(
+  name: string,
+  flags: PublishImageFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<number> {
   const publication = await resolvePublication(cwd, name, projectContext(env), {
     account: flags.account ?? env.AWS_ACCOUNT_ID,
     region: flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
   });
   if (flags.printCommand) {
-    process.stdout.write(printedCommands(publication, flags, env).map((line) => `${line}\n`).join(''));
+    process.stdout.write(
+      printedCommands(publication, flags, env)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     return 0;
   }
 
@@ -44,7 +53,11 @@ export async function publishImage(name: string, flags: PublishImageFlags, env: 
   const progress = new PushProgress(process.stderr, progressMode(process.stderr, flags));
   const stop = new StopSignals();
   try {
-    const result = await client.pushImage(publication.target, { credentialLookup: { env }, onProgress: progress.handle, signal: stop.signal });
+    const result = await client.pushImage(publication.target, {
+      credentialLookup: { env },
+      onProgress: progress.handle,
+      signal: stop.signal,
+    });
     progress.finish();
     report(publication, result, flags);
     return 0;
@@ -78,8 +91,12 @@ function report(publication: Publication, result: PushResult, flags: PublishImag
     return;
   }
   if (!flags.quiet) {
-    const credentials = result.credentialsSource ? `credentials from ${result.credentialsSource}` : 'no credentials sent';
-    process.stderr.write(`Published ${publication.image} (${publication.source}) as ${publication.target}, digest ${result.digest} (${credentials})\n`);
+    const credentials = result.credentialsSource
+      ? `credentials from ${result.credentialsSource}`
+      : 'no credentials sent';
+    process.stderr.write(
+      `Published ${publication.image} (${publication.source}) as ${publication.target}, digest ${result.digest} (${credentials})\n`,
+    );
   }
   process.stdout.write(`${result.pinned}\n`);
 }

@@ -31,7 +31,12 @@ export interface RunImageFlags extends GlobalFlags {
 /** How many other names (NAME_2, NAME_3, ...) to try when the default name is taken. */
 const NAME_TRIES = 5;
 
-export async function runImage(name: string, flags: RunImageFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<number> {
+export async function runImage(
+  name: string,
+  flags: RunImageFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<number> {
   const ctx = projectContext(env);
   const { project, config, catalogue } = await loadProject(cwd, ctx);
   const image = catalogue.images.get(name);
@@ -67,7 +72,12 @@ async function withFreeName<T>(plan: RunPlan, fn: (name: string) => Promise<T>):
 async function runDetached(client: Harpoon, plan: RunPlan): Promise<number> {
   const container = await withFreeName(plan, (name) =>
     // As docker run -dit: stdin stays open for whoever attaches later, and after they leave.
-    client.startContainer({ ...plan.request, name, stdinOnce: false, hostConfig: { ...plan.request.hostConfig, AutoRemove: plan.remove } }),
+    client.startContainer({
+      ...plan.request,
+      name,
+      stdinOnce: false,
+      hostConfig: { ...plan.request.hostConfig, AutoRemove: plan.remove },
+    }),
   );
   process.stdout.write(`${container.id}\n`);
   const name = container.name ?? container.id.slice(0, 12);
@@ -102,7 +112,8 @@ async function runAttached(client: Harpoon, plan: RunPlan): Promise<number> {
         signal: stop.signal,
       }),
     );
-    if (result.detached) process.stderr.write(`\r\nDetached: container ${result.containerId.slice(0, 12)} is still running.\r\n`);
+    if (result.detached)
+      process.stderr.write(`\r\nDetached: container ${result.containerId.slice(0, 12)} is still running.\r\n`);
     return result.exitCode;
   } catch (err) {
     if (err instanceof AbortedError && stop.exitCode !== undefined) return stop.exitCode;

@@ -34,9 +34,13 @@ class StoppedBySignal extends Error {
 export async function run(image: string, command: string[], flags: RunFlags): Promise<number> {
   if (flags.interactive && flags.tty && !process.stdin.isTTY) {
     // docker's own words and exit code for this case.
-    throw new UsageError('the input device is not a TTY. Run from a terminal, or drop -t to pipe input with -i alone', 1);
+    throw new UsageError(
+      'the input device is not a TTY. Run from a terminal, or drop -t to pipe input with -i alone',
+      1,
+    );
   }
-  if (flags.detach && flags.interactive) throw new UsageError('-d and -i cannot be combined here: a detached container has no attached stdin');
+  if (flags.detach && flags.interactive)
+    throw new UsageError('-d and -i cannot be combined here: a detached container has no attached stdin');
 
   const options: RunOptions = {
     image,
@@ -72,7 +76,8 @@ export async function run(image: string, command: string[], flags: RunFlags): Pr
       reject: false,
       signal: controller.signal,
     });
-    if (result.detached) process.stderr.write(`\r\nDetached: container ${result.containerId.slice(0, 12)} is still running.\r\n`);
+    if (result.detached)
+      process.stderr.write(`\r\nDetached: container ${result.containerId.slice(0, 12)} is still running.\r\n`);
     return result.exitCode;
   } catch (err) {
     const reason: unknown = controller.signal.reason;

@@ -29,7 +29,12 @@ export interface TransferOutput extends TransferResult {
   verified: boolean;
 }
 
-export async function transferImage(image: string, dockName: string, flags: TransferImageFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function transferImage(
+  image: string,
+  dockName: string,
+  flags: TransferImageFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const dock = findDock(dockName, env);
   if (flags.printCommand) {
     process.stdout.write(`${dockerTransfer(image, engineChoice(flags), { context: dock.name })}\n`);
@@ -38,7 +43,10 @@ export async function transferImage(image: string, dockName: string, flags: Tran
 
   const source = await connect(flags);
   const destination = await connectDock(dock, env);
-  const progress = new TransferProgress(process.stderr, progressMode(process.stderr, flags), { image, dock: dock.name });
+  const progress = new TransferProgress(process.stderr, progressMode(process.stderr, flags), {
+    image,
+    dock: dock.name,
+  });
   const stop = new StopSignals();
   try {
     const result = await source.transferImage(destination, image, { onProgress: progress.handle, signal: stop.signal });

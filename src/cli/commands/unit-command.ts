@@ -39,18 +39,26 @@ export function defineUnit(unit: Command, action: Action): void {
       .option('-c, --conf <dir>', 'config directory (default $HARPOON_CONF, ~/.harpoon, /etc/harpoon)')
       .option('-E, --environment <name>', 'environment file environments/<name>.yaml for {{VAR}} values')
       // No default ([]): commander printed "(default: [])" in the help; loadOptions takes undefined.
-      .option('--set <VAR=value>', 'a {{VAR}} value, over the environment file and process environment (repeatable)', collect);
+      .option(
+        '--set <VAR=value>',
+        'a {{VAR}} value, over the environment file and process environment (repeatable)',
+        collect,
+      );
   unit.description('YAML units of containers with orders: list, run, help').addHelpText('after', UNIT_HELP);
   helpWithoutSubcommand(unit);
 
-  confOptions(unit.command('list').description('list the units of the config directory and their commands, written and derived'))
+  confOptions(
+    unit.command('list').description('list the units of the config directory and their commands, written and derived'),
+  )
     .option('--json', 'print JSON')
     .option('-q, --quiet', 'only the unit names')
     .action(function (this: Command, opts) {
       return action('unit list', load('unitList'))({ ...globals(this), ...opts });
     });
 
-  confOptions(unit.command('run').description('run UNIT/COMMAND[:variant…]: its orders, independent containers in parallel'))
+  confOptions(
+    unit.command('run').description('run UNIT/COMMAND[:variant…]: its orders, independent containers in parallel'),
+  )
     .argument('<target>', 'UNIT/COMMAND[:variant…], e.g. site/start or site/test:check')
     .option('--dry-run', 'print the plan, each step with its reason, and change nothing')
     .option('--print-unit', 'print the unit as resolved (secrets masked) and stop (with --dry-run: then the plan)')
@@ -72,7 +80,8 @@ export function defineUnit(unit: Command, action: Action): void {
 /** `harpoon unit` alone prints its help and exits 0, and an unknown subcommand exits 1, as `docker context` does. */
 function helpWithoutSubcommand(command: Command): void {
   command.allowExcessArguments().action(function (this: Command) {
-    if (this.args.length) this.error(`error: unknown command '${this.args[0]}'`, { code: 'commander.unknownCommand', exitCode: 1 });
+    if (this.args.length)
+      this.error(`error: unknown command '${this.args[0]}'`, { code: 'commander.unknownCommand', exitCode: 1 });
     this.outputHelp();
   });
 }

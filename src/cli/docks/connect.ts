@@ -17,8 +17,15 @@ export interface NamedDock {
 export class DockUnreachableError extends HarpoonError {
   readonly dock: string;
   constructor(dock: NamedDock, cause: unknown) {
-    const why = cause instanceof EngineUnreachableError && cause.cause instanceof Error ? cause.cause.message : (cause as Error).message;
-    super('ENGINE_UNREACHABLE', `Dock "${dock.name}" (${dock.url}) does not answer: ${why}. Check it with \`harpoon dock ls\`.`, { cause });
+    const why =
+      cause instanceof EngineUnreachableError && cause.cause instanceof Error
+        ? cause.cause.message
+        : (cause as Error).message;
+    super(
+      'ENGINE_UNREACHABLE',
+      `Dock "${dock.name}" (${dock.url}) does not answer: ${why}. Check it with \`harpoon dock ls\`.`,
+      { cause },
+    );
     this.dock = dock.name;
   }
 }
@@ -27,7 +34,10 @@ export class DockUnreachableError extends HarpoonError {
 export function findDock(name: string, env: Env = process.env): NamedDock {
   if (name === DEFAULT_CONTEXT) return { name, url: env.DOCKER_HOST || 'unix:///var/run/docker.sock' };
   const dock = getDock(dockerConfigDir(env), name);
-  if (!dock) throw new DockError(`dock "${name}" does not exist (no docker context of that name); list them with \`harpoon dock ls\`, add one with \`harpoon dock add ${name} URL\``);
+  if (!dock)
+    throw new DockError(
+      `dock "${name}" does not exist (no docker context of that name); list them with \`harpoon dock ls\`, add one with \`harpoon dock add ${name} URL\``,
+    );
   if (dock.error) throw new DockError(`dock "${name}" cannot be used: ${dock.error}`);
   return { name: dock.name, url: maskUrl(dock.url) };
 }

@@ -21,7 +21,13 @@ export const SHELLS = ['sh', 'bash', 'zsh'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** Every variable `dock env` may export, in the order `--unset` clears them. */
-export const DOCK_VARIABLES = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_TLS', 'DOCKER_CERT_PATH', 'HARPOON_DOCK'] as const;
+export const DOCK_VARIABLES = [
+  'DOCKER_HOST',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_TLS',
+  'DOCKER_CERT_PATH',
+  'HARPOON_DOCK',
+] as const;
 const TLS_VARIABLES = ['DOCKER_TLS_VERIFY', 'DOCKER_TLS', 'DOCKER_CERT_PATH'];
 const SAVED_PS1 = '_HARPOON_DOCK_PS1';
 
@@ -42,7 +48,10 @@ export function parseShell(value: string | undefined): Shell {
 /** What a dock puts in the environment. */
 export function dockEnvironment(dock: Dock): DockEnvironment {
   if (dock.error) throw new DockError(`context "${dock.name}" cannot be used: ${dock.error}`);
-  const tls = dock.url.startsWith('tcp://') && dock.tls ? { certPath: dock.paths.tlsDir, verify: !dock.skipTLSVerify } : undefined;
+  const tls =
+    dock.url.startsWith('tcp://') && dock.tls
+      ? { certPath: dock.paths.tlsDir, verify: !dock.skipTLSVerify }
+      : undefined;
   return { name: dock.name, host: dock.url, ...(tls ? { tls } : {}) };
 }
 
@@ -76,9 +85,11 @@ export function envScript(env: DockEnvironment, _shell: Shell = 'sh'): string {
 
 /** The script for `eval "$(harpoon dock env --unset)"`. */
 export function unsetScript(_shell: Shell = 'sh'): string {
-  return [
-    `unset ${DOCK_VARIABLES.join(' ')}`,
-    `if [ -n "\${${SAVED_PS1}+x}" ]; then PS1=\$${SAVED_PS1}; unset ${SAVED_PS1}; fi`,
-    '# Run this command to point this shell back at the default engine: eval "$(harpoon dock env --unset)"',
-  ].join('\n') + '\n';
+  return (
+    [
+      `unset ${DOCK_VARIABLES.join(' ')}`,
+      `if [ -n "\${${SAVED_PS1}+x}" ]; then PS1=\$${SAVED_PS1}; unset ${SAVED_PS1}; fi`,
+      '# Run this command to point this shell back at the default engine: eval "$(harpoon dock env --unset)"',
+    ].join('\n') + '\n'
+  );
 }

@@ -13,7 +13,18 @@
 //                              unless --insecure (plain TCP gives root on that machine to anyone who can reach it)
 //   unix:///absolute/path      a local engine (also what the tests use)
 import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dockerConfigDir } from '../../core/docker-config-dir.ts';
 import { contextPaths } from '../../core/endpoint.ts';
@@ -76,9 +87,16 @@ export function maskUrl(raw: string): string {
 }
 
 export function validateName(name: string): void {
-  if (name === DEFAULT_CONTEXT) throw new DockError(`"${DEFAULT_CONTEXT}" is a reserved context name (it means DOCKER_HOST or the default socket)`, true);
+  if (name === DEFAULT_CONTEXT)
+    throw new DockError(
+      `"${DEFAULT_CONTEXT}" is a reserved context name (it means DOCKER_HOST or the default socket)`,
+      true,
+    );
   if (!NAME_PATTERN.test(name)) {
-    throw new DockError(`dock name "${name}" is invalid: like docker context names it must match ${NAME_PATTERN.source} (letters, digits, _ . + -, at least 2 characters, starting with a letter or digit)`, true);
+    throw new DockError(
+      `dock name "${name}" is invalid: like docker context names it must match ${NAME_PATTERN.source} (letters, digits, _ . + -, at least 2 characters, starting with a letter or digit)`,
+      true,
+    );
   }
 }
 
@@ -96,7 +114,11 @@ export function validateUrl(raw: string, options: { tls?: boolean; insecure?: bo
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
   if (scheme !== 'ssh' && scheme !== 'tcp') {
-    throw bad(scheme ? `has scheme "${scheme}://"; a dock is ssh://[user@]host[:port], tcp://host[:port] with --tls-dir, or unix:///path` : 'has no scheme; write ssh://[user@]host[:port], tcp://host[:port] (with --tls-dir) or unix:///path');
+    throw bad(
+      scheme
+        ? `has scheme "${scheme}://"; a dock is ssh://[user@]host[:port], tcp://host[:port] with --tls-dir, or unix:///path`
+        : 'has no scheme; write ssh://[user@]host[:port], tcp://host[:port] (with --tls-dir) or unix:///path',
+    );
   }
   let url: URL;
   try {
@@ -105,7 +127,8 @@ export function validateUrl(raw: string, options: { tls?: boolean; insecure?: bo
     throw bad('is not a valid URL');
   }
   if (!url.hostname) throw bad('has no host');
-  if (url.pathname !== '' && url.pathname !== '/') throw bad(`has a path ("${url.pathname}"); give only ${scheme}://host[:port]`);
+  if (url.pathname !== '' && url.pathname !== '/')
+    throw bad(`has a path ("${url.pathname}"); give only ${scheme}://host[:port]`);
   if (url.search || url.hash) throw bad('has a query or fragment; give only the host and port');
   if (url.password) throw bad('has a password: it would be stored in plain text; use an ssh key or agent instead');
   const port = url.port ? `:${url.port}` : '';
@@ -133,7 +156,11 @@ export function readTlsDir(dir: string): TlsFiles {
   } catch {
     throw new DockError(`--tls-dir "${dir}" does not exist`, true);
   }
-  if (!isDir) throw new DockError(`--tls-dir "${dir}" is not a directory (give the directory holding ca.pem, cert.pem and key.pem)`, true);
+  if (!isDir)
+    throw new DockError(
+      `--tls-dir "${dir}" is not a directory (give the directory holding ca.pem, cert.pem and key.pem)`,
+      true,
+    );
   const read = (file: string): Buffer | undefined => {
     const path = join(dir, file);
     if (!existsSync(path)) return undefined;
@@ -149,8 +176,13 @@ export function readTlsDir(dir: string): TlsFiles {
   const ca = read('ca.pem');
   const cert = read('cert.pem');
   const key = read('key.pem');
-  if (!ca) throw new DockError(`--tls-dir "${dir}" has no ca.pem: harpoon verifies the engine's certificate against it`, true);
-  if (Boolean(cert) !== Boolean(key)) throw new DockError(`--tls-dir "${dir}" has ${cert ? 'cert.pem but no key.pem' : 'key.pem but no cert.pem'}; the client certificate needs both`, true);
+  if (!ca)
+    throw new DockError(`--tls-dir "${dir}" has no ca.pem: harpoon verifies the engine's certificate against it`, true);
+  if (Boolean(cert) !== Boolean(key))
+    throw new DockError(
+      `--tls-dir "${dir}" has ${cert ? 'cert.pem but no key.pem' : 'key.pem but no cert.pem'}; the client certificate needs both`,
+      true,
+    );
   // Parse them now, as `docker context create` does, rather than fail on first use.
   const parsed = <T>(file: string, what: string, parse: () => T): T => {
     try {
@@ -163,7 +195,8 @@ export function readTlsDir(dir: string): TlsFiles {
   if (cert && key) {
     const certificate = parsed('cert.pem', 'certificate', () => new X509Certificate(cert));
     const privateKey: KeyObject = parsed('key.pem', 'unencrypted private key', () => createPrivateKey(key));
-    if (!certificate.checkPrivateKey(privateKey)) throw new DockError(`${join(dir, 'key.pem')} is not the private key of ${join(dir, 'cert.pem')}`, true);
+    if (!certificate.checkPrivateKey(privateKey))
+      throw new DockError(`${join(dir, 'key.pem')} is not the private key of ${join(dir, 'cert.pem')}`, true);
   }
   return { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
@@ -181,7 +214,16 @@ function readDock(configDir: string, metaPath: string, expectedName?: string): D
     meta = JSON.parse(readFileSync(metaPath, 'utf8')) as MetaFile;
   } catch (err) {
     const paths = expectedName ? contextPaths(configDir, expectedName) : { meta: metaPath, tlsDir: '' };
-    return { name: fallbackName, url: '', description: '', byHarpoon: false, tls: null, skipTLSVerify: false, paths, error: `${metaPath}: ${(err as Error).message}` };
+    return {
+      name: fallbackName,
+      url: '',
+      description: '',
+      byHarpoon: false,
+      tls: null,
+      skipTLSVerify: false,
+      paths,
+      error: `${metaPath}: ${(err as Error).message}`,
+    };
   }
   const name = typeof meta.Name === 'string' ? meta.Name : fallbackName;
   const paths = contextPaths(configDir, name);
@@ -224,13 +266,21 @@ export function listDocks(configDir: string): Dock[] {
 }
 
 /** What addDock would write, checked (name, URL, TLS files, an existing context) without writing anything. */
-export function checkAddDock(configDir: string, name: string, rawUrl: string, options: AddDockOptions = {}): { url: string; tls?: TlsFiles; replaces?: Dock } {
+export function checkAddDock(
+  configDir: string,
+  name: string,
+  rawUrl: string,
+  options: AddDockOptions = {},
+): { url: string; tls?: TlsFiles; replaces?: Dock } {
   validateName(name);
   const url = validateUrl(rawUrl, { tls: Boolean(options.tlsDir), ...(options.insecure ? { insecure: true } : {}) });
   // Read everything before writing anything: a bad --tls-dir leaves no half-made dock.
   const tls = options.tlsDir ? readTlsDir(options.tlsDir) : undefined;
   const existing = getDock(configDir, name);
-  if (existing && !options.force) throw new DockError(`context "${name}" already exists (${existing.url || 'unreadable'}); pass --force to replace it`);
+  if (existing && !options.force)
+    throw new DockError(
+      `context "${name}" already exists (${existing.url || 'unreadable'}); pass --force to replace it`,
+    );
   return { url, ...(tls ? { tls } : {}), ...(existing ? { replaces: existing } : {}) };
 }
 
@@ -240,13 +290,21 @@ export function addDock(configDir: string, name: string, rawUrl: string, options
   const paths = contextPaths(configDir, name);
   removeContextFiles(paths);
 
-  const meta = { Name: name, Metadata: { Description: DOCK_DESCRIPTION }, Endpoints: { docker: { Host: url, SkipTLSVerify: false } } };
+  const meta = {
+    Name: name,
+    Metadata: { Description: DOCK_DESCRIPTION },
+    Endpoints: { docker: { Host: url, SkipTLSVerify: false } },
+  };
   mkdirSync(dirname(paths.meta), { recursive: true, mode: 0o755 });
   if (tls) {
     // contexts/tls and everything under it: 0700 dirs, 0600 files, as the docker CLI makes them.
     mkdirSync(paths.tlsDir, { recursive: true, mode: 0o700 });
     for (const dir of [paths.tlsDir, dirname(paths.tlsDir), dirname(dirname(paths.tlsDir))]) chmodSync(dir, 0o700);
-    for (const [file, data] of [['ca.pem', tls.ca], ['cert.pem', tls.cert], ['key.pem', tls.key]] as const) {
+    for (const [file, data] of [
+      ['ca.pem', tls.ca],
+      ['cert.pem', tls.cert],
+      ['key.pem', tls.key],
+    ] as const) {
       if (!data) continue;
       const path = join(paths.tlsDir, file);
       writeFileSync(path, data, { mode: 0o600 });
@@ -263,20 +321,35 @@ function removeContextFiles(paths: { meta: string; tlsDir: string }): void {
 }
 
 /** Whether removeDock may remove a context (DockError when not), without removing anything. */
-export function checkRemoveDock(configDir: string, name: string, options: { force?: boolean } = {}): { dock: Dock; wasCurrent: boolean } {
-  if (name === DEFAULT_CONTEXT) throw new DockError(`"${DEFAULT_CONTEXT}" is the built-in context; it cannot be removed`);
+export function checkRemoveDock(
+  configDir: string,
+  name: string,
+  options: { force?: boolean } = {},
+): { dock: Dock; wasCurrent: boolean } {
+  if (name === DEFAULT_CONTEXT)
+    throw new DockError(`"${DEFAULT_CONTEXT}" is the built-in context; it cannot be removed`);
   const dock = getDock(configDir, name);
   if (!dock) throw new DockError(`context "${name}" does not exist`);
   const wasCurrent = currentContext(configDir) === name;
   if (!options.force) {
-    if (wasCurrent) throw new DockError(`context "${name}" is in use (currentContext in ${join(configDir, 'config.json')}); \`harpoon dock use default\` first, or pass --force`);
-    if (!dock.byHarpoon) throw new DockError(`context "${name}" was not made by harpoon (description ${JSON.stringify(dock.description)}); pass --force to remove it anyway`);
+    if (wasCurrent)
+      throw new DockError(
+        `context "${name}" is in use (currentContext in ${join(configDir, 'config.json')}); \`harpoon dock use default\` first, or pass --force`,
+      );
+    if (!dock.byHarpoon)
+      throw new DockError(
+        `context "${name}" was not made by harpoon (description ${JSON.stringify(dock.description)}); pass --force to remove it anyway`,
+      );
   }
   return { dock, wasCurrent };
 }
 
 /** Remove a context. Refuses the current one and contexts harpoon did not make, unless `force`. */
-export function removeDock(configDir: string, name: string, options: { force?: boolean } = {}): { wasCurrent: boolean } {
+export function removeDock(
+  configDir: string,
+  name: string,
+  options: { force?: boolean } = {},
+): { wasCurrent: boolean } {
   const { dock, wasCurrent } = checkRemoveDock(configDir, name, options);
   if (wasCurrent) setCurrentContext(configDir, DEFAULT_CONTEXT);
   removeContextFiles(dock.paths);
@@ -311,9 +384,12 @@ function readConfig(configDir: string): Record<string, unknown> | undefined {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new DockError(`${path} is not valid JSON (${(err as Error).message}); fix it first, harpoon will not overwrite it`);
+    throw new DockError(
+      `${path} is not valid JSON (${(err as Error).message}); fix it first, harpoon will not overwrite it`,
+    );
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new DockError(`${path} is not a JSON object; fix it first, harpoon will not overwrite it`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new DockError(`${path} is not a JSON object; fix it first, harpoon will not overwrite it`);
   return parsed as Record<string, unknown>;
 }
 

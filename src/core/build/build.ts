@@ -69,7 +69,11 @@ function buildQuery(options: BuildOptions, dockerfileName: string): string {
   return query.toString();
 }
 
-async function runBuild(engine: Engine, options: BuildOptions, emit: (event: BuildEvent) => void): Promise<BuildResult> {
+async function runBuild(
+  engine: Engine,
+  options: BuildOptions,
+  emit: (event: BuildEvent) => void,
+): Promise<BuildResult> {
   throwIfAborted(options.signal, 'The build');
   const context = createBuildContext(options);
   const log: string[] = [];
@@ -128,7 +132,8 @@ async function runBuild(engine: Engine, options: BuildOptions, emit: (event: Bui
   }
 
   if (failure !== undefined) throw new BuildError(failure, { log, ...(step ? { step } : {}) });
-  if (!imageId) throw new BuildError('the engine finished without reporting an image id', { log, ...(step ? { step } : {}) });
+  if (!imageId)
+    throw new BuildError('the engine finished without reporting an image id', { log, ...(step ? { step } : {}) });
   if (!imageId.startsWith('sha256:')) {
     // Expand a short id from "Successfully built" to the full one.
     imageId = (await engine.call((d) => d.getImage(imageId!).inspect())).Id;

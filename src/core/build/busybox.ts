@@ -18,7 +18,10 @@ export interface BusyboxBase {
 /** The lines and files of a busybox base; `busyboxPath` must be a statically linked busybox. */
 export function busyboxBase(busyboxPath: string = HOST_BUSYBOX): BusyboxBase {
   if (!existsSync(busyboxPath)) {
-    throw new InvalidInputError('busyboxPath', `${busyboxPath} does not exist; install a static busybox (Debian: apt-get install busybox-static)`);
+    throw new InvalidInputError(
+      'busyboxPath',
+      `${busyboxPath} does not exist; install a static busybox (Debian: apt-get install busybox-static)`,
+    );
   }
   return {
     dockerfile: ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]'],

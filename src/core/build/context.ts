@@ -48,7 +48,10 @@ export function dockerfileText(dockerfile: string | string[]): string {
 export function contextPath(field: string, path: string): string {
   const clean = posix.normalize(path.replace(/\\/g, '/'));
   if (clean.startsWith('/') || clean === '..' || clean.startsWith('../') || clean === '.' || clean === '') {
-    throw new InvalidInputError(field, `"${path}" must be a relative path inside the build context (no leading "/" or "..")`);
+    throw new InvalidInputError(
+      field,
+      `"${path}" must be a relative path inside the build context (no leading "/" or "..")`,
+    );
   }
   return clean;
 }
@@ -71,11 +74,18 @@ export function createBuildContext(spec: ContextSpec): BuildContext {
         : SIDE_DOCKERFILE;
 
   if (spec.dockerfile !== undefined && memoryFiles.has(dockerfileName)) {
-    throw new InvalidInputError(`files["${dockerfileName}"]`, 'clashes with the Dockerfile lines given as `dockerfile`; drop one of them');
+    throw new InvalidInputError(
+      `files["${dockerfileName}"]`,
+      'clashes with the Dockerfile lines given as `dockerfile`; drop one of them',
+    );
   }
   for (const path of memoryFiles.keys()) {
     const parent = parentsOf(path).find((dir) => memoryFiles.has(dir));
-    if (parent) throw new InvalidInputError(`files["${path}"]`, `"${parent}" is also given as a file; a path cannot be both a file and a directory`);
+    if (parent)
+      throw new InvalidInputError(
+        `files["${path}"]`,
+        `"${parent}" is also given as a file; a path cannot be both a file and a directory`,
+      );
   }
 
   const pack = tarPack();
@@ -101,7 +111,12 @@ function parentsOf(path: string): string[] {
   return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
 }
 
-async function fill(pack: Pack, spec: ContextSpec, memoryFiles: Map<string, InMemoryFile>, dockerfileName: string): Promise<void> {
+async function fill(
+  pack: Pack,
+  spec: ContextSpec,
+  memoryFiles: Map<string, InMemoryFile>,
+  dockerfileName: string,
+): Promise<void> {
   const written = new Set<string>();
   const dirsWritten = new Set<string>();
   const addParents = async (path: string) => {
@@ -120,7 +135,8 @@ async function fill(pack: Pack, spec: ContextSpec, memoryFiles: Map<string, InMe
   } else if (spec.directory !== undefined) {
     ignoreText = await readFile(join(spec.directory, '.dockerignore'), 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
-      if (err.code === 'ENOTDIR' || err.code === 'EISDIR') throw new InvalidInputError('directory', `${spec.directory}: ${err.message}`);
+      if (err.code === 'ENOTDIR' || err.code === 'EISDIR')
+        throw new InvalidInputError('directory', `${spec.directory}: ${err.message}`);
       throw err;
     });
   }
@@ -154,9 +170,17 @@ async function fill(pack: Pack, spec: ContextSpec, memoryFiles: Map<string, InMe
     const rules = ignoreRules(parseDockerignore(ignoreText ?? ''));
     // The Dockerfile and .dockerignore always travel, even when .dockerignore lists them.
     const alwaysKeep = new Set([dockerfileName, '.dockerignore']);
-    await writeDirectory(pack, spec.directory, walkContext(spec.directory, '', rules, alwaysKeep, new Set(written), dirsWritten), written);
+    await writeDirectory(
+      pack,
+      spec.directory,
+      walkContext(spec.directory, '', rules, alwaysKeep, new Set(written), dirsWritten),
+      written,
+    );
     if (spec.dockerfile === undefined && !written.has(dockerfileName)) {
-      throw new InvalidInputError('dockerfilePath', `no ${dockerfileName} in ${spec.directory}; add one or pass Dockerfile lines`);
+      throw new InvalidInputError(
+        'dockerfilePath',
+        `no ${dockerfileName} in ${spec.directory}; add one or pass Dockerfile lines`,
+      );
     }
   }
 }
@@ -220,17 +244,34 @@ async function* walkContext(
  * Write the walked entries in order, reading small files ahead of the writer so the disk
  * is never idle while the engine reads (one file at a time was 1.3x slower than the CLI).
  */
-async function writeDirectory(pack: Pack, root: string, entries: AsyncIterable<ContextEntry>, written: Set<string>): Promise<void> {
+async function writeDirectory(
+  pack: Pack,
+  root: string,
+  entries: AsyncIterable<ContextEntry>,
+  written: Set<string>,
+): Promise<void> {
   const queue: Array<{ entry: ContextEntry; content?: Promise<Buffer> }> = [];
   const writeHead = async () => {
     const { entry, content } = queue.shift()!;
-    if (entry.type === 'directory') await addEntry(pack, { name: `${entry.path}/`, type: 'directory', mode: entry.mode });
-    else if (entry.type === 'symlink') await addEntry(pack, { name: entry.path, type: 'symlink', linkname: entry.linkname, mode: entry.mode });
+    if (entry.type === 'directory')
+      await addEntry(pack, { name: `${entry.path}/`, type: 'directory', mode: entry.mode });
+    else if (entry.type === 'symlink')
+      await addEntry(pack, { name: entry.path, type: 'symlink', linkname: entry.linkname, mode: entry.mode });
     else if (content) await addEntry(pack, { name: entry.path, mode: entry.mode }, await content);
     else {
       await new Promise<void>((resolve, reject) => {
-        const sink = pack.entry({ name: entry.path, size: entry.size, mode: entry.mode, uid: 0, gid: 0, uname: '', gname: '', mtime: CONTEXT_MTIME }, (err) =>
-          err ? reject(err) : resolve(),
+        const sink = pack.entry(
+          {
+            name: entry.path,
+            size: entry.size,
+            mode: entry.mode,
+            uid: 0,
+            gid: 0,
+            uname: '',
+            gname: '',
+            mtime: CONTEXT_MTIME,
+          },
+          (err) => (err ? reject(err) : resolve()),
         );
         pipeline(createReadStream(join(root, entry.path), { highWaterMark: READ_AHEAD_MAX_FILE }), sink).catch(reject);
       });
@@ -238,7 +279,8 @@ async function writeDirectory(pack: Pack, root: string, entries: AsyncIterable<C
     written.add(entry.path);
   };
   for await (const entry of entries) {
-    const content = entry.type === 'file' && entry.size <= READ_AHEAD_MAX_FILE ? readFile(join(root, entry.path)) : undefined;
+    const content =
+      entry.type === 'file' && entry.size <= READ_AHEAD_MAX_FILE ? readFile(join(root, entry.path)) : undefined;
     content?.catch(() => {}); // surfaced when written
     queue.push({ entry, ...(content ? { content } : {}) });
     if (queue.length >= READ_AHEAD) await writeHead();

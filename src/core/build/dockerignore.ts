@@ -32,7 +32,8 @@ export function parseDockerignore(text: string): string[] {
 
 // The package is CommonJS with an ESM-style `export default` in its types.
 type IgnoreFactory = () => { add(patterns: string[]): { ignores(path: string): boolean } };
-const ignore = ((ignoreModule as unknown as { default?: IgnoreFactory }).default ?? ignoreModule) as unknown as IgnoreFactory;
+const ignore = ((ignoreModule as unknown as { default?: IgnoreFactory }).default ??
+  ignoreModule) as unknown as IgnoreFactory;
 
 export function ignoreRules(patterns: string[]): IgnoreRules {
   const matcher = ignore().add(patterns);

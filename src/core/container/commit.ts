@@ -34,15 +34,25 @@ export async function commitContainer(engine: Engine, container: string, options
   const signal = options.signal ? { signal: options.signal } : {};
   const ctx = { container, action: 'Committing the container' };
   const inspected = await engine.call((d) => d.getContainer(container).inspect(), ctx);
-  const config = { ...inspected.Config, Labels: { ...imageLabels(inspected.Config.Labels ?? {}), [MANAGED_LABEL]: '' } };
+  const config = {
+    ...inspected.Config,
+    Labels: { ...imageLabels(inspected.Config.Labels ?? {}), [MANAGED_LABEL]: '' },
+  };
   const query = new URLSearchParams({ container, pause: options.pause === false ? '0' : '1' });
   if (options.repository) query.set('repo', options.repository);
   if (options.repository) query.set('tag', options.tag ?? 'latest');
   if (options.message) query.set('comment', options.message);
   if (options.author) query.set('author', options.author);
-  for (const change of [...(options.changes ?? []), `LABEL ${IMAGE_LABEL}=${MANAGED_VALUE}`]) query.append('changes', change);
+  for (const change of [...(options.changes ?? []), `LABEL ${IMAGE_LABEL}=${MANAGED_VALUE}`])
+    query.append('changes', change);
   const res = await engine.request(
-    { method: 'POST', path: `/commit?${query}`, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(config), ...signal },
+    {
+      method: 'POST',
+      path: `/commit?${query}`,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(config),
+      ...signal,
+    },
     ctx,
   );
   const { Id } = JSON.parse(await readBody(res)) as { Id: string };

@@ -2,7 +2,13 @@
 import type Docker from 'dockerode';
 import type { Duplex, Readable } from 'node:stream';
 import type { Engine } from '../engine.ts';
-import { AbortedError, ArchivePathNotFoundError, ContainerNotFoundError, EngineError, InvalidInputError } from '../errors.ts';
+import {
+  AbortedError,
+  ArchivePathNotFoundError,
+  ContainerNotFoundError,
+  EngineError,
+  InvalidInputError,
+} from '../errors.ts';
 import { managedLabels, type Labels } from '../labels.ts';
 import { readBody, readBodyBuffer } from '../transport.ts';
 import { FrameParser } from './demux.ts';
@@ -159,7 +165,11 @@ export class Container {
     options: { signal?: AbortSignal } = {},
   ): Promise<{ exit: Promise<ExitStatus> }> {
     const res = await this.#engine.request(
-      { method: 'POST', path: `/containers/${this.id}/wait?condition=${condition}`, ...(options.signal ? { signal: options.signal } : {}) },
+      {
+        method: 'POST',
+        path: `/containers/${this.id}/wait?condition=${condition}`,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       this.#ctx('Waiting for the container'),
     );
     const exit = readBody(res).then((text) => {
@@ -177,10 +187,15 @@ export class Container {
 
   /** Stop the container (SIGTERM, then SIGKILL after `timeoutSeconds`); already stopped is fine. */
   async stop(options: { timeoutSeconds?: number } = {}): Promise<void> {
-    await this.#engine.call((d) => d.getContainer(this.id).stop(options.timeoutSeconds !== undefined ? { t: options.timeoutSeconds } : {}), this.#ctx('Stopping the container')).catch((err) => {
-      // 304: already stopped.
-      if ((err as EngineError).statusCode !== 304) throw err;
-    });
+    await this.#engine
+      .call(
+        (d) => d.getContainer(this.id).stop(options.timeoutSeconds !== undefined ? { t: options.timeoutSeconds } : {}),
+        this.#ctx('Stopping the container'),
+      )
+      .catch((err) => {
+        // 304: already stopped.
+        if ((err as EngineError).statusCode !== 304) throw err;
+      });
   }
 
   /** Send the container a signal (default SIGKILL). */
@@ -191,9 +206,17 @@ export class Container {
   /** Remove the container; with `force`, a running one too. Missing is not an error with `ifExists`. */
   async remove(options: { force?: boolean; volumes?: boolean; ifExists?: boolean } = {}): Promise<void> {
     try {
-      await this.#engine.call((d) => d.getContainer(this.id).remove({ force: Boolean(options.force), v: Boolean(options.volumes) }), this.#ctx('Removing the container'));
+      await this.#engine.call(
+        (d) => d.getContainer(this.id).remove({ force: Boolean(options.force), v: Boolean(options.volumes) }),
+        this.#ctx('Removing the container'),
+      );
     } catch (err) {
-      if (options.ifExists && (err instanceof ContainerNotFoundError || /removal of container .* is already in progress/i.test((err as Error).message))) return;
+      if (
+        options.ifExists &&
+        (err instanceof ContainerNotFoundError ||
+          /removal of container .* is already in progress/i.test((err as Error).message))
+      )
+        return;
       throw err;
     }
   }
@@ -211,7 +234,10 @@ export class Container {
   /** `docker rename`; the handle follows (a handle made by the old name now uses the new one). */
   async rename(newName: string): Promise<void> {
     if (!newName) throw new InvalidInputError('newName', 'a container name is required');
-    await this.#engine.call((d) => d.getContainer(this.id).rename({ name: newName }), { ...this.#ctx('Renaming the container'), name: newName });
+    await this.#engine.call((d) => d.getContainer(this.id).rename({ name: newName }), {
+      ...this.#ctx('Renaming the container'),
+      name: newName,
+    });
     if (this.#id === this.#name) this.#id = newName;
     this.#name = newName;
   }
@@ -225,7 +251,11 @@ export class Container {
     if (!path) throw new InvalidInputError('path', 'a path in the container is required');
     return this.#archiveRequest(path, () =>
       this.#engine.request(
-        { method: 'GET', path: `/containers/${this.id}/archive?path=${encodeURIComponent(path)}`, ...(options.signal ? { signal: options.signal } : {}) },
+        {
+          method: 'GET',
+          path: `/containers/${this.id}/archive?path=${encodeURIComponent(path)}`,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
         { action: `Reading ${path} from the container` },
       ),
     );
@@ -244,7 +274,9 @@ export class Container {
     };
     const ctx = { action: `Copying an archive into ${path} in the container` };
     const res = await this.#archiveRequest(path, () =>
-      Buffer.isBuffer(tar) ? this.#engine.request({ ...req, body: tar }, ctx) : this.#engine.streamRequest(req, tar, ctx),
+      Buffer.isBuffer(tar)
+        ? this.#engine.request({ ...req, body: tar }, ctx)
+        : this.#engine.streamRequest(req, tar, ctx),
     );
     await readBody(res);
   }
@@ -265,7 +297,10 @@ export class Container {
 
   /** Set the size of the container's TTY. */
   async resize(size: { rows: number; cols: number }): Promise<void> {
-    const res = await this.#engine.request({ method: 'POST', path: `/containers/${this.id}/resize?h=${size.rows}&w=${size.cols}` }, this.#ctx('Resizing the TTY'));
+    const res = await this.#engine.request(
+      { method: 'POST', path: `/containers/${this.id}/resize?h=${size.rows}&w=${size.cols}` },
+      this.#ctx('Resizing the TTY'),
+    );
     res.resume();
   }
 
@@ -278,19 +313,31 @@ export class Container {
       stderr: options.stderr === false ? '0' : '1',
     });
     return this.#engine.upgrade(
-      { method: 'POST', path: `/containers/${this.id}/attach?${query}`, ...(options.signal ? { signal: options.signal } : {}) },
+      {
+        method: 'POST',
+        path: `/containers/${this.id}/attach?${query}`,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       this.#ctx('Attaching to the container'),
     );
   }
 
   /** The logs so far, stdout and stderr apart (for a TTY container everything is stdout). */
   async logs(options: { tail?: number; timestamps?: boolean; signal?: AbortSignal } = {}): Promise<Logs> {
-    const query = new URLSearchParams({ stdout: '1', stderr: '1', tail: options.tail === undefined ? 'all' : String(options.tail) });
+    const query = new URLSearchParams({
+      stdout: '1',
+      stderr: '1',
+      tail: options.tail === undefined ? 'all' : String(options.tail),
+    });
     if (options.timestamps) query.set('timestamps', '1');
     const [info, res] = await Promise.all([
       this.inspect(),
       this.#engine.request(
-        { method: 'GET', path: `/containers/${this.id}/logs?${query}`, ...(options.signal ? { signal: options.signal } : {}) },
+        {
+          method: 'GET',
+          path: `/containers/${this.id}/logs?${query}`,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
         this.#ctx('Reading logs'),
       ),
     ]);
@@ -342,7 +389,10 @@ export class Container {
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
-    const inspectRes = await this.#engine.request({ method: 'GET', path: `/exec/${execId}/json` }, this.#ctx('Inspecting an exec'));
+    const inspectRes = await this.#engine.request(
+      { method: 'GET', path: `/exec/${execId}/json` },
+      this.#ctx('Inspecting an exec'),
+    );
     const { ExitCode } = JSON.parse(await readBody(inspectRes)) as { ExitCode: number | null };
     return { exitCode: ExitCode ?? -1, ...output };
   }

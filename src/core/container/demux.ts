@@ -26,7 +26,8 @@ export class FrameParser {
       const stream = TYPES[type];
       // Checked at the header, before waiting for a payload whose size is garbage too
       // (a TTY stream read as multiplexed, say).
-      if (!stream) throw new EngineError(`malformed multiplexed stream: unknown frame type ${type} (is this a TTY stream?)`);
+      if (!stream)
+        throw new EngineError(`malformed multiplexed stream: unknown frame type ${type} (is this a TTY stream?)`);
       const size = this.#buffer.readUInt32BE(4);
       if (this.#buffer.length < HEADER + size) break;
       frames.push({ stream, payload: this.#buffer.subarray(HEADER, HEADER + size) });

@@ -10,7 +10,10 @@ export function parseDetachKeys(spec: string): Buffer {
     if (key === 'DEL') return 0x7f;
     const ctrl = /^ctrl-([a-z@[\\\]^_])$/i.exec(key);
     if (ctrl) return ctrl[1]!.toUpperCase().charCodeAt(0) & 0x1f;
-    throw new InvalidInputError('detachKeys', `"${part}" is not a key; use a character, ctrl-<letter> or DEL, comma-separated (e.g. "ctrl-p,ctrl-q")`);
+    throw new InvalidInputError(
+      'detachKeys',
+      `"${part}" is not a key; use a character, ctrl-<letter> or DEL, comma-separated (e.g. "ctrl-p,ctrl-q")`,
+    );
   });
   if (bytes.length === 0) throw new InvalidInputError('detachKeys', 'no keys given');
   return Buffer.from(bytes);

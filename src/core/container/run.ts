@@ -114,7 +114,9 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
   const onCallerAbort = () => controller.abort(new AbortedError('The run', options.signal?.reason));
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
   if (options.signal?.aborted) onCallerAbort();
-  const timer = options.timeout ? setTimeout(() => controller.abort(new TimeoutError('The run', options.timeout!)), options.timeout) : undefined;
+  const timer = options.timeout
+    ? setTimeout(() => controller.abort(new TimeoutError('The run', options.timeout!)), options.timeout)
+    : undefined;
   const aborted = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
@@ -136,7 +138,9 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
         ...options.hostConfig,
         AutoRemove: remove,
         // API 1.42+ sizes the TTY at creation, so even the first line of output sees the size.
-        ...(initialSize && compareVersions(engine.apiVersion, '1.42') >= 0 ? { ConsoleSize: [initialSize.rows, initialSize.cols] } : {}),
+        ...(initialSize && compareVersions(engine.apiVersion, '1.42') >= 0
+          ? { ConsoleSize: [initialSize.rows, initialSize.cols] }
+          : {}),
       },
       signal: controller.signal,
     });
@@ -206,7 +210,13 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
     }
     removedByEngine = remove;
     if (outcome.error) throw new EngineError(`waiting for the container failed: ${outcome.error}`);
-    const result = { containerId: container.id, exitCode: outcome.exitCode, stdout: stdout.text, stderr: stderr.text, detached: false };
+    const result = {
+      containerId: container.id,
+      exitCode: outcome.exitCode,
+      stdout: stdout.text,
+      stderr: stderr.text,
+      detached: false,
+    };
     if (result.exitCode !== 0 && options.reject !== false) {
       throw new ContainerExitError(result.exitCode, (tty ? stdout : stderr).tail);
     }
@@ -223,7 +233,8 @@ export async function runContainer(engine: Engine, options: RunOptions): Promise
     if (!controller.signal.aborted) controller.abort(new AbortedError('The run'));
     // Every way out removes the container, unless it was kept or the user detached from it;
     // a kept container whose run was aborted is stopped, not left running unattended.
-    if (container && remove && !detached && !removedByEngine) await container.remove({ force: true, volumes: true, ifExists: true }).catch(() => {});
+    if (container && remove && !detached && !removedByEngine)
+      await container.remove({ force: true, volumes: true, ifExists: true }).catch(() => {});
     else if (container && abortedEarly) await container.kill().catch(() => {});
   }
 }

@@ -57,7 +57,8 @@ export class RegistryCredentials {
   redact(text: string): string {
     let out = text;
     const secrets = [this.#password, this.#identityToken, this.header()];
-    if (this.#password !== undefined) secrets.push(Buffer.from(`${this.username ?? ''}:${this.#password}`).toString('base64'));
+    if (this.#password !== undefined)
+      secrets.push(Buffer.from(`${this.username ?? ''}:${this.#password}`).toString('base64'));
     for (const secret of secrets) if (secret && secret.length >= 3) out = out.split(secret).join(MASK);
     return out;
   }
@@ -115,7 +116,10 @@ export const ENV_CREDENTIALS_SOURCE = 'HARPOON_REGISTRY_USER/HARPOON_REGISTRY_PA
  * Step 1 alone: HARPOON_REGISTRY_USER + HARPOON_REGISTRY_PASSWORD, if set (and HARPOON_REGISTRY_HOST,
  * if set, names this registry). Reads nothing else and runs nothing (--print-command uses it).
  */
-export function environmentCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): RegistryCredentials | undefined {
+export function environmentCredentials(
+  registry: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RegistryCredentials | undefined {
   const host = normalizeRegistry(registry);
   const user = env.HARPOON_REGISTRY_USER;
   const password = env.HARPOON_REGISTRY_PASSWORD;
@@ -125,7 +129,10 @@ export function environmentCredentials(registry: string, env: NodeJS.ProcessEnv 
 }
 
 /** Credentials for `registry` (a host, or any alias of Docker Hub), or undefined if none are configured. */
-export async function registryCredentials(registry: string, lookup: CredentialLookup = {}): Promise<RegistryCredentials | undefined> {
+export async function registryCredentials(
+  registry: string,
+  lookup: CredentialLookup = {},
+): Promise<RegistryCredentials | undefined> {
   const env = lookup.env ?? process.env;
   const host = normalizeRegistry(registry);
 
@@ -141,7 +148,9 @@ export async function registryCredentials(registry: string, lookup: CredentialLo
   if (helper) {
     const run = lookup.runHelper ?? runCredentialHelper;
     const answer = await run(helper, serverUrl, env).catch((err: unknown) => {
-      throw err instanceof CredentialsError ? err : new CredentialsError(host, `docker-credential-${helper} failed: ${(err as Error).message}`, { cause: err });
+      throw err instanceof CredentialsError
+        ? err
+        : new CredentialsError(host, `docker-credential-${helper} failed: ${(err as Error).message}`, { cause: err });
     });
     if (answer?.Secret) {
       const source = `docker-credential-${helper} (${configFile})`;
@@ -153,15 +162,31 @@ export async function registryCredentials(registry: string, lookup: CredentialLo
 
   const entry = findAuth(config.auths, host);
   if (!entry) return undefined;
-  if (entry.identitytoken) return new RegistryCredentials({ registry: host, username: entry.username, identityToken: entry.identitytoken, source: configFile });
+  if (entry.identitytoken)
+    return new RegistryCredentials({
+      registry: host,
+      username: entry.username,
+      identityToken: entry.identitytoken,
+      source: configFile,
+    });
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new CredentialsError(host, `auths entry in ${configFile} is not base64 "user:password"`);
-    return new RegistryCredentials({ registry: host, username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source: configFile });
+    return new RegistryCredentials({
+      registry: host,
+      username: decoded.slice(0, colon),
+      password: decoded.slice(colon + 1),
+      source: configFile,
+    });
   }
   if (entry.username && entry.password !== undefined) {
-    return new RegistryCredentials({ registry: host, username: entry.username, password: entry.password, source: configFile });
+    return new RegistryCredentials({
+      registry: host,
+      username: entry.username,
+      password: entry.password,
+      source: configFile,
+    });
   }
   return undefined;
 }
@@ -172,7 +197,11 @@ async function readDockerConfig(file: string, host: string): Promise<DockerConfi
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CredentialsError(host, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new CredentialsError(
+      host,
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
   try {
     const value = JSON.parse(text) as unknown;
@@ -203,7 +232,11 @@ function findAuth(auths: DockerConfig['auths'], host: string) {
 const HELPER_TIMEOUT_MS = 30_000;
 
 /** `docker-credential-<helper> get`, the server URL on stdin, JSON on stdout (the docker-credential-helpers protocol). */
-export function runCredentialHelper(helper: string, serverUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<HelperAnswer | undefined> {
+export function runCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<HelperAnswer | undefined> {
   const program = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
     const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: HELPER_TIMEOUT_MS });
@@ -216,8 +249,13 @@ export function runCredentialHelper(helper: string, serverUrl: string, env: Node
       const registry = normalizeRegistry(serverUrl);
       reject(
         error.code === 'ENOENT'
-          ? new CredentialsError(registry, `the docker config names the credential helper "${helper}", but ${program} is not on PATH`)
-          : new CredentialsError(registry, `${program} could not be run: ${error.code ?? error.message}`, { cause: error }),
+          ? new CredentialsError(
+              registry,
+              `the docker config names the credential helper "${helper}", but ${program} is not on PATH`,
+            )
+          : new CredentialsError(registry, `${program} could not be run: ${error.code ?? error.message}`, {
+              cause: error,
+            }),
       );
     });
     child.once('close', (code, signal) => {
@@ -233,7 +271,12 @@ export function runCredentialHelper(helper: string, serverUrl: string, env: Node
       // The helpers' protocol: "credentials not found in native keychain" means nothing stored.
       if (/credentials not found/i.test(stdout)) return resolve(undefined);
       const why = (Buffer.concat(err).toString('utf8').trim() || stdout).split('\n')[0]!.slice(0, 200);
-      reject(new CredentialsError(normalizeRegistry(serverUrl), `${program} get failed (${signal ?? `exit ${code}`})${why ? `: ${why}` : ''}`));
+      reject(
+        new CredentialsError(
+          normalizeRegistry(serverUrl),
+          `${program} get failed (${signal ?? `exit ${code}`})${why ? `: ${why}` : ''}`,
+        ),
+      );
     });
     child.stdin.end(serverUrl);
   });

@@ -37,7 +37,10 @@ export class RegistryAuthError extends HarpoonError {
     const sent = credentials
       ? `the credentials${credentials.username ? ` of user "${credentials.username}"` : ''} from ${credentials.source} were refused`
       : `no credentials were found for it (docker config auths/credsStore/credHelpers, or HARPOON_REGISTRY_USER and HARPOON_REGISTRY_PASSWORD)`;
-    super('REGISTRY_AUTH_FAILED', `The registry ${registry} denied access: ${detail}; ${sent}. Log in with \`docker login ${registry}\`.`);
+    super(
+      'REGISTRY_AUTH_FAILED',
+      `The registry ${registry} denied access: ${detail}; ${sent}. Log in with \`docker login ${registry}\`.`,
+    );
     this.registry = registry;
     this.credentialsSource = credentials?.source;
     this.username = credentials?.username;
@@ -60,7 +63,10 @@ export class ImageMismatchError extends HarpoonError {
   readonly expected: string;
   readonly actual: string | undefined;
   constructor(ref: string, expected: string, actual: string | undefined) {
-    super('IMAGE_MISMATCH', `After the transfer, ${ref} on the destination is ${actual ?? 'missing'}, not ${expected}.`);
+    super(
+      'IMAGE_MISMATCH',
+      `After the transfer, ${ref} on the destination is ${actual ?? 'missing'}, not ${expected}.`,
+    );
     this.ref = ref;
     this.expected = expected;
     this.actual = actual;

@@ -69,13 +69,24 @@ export function toLoadEvents(message: ProgressMessage): LoadEvent[] {
     }
   }
   if (typeof message.status === 'string') {
-    events.push({ type: 'progress', id: message.id, status: message.status, current: message.progressDetail?.current, total: message.progressDetail?.total });
+    events.push({
+      type: 'progress',
+      id: message.id,
+      status: message.status,
+      current: message.progressDetail?.current,
+      total: message.progressDetail?.total,
+    });
   }
   return events;
 }
 
 /** The load itself, for callers that run it inside a task of their own (transfer). */
-export async function runLoad(engine: Engine, archive: Readable | Buffer, options: LoadOptions, emit: (event: LoadEvent) => void): Promise<LoadResult> {
+export async function runLoad(
+  engine: Engine,
+  archive: Readable | Buffer,
+  options: LoadOptions,
+  emit: (event: LoadEvent) => void,
+): Promise<LoadResult> {
   const action = 'Loading the image archive';
   throwIfAborted(options.signal, action);
   const body = Buffer.isBuffer(archive) ? Readable.from([archive]) : archive;
@@ -97,7 +108,12 @@ export async function runLoad(engine: Engine, archive: Readable | Buffer, option
   let res;
   try {
     res = await engine.streamRequest(
-      { method: 'POST', path: '/images/load?quiet=0', headers: { 'Content-Type': 'application/x-tar' }, ...(options.signal ? { signal: options.signal } : {}) },
+      {
+        method: 'POST',
+        path: '/images/load?quiet=0',
+        headers: { 'Content-Type': 'application/x-tar' },
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       body,
       { action },
     );
@@ -108,7 +124,8 @@ export async function runLoad(engine: Engine, archive: Readable | Buffer, option
 
   const parser = new JsonLinesParser();
   try {
-    for await (const chunk of res) for (const message of parser.push(chunk as Buffer)) toLoadEvents(message).forEach(handle);
+    for await (const chunk of res)
+      for (const message of parser.push(chunk as Buffer)) toLoadEvents(message).forEach(handle);
     for (const message of parser.end()) toLoadEvents(message).forEach(handle);
   } catch (err) {
     if (options.signal?.aborted) throw new AbortedError(action, options.signal.reason);
@@ -120,7 +137,10 @@ export async function runLoad(engine: Engine, archive: Readable | Buffer, option
   const images = new Map<string, LoadedImage>();
   for (const id of ids) images.set(id, { id, tags: [] });
   for (const ref of refs) {
-    const { Id } = await engine.call((d) => d.getImage(ref).inspect(), { image: ref, action: 'Inspecting the loaded image' });
+    const { Id } = await engine.call((d) => d.getImage(ref).inspect(), {
+      image: ref,
+      action: 'Inspecting the loaded image',
+    });
     const image = images.get(Id) ?? { id: Id, tags: [] };
     image.tags.push(ref);
     images.set(Id, image);

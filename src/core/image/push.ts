@@ -64,12 +64,20 @@ const DENIED = /unauthorized|authentication required|no basic auth credentials|d
 
 export function toPushEvents(message: ProgressMessage, redact: (text: string) => string = (t) => t): PushEvent[] {
   if (message.error !== undefined || message.errorDetail !== undefined) {
-    return [{ type: 'error', message: redact((message.errorDetail?.message ?? message.error ?? 'unknown error').trim()) }];
+    return [
+      { type: 'error', message: redact((message.errorDetail?.message ?? message.error ?? 'unknown error').trim()) },
+    ];
   }
   const events: PushEvent[] = [];
   if (typeof message.status === 'string') {
     if (message.id) {
-      events.push({ type: 'progress', id: message.id, status: redact(message.status), current: message.progressDetail?.current, total: message.progressDetail?.total });
+      events.push({
+        type: 'progress',
+        id: message.id,
+        status: redact(message.status),
+        current: message.progressDetail?.current,
+        total: message.progressDetail?.total,
+      });
     } else events.push({ type: 'status', text: redact(message.status) });
   }
   const aux = message.aux as { Tag?: unknown; Digest?: unknown; Size?: unknown } | undefined;
@@ -79,13 +87,21 @@ export function toPushEvents(message: ProgressMessage, redact: (text: string) =>
   return events;
 }
 
-async function runPush(engine: Engine, ref: string, options: PushOptions, emit: (event: PushEvent) => void): Promise<PushResult> {
+async function runPush(
+  engine: Engine,
+  ref: string,
+  options: PushOptions,
+  emit: (event: PushEvent) => void,
+): Promise<PushResult> {
   const { registry, repository, tag = 'latest', digest } = parseReference(ref, 'ref');
   if (digest) throw new InvalidInputError('ref', `"${ref}" names a digest; push a tag (REPOSITORY[:TAG])`);
   const action = `Pushing ${repository}:${tag}`;
   throwIfAborted(options.signal, action);
 
-  const credentials = options.credentials === undefined ? await registryCredentials(registry, options.credentialLookup) : options.credentials;
+  const credentials =
+    options.credentials === undefined
+      ? await registryCredentials(registry, options.credentialLookup)
+      : options.credentials;
   const redact = (text: string) => (credentials ? credentials.redact(text) : text);
   // The engine requires the header even without credentials (else HTTP 400 "missing X-Registry-Auth").
   const header = credentials ? credentials.header() : encodeRegistryAuth({});
@@ -117,7 +133,8 @@ async function runPush(engine: Engine, ref: string, options: PushOptions, emit: 
 
   const parser = new JsonLinesParser();
   try {
-    for await (const chunk of res) for (const message of parser.push(chunk as Buffer)) toPushEvents(message, redact).forEach(handle);
+    for await (const chunk of res)
+      for (const message of parser.push(chunk as Buffer)) toPushEvents(message, redact).forEach(handle);
     for (const message of parser.end()) toPushEvents(message, redact).forEach(handle);
   } catch (err) {
     if (options.signal?.aborted) throw new AbortedError(action, options.signal.reason);
@@ -127,7 +144,11 @@ async function runPush(engine: Engine, ref: string, options: PushOptions, emit: 
   if (failure !== undefined) {
     if (NOT_FOUND.test(failure)) throw new ImageNotFoundError(`${repository}:${tag}`, failure);
     if (DENIED.test(failure)) {
-      throw new RegistryAuthError(registry, failure, credentials ? { source: credentials.source, username: credentials.username } : undefined);
+      throw new RegistryAuthError(
+        registry,
+        failure,
+        credentials ? { source: credentials.source, username: credentials.username } : undefined,
+      );
     }
     throw new PushError(repository, tag, failure);
   }

@@ -24,7 +24,8 @@ const ALLOWED = /^[A-Za-z0-9._\-/:@+]+$/;
 
 /** Take `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]` apart as the docker CLI does; `field` names it in errors. */
 export function parseReference(ref: string, field = 'image'): ImageReference {
-  if (!ref || !ALLOWED.test(ref)) throw new InvalidInputError(field, `"${ref}" is not an image reference ([REGISTRY/]NAME[:TAG][@DIGEST])`);
+  if (!ref || !ALLOWED.test(ref))
+    throw new InvalidInputError(field, `"${ref}" is not an image reference ([REGISTRY/]NAME[:TAG][@DIGEST])`);
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -38,7 +39,8 @@ export function parseReference(ref: string, field = 'image'): ImageReference {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   }
-  if (!rest || tag === '' || digest === '') throw new InvalidInputError(field, `"${ref}" is not an image reference ([REGISTRY/]NAME[:TAG][@DIGEST])`);
+  if (!rest || tag === '' || digest === '')
+    throw new InvalidInputError(field, `"${ref}" is not an image reference ([REGISTRY/]NAME[:TAG][@DIGEST])`);
   const slash = rest.indexOf('/');
   const first = slash >= 0 ? rest.slice(0, slash) : '';
   const registry = first && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : DOCKER_HUB;
@@ -50,11 +52,17 @@ export function parseReference(ref: string, field = 'image'): ImageReference {
  * aliases (index.docker.io, registry-1.docker.io, https://index.docker.io/v1/) → "docker.io".
  */
 export function normalizeRegistry(registry: string): string {
-  const host = registry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  const host = registry
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? DOCKER_HUB : host;
 }
 
 /** A repository path for a URL, with each component encoded but "/" and ":" kept. */
 export function refPath(ref: string): string {
-  return ref.split('/').map((part) => encodeURIComponent(part).replace(/%3A/gi, ':').replace(/%40/g, '@')).join('/');
+  return ref
+    .split('/')
+    .map((part) => encodeURIComponent(part).replace(/%3A/gi, ':').replace(/%40/g, '@'))
+    .join('/');
 }

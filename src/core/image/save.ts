@@ -17,7 +17,11 @@ export interface SaveOptions {
  * starts answering: an unknown image rejects with ImageNotFoundError before any byte arrives.
  * A saved name keeps its tag in the archive; a saved id has none.
  */
-export async function saveImages(engine: Engine, refs: string | string[], options: SaveOptions = {}): Promise<Readable> {
+export async function saveImages(
+  engine: Engine,
+  refs: string | string[],
+  options: SaveOptions = {},
+): Promise<Readable> {
   const names = Array.isArray(refs) ? refs : [refs];
   if (names.length === 0) throw new InvalidInputError('refs', 'name at least one image to save');
   const query = new URLSearchParams();
@@ -26,7 +30,12 @@ export async function saveImages(engine: Engine, refs: string | string[], option
     query.append('names', name);
   }
   return engine.request(
-    { method: 'GET', path: `/images/get?${query}`, headers: { Accept: 'application/x-tar' }, ...(options.signal ? { signal: options.signal } : {}) },
+    {
+      method: 'GET',
+      path: `/images/get?${query}`,
+      headers: { Accept: 'application/x-tar' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
     { image: names.join(', '), action: 'Saving the image' },
   );
 }

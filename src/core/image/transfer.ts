@@ -59,7 +59,10 @@ export type TransferTask = ProgressTask<TransferEvent, TransferResult>;
 
 /** Copy `ref` (a name or id) from one engine to another; await it, or iterate it for progress. */
 export function transferImage(from: Harpoon, to: Harpoon, ref: string, options: TransferOptions = {}): TransferTask {
-  return new ProgressTask<TransferEvent, TransferResult>((emit) => runTransfer(from, to, ref, options, emit), options.onProgress);
+  return new ProgressTask<TransferEvent, TransferResult>(
+    (emit) => runTransfer(from, to, ref, options, emit),
+    options.onProgress,
+  );
 }
 
 const ID_REF = /^(sha256:)?[0-9a-f]{6,64}$/;
@@ -103,7 +106,13 @@ class ByteCounter extends Transform {
   }
 }
 
-async function runTransfer(from: Harpoon, to: Harpoon, ref: string, options: TransferOptions, emit: (event: TransferEvent) => void): Promise<TransferResult> {
+async function runTransfer(
+  from: Harpoon,
+  to: Harpoon,
+  ref: string,
+  options: TransferOptions,
+  emit: (event: TransferEvent) => void,
+): Promise<TransferResult> {
   const started = Date.now();
   const action = `Transferring ${ref}`;
   const { signal } = options;
@@ -154,7 +163,11 @@ async function runTransfer(from: Harpoon, to: Harpoon, ref: string, options: Tra
     // The load request failed with the save stream's error: the source is to blame.
     if (saveError !== undefined && (err === saveError || (err as { cause?: unknown }).cause === saveError)) {
       const why = saveError instanceof Error ? saveError.message : String(saveError);
-      throw new EngineError(`The source engine (${from.describe()}) broke off the archive of ${ref} after ${counter.bytes} bytes: ${why}`, undefined, { cause: saveError });
+      throw new EngineError(
+        `The source engine (${from.describe()}) broke off the archive of ${ref} after ${counter.bytes} bytes: ${why}`,
+        undefined,
+        { cause: saveError },
+      );
     }
     throw err;
   }

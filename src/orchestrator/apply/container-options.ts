@@ -19,16 +19,25 @@ export function engineNameOf(unit: Unit, name: string): string {
   return unit.containers.get(name)?.engineName ?? `${unit.name}-${name}`;
 }
 
-export function containerOptions(unit: Unit, spec: ContainerSpec, hash: string, name = spec.engineName): ContainerOptions {
+export function containerOptions(
+  unit: Unit,
+  spec: ContainerSpec,
+  hash: string,
+  name = spec.engineName,
+): ContainerOptions {
   const creation = spec.creation;
   const portKey = (p: { containerPort: number; protocol: string }) => `${p.containerPort}/${p.protocol}`;
   const portBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const port of creation.ports) {
-    (portBindings[portKey(port)] ??= []).push({ HostIp: port.hostIp, HostPort: port.hostPort === undefined ? '' : String(port.hostPort) });
+    (portBindings[portKey(port)] ??= []).push({
+      HostIp: port.hostIp,
+      HostPort: port.hostPort === undefined ? '' : String(port.hostPort),
+    });
   }
   const networkMode = creation.networkMode?.startsWith('container:')
     ? `container:${engineNameOf(unit, creation.networkMode.slice('container:'.length))}`
-    : creation.networkMode ?? (creation.networks[0] !== undefined ? networkName(spec.unit, creation.networks[0]) : undefined);
+    : (creation.networkMode ??
+      (creation.networks[0] !== undefined ? networkName(spec.unit, creation.networks[0]) : undefined));
   const restart = creation.restart?.split(':');
   const hostConfig = {
     Binds: creation.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
@@ -36,7 +45,9 @@ export function containerOptions(unit: Unit, spec: ContainerSpec, hash: string, 
     PortBindings: portBindings,
     Links: Object.entries(creation.links).map(([other, alias]) => `${engineNameOf(unit, other)}:${alias}`),
     ...(networkMode ? { NetworkMode: networkMode } : {}),
-    ...(restart ? { RestartPolicy: { Name: restart[0]!, ...(restart[1] ? { MaximumRetryCount: Number(restart[1]) } : {}) } } : {}),
+    ...(restart
+      ? { RestartPolicy: { Name: restart[0]!, ...(restart[1] ? { MaximumRetryCount: Number(restart[1]) } : {}) } }
+      : {}),
     ...(creation.memory !== undefined ? { Memory: creation.memory } : {}),
   };
   return {
@@ -60,7 +71,9 @@ export function containerOptions(unit: Unit, spec: ContainerSpec, hash: string, 
     hostConfig,
     extra: {
       ...(creation.hostname ? { Hostname: creation.hostname } : {}),
-      ...(creation.ports.length ? { ExposedPorts: Object.fromEntries(creation.ports.map((p) => [portKey(p), {}])) } : {}),
+      ...(creation.ports.length
+        ? { ExposedPorts: Object.fromEntries(creation.ports.map((p) => [portKey(p), {}])) }
+        : {}),
     },
   };
 }

@@ -30,7 +30,13 @@ export async function ensureResources(client: Harpoon, spec: ContainerSpec): Pro
  * start order passes its own `timeout` (it used to be a fixed 10 s, so a `timeout: 1` start of a
  * container ignoring SIGTERM still waited 10 s on every recreate).
  */
-export async function ensureContainer(client: Harpoon, unit: Unit, spec: ContainerSpec, signal?: AbortSignal, stopTimeoutSeconds = 10): Promise<Ensured> {
+export async function ensureContainer(
+  client: Harpoon,
+  unit: Unit,
+  spec: ContainerSpec,
+  signal?: AbortSignal,
+  stopTimeoutSeconds = 10,
+): Promise<Ensured> {
   const decision = await decideCreate(client, unit, spec);
   const { state } = decision;
   if (decision.action === 'refuse') throw new OrderFailure(decision.reason);
@@ -39,14 +45,20 @@ export async function ensureContainer(client: Harpoon, unit: Unit, spec: Contain
   }
   await ensureResources(client, spec);
   if (decision.action === 'create') {
-    const created = await createFor(client, spec, { ...containerOptions(unit, spec, decision.hash), ...(signal ? { signal } : {}) });
+    const created = await createFor(client, spec, {
+      ...containerOptions(unit, spec, decision.hash),
+      ...(signal ? { signal } : {}),
+    });
     await connectExtraNetworks(client, spec, created.id);
     return { id: created.id, outcome: 'created', running: false };
   }
   // Recreate: new one under a temporary name first, then stop and remove the old, then rename.
   const old = state.status === 'present' ? state : undefined;
   const temporary = `${spec.engineName}-new-${randomBytes(3).toString('hex')}`;
-  const created = await createFor(client, spec, { ...containerOptions(unit, spec, decision.hash, temporary), ...(signal ? { signal } : {}) });
+  const created = await createFor(client, spec, {
+    ...containerOptions(unit, spec, decision.hash, temporary),
+    ...(signal ? { signal } : {}),
+  });
   try {
     await connectExtraNetworks(client, spec, created.id);
     if (old) {
@@ -68,7 +80,9 @@ async function createFor(client: Harpoon, spec: ContainerSpec, options: Containe
     return await client.createContainer(options);
   } catch (err) {
     if (err instanceof Error && /No command specified/i.test(err.message)) {
-      throw new OrderFailure(`the image ${spec.creation.image} has no CMD and ${spec.name} gives no creation.command; add one, e.g. command: [sh, -c, "echo ${spec.name}"]`);
+      throw new OrderFailure(
+        `the image ${spec.creation.image} has no CMD and ${spec.name} gives no creation.command; add one, e.g. command: [sh, -c, "echo ${spec.name}"]`,
+      );
     }
     throw err;
   }
@@ -77,6 +91,9 @@ async function createFor(client: Harpoon, spec: ContainerSpec, options: Containe
 async function connectExtraNetworks(client: Harpoon, spec: ContainerSpec, id: string): Promise<void> {
   // The first network is the container's NetworkMode; the others are joined after creation.
   for (const network of spec.creation.networks.slice(1)) {
-    await client.engine.call((d) => d.getNetwork(networkName(spec.unit, network)).connect({ Container: id }), { container: spec.engineName, action: `Connecting to network ${network}` });
+    await client.engine.call((d) => d.getNetwork(networkName(spec.unit, network)).connect({ Container: id }), {
+      container: spec.engineName,
+      action: `Connecting to network ${network}`,
+    });
   }
 }

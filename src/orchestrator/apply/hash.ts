@@ -39,7 +39,9 @@ export function hashInput(unit: Unit, spec: ContainerSpec): unknown {
     ports: c.ports.map((p) => `${p.hostIp}:${p.hostPort ?? ''}:${p.containerPort}/${p.protocol}`),
     links: Object.entries(c.links).map(([n, alias]) => `${engineNameOf(unit, n)}:${alias}`),
     networks: c.networks,
-    networkMode: c.networkMode?.startsWith('container:') ? `container:${engineNameOf(unit, c.networkMode.slice(10))}` : c.networkMode,
+    networkMode: c.networkMode?.startsWith('container:')
+      ? `container:${engineNameOf(unit, c.networkMode.slice(10))}`
+      : c.networkMode,
     workingDir: c.workingDir,
     user: c.user,
     hostname: c.hostname,
@@ -52,6 +54,8 @@ export function hashInput(unit: Unit, spec: ContainerSpec): unknown {
 
 /** The hash of a container's normalized creation options, stored as its `harpoon.unit.config-hash` label. */
 export function configHash(unit: Unit, spec: ContainerSpec): string {
-  const digest = createHash('sha256').update(JSON.stringify(hashInput(unit, spec) ?? {})).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify(hashInput(unit, spec) ?? {}))
+    .digest('hex');
   return `${HASH_VERSION}-${digest.slice(0, 16)}`;
 }

@@ -11,7 +11,15 @@ export type ContainerState =
   | { status: 'missing' }
   /** A container of that name that this unit did not create: never touched. */
   | { status: 'foreign'; id: string; owner: string }
-  | { status: 'present'; id: string; running: boolean; paused: boolean; state: string; hash: string | undefined; imageId: string };
+  | {
+      status: 'present';
+      id: string;
+      running: boolean;
+      paused: boolean;
+      state: string;
+      hash: string | undefined;
+      imageId: string;
+    };
 
 export async function containerState(client: Harpoon, spec: ContainerSpec): Promise<ContainerState> {
   let info;
@@ -22,8 +30,16 @@ export async function containerState(client: Harpoon, spec: ContainerSpec): Prom
     throw err;
   }
   const labels = info.Config.Labels ?? {};
-  if (labels[MANAGED_LABEL] !== MANAGED_VALUE || labels[UNIT_LABEL] !== spec.unit || labels[UNIT_CONTAINER_LABEL] !== spec.name) {
-    const owner = labels[UNIT_LABEL] ? `unit ${labels[UNIT_LABEL]}` : labels[MANAGED_LABEL] === MANAGED_VALUE ? 'harpoon, outside any unit' : 'something other than harpoon';
+  if (
+    labels[MANAGED_LABEL] !== MANAGED_VALUE ||
+    labels[UNIT_LABEL] !== spec.unit ||
+    labels[UNIT_CONTAINER_LABEL] !== spec.name
+  ) {
+    const owner = labels[UNIT_LABEL]
+      ? `unit ${labels[UNIT_LABEL]}`
+      : labels[MANAGED_LABEL] === MANAGED_VALUE
+        ? 'harpoon, outside any unit'
+        : 'something other than harpoon';
     return { status: 'foreign', id: info.Id, owner };
   }
   return {
@@ -38,9 +54,13 @@ export async function containerState(client: Harpoon, spec: ContainerSpec): Prom
 }
 
 /** The state of a container this unit created (or missing); one it did not create fails the order. */
-export async function ownContainerState(client: Harpoon, spec: ContainerSpec): Promise<Exclude<ContainerState, { status: 'foreign' }>> {
+export async function ownContainerState(
+  client: Harpoon,
+  spec: ContainerSpec,
+): Promise<Exclude<ContainerState, { status: 'foreign' }>> {
   const state = await containerState(client, spec);
-  if (state.status === 'foreign') throw new OrderFailure(`${spec.engineName} belongs to ${state.owner}; harpoon leaves it alone`);
+  if (state.status === 'foreign')
+    throw new OrderFailure(`${spec.engineName} belongs to ${state.owner}; harpoon leaves it alone`);
   return state;
 }
 
@@ -56,10 +76,21 @@ export async function decideCreate(client: Harpoon, unit: Unit, spec: ContainerS
   const hash = configHash(unit, spec);
   const state = await containerState(client, spec);
   if (state.status === 'foreign') {
-    return { action: 'refuse', reason: `a container named ${spec.engineName} already exists and belongs to ${state.owner}; harpoon leaves it alone: remove or rename it`, hash, state };
+    return {
+      action: 'refuse',
+      reason: `a container named ${spec.engineName} already exists and belongs to ${state.owner}; harpoon leaves it alone: remove or rename it`,
+      hash,
+      state,
+    };
   }
   if (state.status === 'missing') return { action: 'create', reason: 'missing', hash, state };
-  if (state.hash !== hash) return { action: 'recreate', reason: `its configuration changed (config hash ${state.hash ?? 'none'} → ${hash})`, hash, state };
+  if (state.hash !== hash)
+    return {
+      action: 'recreate',
+      reason: `its configuration changed (config hash ${state.hash ?? 'none'} → ${hash})`,
+      hash,
+      state,
+    };
   let imageId: string | undefined;
   try {
     imageId = (await client.inspectImage(spec.creation.image)).Id;
@@ -67,7 +98,12 @@ export async function decideCreate(client: Harpoon, unit: Unit, spec: ContainerS
     if (!(err instanceof ImageNotFoundError)) throw err;
   }
   if (imageId !== undefined && imageId !== state.imageId) {
-    return { action: 'recreate', reason: `its image ${spec.creation.image} changed (${short(state.imageId)} → ${short(imageId)})`, hash, state };
+    return {
+      action: 'recreate',
+      reason: `its image ${spec.creation.image} changed (${short(state.imageId)} → ${short(imageId)})`,
+      hash,
+      state,
+    };
   }
   return { action: 'keep', reason: 'unchanged', hash, state };
 }

@@ -62,12 +62,19 @@ export interface BackupResult {
 export const manifestPath = (file: string) => `${file}.manifest.json`;
 
 /** A container's volumes (or given paths) into one tar file on this machine, with a sha256 manifest. */
-export async function backupContainer(client: Harpoon, container: string, options: BackupOptions): Promise<BackupResult> {
+export async function backupContainer(
+  client: Harpoon,
+  container: string,
+  options: BackupOptions,
+): Promise<BackupResult> {
   const file = resolve(options.file);
   const info = await client.container(container).inspect();
   const name = info.Name.replace(/^\//, '') || info.Id;
   const fail = (reason: string, path?: string, cause?: unknown) =>
-    new BackupError({ container: name, file, path, reason, action: 'backup' }, cause === undefined ? undefined : { cause });
+    new BackupError(
+      { container: name, file, path, reason, action: 'backup' },
+      cause === undefined ? undefined : { cause },
+    );
   // Sorted: the engine lists mounts in no fixed order, and archives should not differ by it.
   const { paths, problem } = normalizePaths(options.paths ?? info.Mounts.map((m) => m.Destination).sort());
   if (problem) throw fail(problem);

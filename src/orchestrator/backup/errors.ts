@@ -8,9 +8,21 @@ export class BackupError extends HarpoonError {
   readonly file: string;
   /** What went wrong, without the context. */
   readonly reason: string;
-  constructor(detail: { container: string; file: string; path?: string | undefined; reason: string; action: 'backup' | 'restore' }, options?: { cause?: unknown }) {
+  constructor(
+    detail: {
+      container: string;
+      file: string;
+      path?: string | undefined;
+      reason: string;
+      action: 'backup' | 'restore';
+    },
+    options?: { cause?: unknown },
+  ) {
     const at = detail.path ? ` (${detail.path})` : '';
-    const direction = detail.action === 'backup' ? `Backing up ${detail.container}${at} to ${detail.file}` : `Restoring ${detail.container}${at} from ${detail.file}`;
+    const direction =
+      detail.action === 'backup'
+        ? `Backing up ${detail.container}${at} to ${detail.file}`
+        : `Restoring ${detail.container}${at} from ${detail.file}`;
     super('BACKUP_FAILED', `${direction} failed: ${detail.reason}`, options);
     this.container = detail.container;
     this.path = detail.path;

@@ -37,16 +37,24 @@ export interface RestoreResult {
 }
 
 /** Empties each directory argument, keeping the directory; a missing path or a file is left alone. */
-const EMPTY_SCRIPT = 'for p; do if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" -mindepth 1 -maxdepth 1 -exec rm -rf {} + || exit 1; fi; done';
+const EMPTY_SCRIPT =
+  'for p; do if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" -mindepth 1 -maxdepth 1 -exec rm -rf {} + || exit 1; fi; done';
 
 /** A backup archive back into a container's paths, checked against its manifest before anything is touched. */
-export async function restoreContainer(client: Harpoon, container: string, options: RestoreOptions): Promise<RestoreResult> {
+export async function restoreContainer(
+  client: Harpoon,
+  container: string,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
   const file = resolve(options.file);
   const signal = options.signal;
   let name: string;
   let current: string | undefined;
   const fail = (reason: string, path?: string, cause?: unknown) =>
-    new BackupError({ container: name, file, path, reason, action: 'restore' }, cause === undefined ? undefined : { cause });
+    new BackupError(
+      { container: name, file, path, reason, action: 'restore' },
+      cause === undefined ? undefined : { cause },
+    );
 
   const info = await client.container(container).inspect();
   name = info.Name.replace(/^\//, '') || info.Id;
@@ -62,11 +70,18 @@ export async function restoreContainer(client: Harpoon, container: string, optio
       if (info.State.Paused) throw fail('the container is paused; unpause it (or restore with merge)');
       if (info.State.Running) {
         const result = await handle.exec(['sh', '-c', EMPTY_SCRIPT, 'sh', ...manifest.paths], signal ? { signal } : {});
-        if (result.exitCode !== 0) throw fail(`emptying the paths failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`);
+        if (result.exitCode !== 0)
+          throw fail(
+            `emptying the paths failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`,
+          );
       } else {
         const mounted = new Set(info.Mounts.map((m) => m.Destination.replace(/\/+$/, '')));
         const unmounted = manifest.paths.find((p) => !mounted.has(p));
-        if (unmounted) throw fail('the container is stopped and this path is not one of its volumes, so it cannot be emptied; start it, or restore with merge', unmounted);
+        if (unmounted)
+          throw fail(
+            'the container is stopped and this path is not one of its volumes, so it cannot be emptied; start it, or restore with merge',
+            unmounted,
+          );
         await emptyWithHelper(client, info.Id, info.Image, manifest.paths, options.labels ?? {}, signal, fail);
       }
     }
@@ -107,7 +122,11 @@ async function readManifest(file: string, fail: (reason: string) => BackupError)
 }
 
 /** The archive's sha256 must match the manifest, and every entry must belong to one of its paths. */
-async function verifyArchive(file: string, manifest: BackupManifest, fail: (reason: string) => BackupError): Promise<void> {
+async function verifyArchive(
+  file: string,
+  manifest: BackupManifest,
+  fail: (reason: string) => BackupError,
+): Promise<void> {
   const hash = createHash('sha256');
   const stray: string[] = [];
   const ex = extract();
@@ -127,14 +146,22 @@ async function verifyArchive(file: string, manifest: BackupManifest, fail: (reas
     await pipeline(source, ex);
   } catch (err) {
     const digest = hash.digest('hex');
-    if (digest !== manifest.archiveSha256) throw fail(`the archive does not match its manifest (sha256 ${digest}, manifest says ${manifest.archiveSha256}); nothing was changed`);
+    if (digest !== manifest.archiveSha256)
+      throw fail(
+        `the archive does not match its manifest (sha256 ${digest}, manifest says ${manifest.archiveSha256}); nothing was changed`,
+      );
     throw fail(`cannot read the archive: ${(err as Error).message}`);
   }
   const digest = hash.digest('hex');
   if (digest !== manifest.archiveSha256) {
-    throw fail(`the archive does not match its manifest (sha256 ${digest}, manifest says ${manifest.archiveSha256}); nothing was changed`);
+    throw fail(
+      `the archive does not match its manifest (sha256 ${digest}, manifest says ${manifest.archiveSha256}); nothing was changed`,
+    );
   }
-  if (stray.length) throw fail(`the archive holds entries outside the manifest's paths (${stray.slice(0, 3).join(', ')}); nothing was changed`);
+  if (stray.length)
+    throw fail(
+      `the archive holds entries outside the manifest's paths (${stray.slice(0, 3).join(', ')}); nothing was changed`,
+    );
 }
 
 /** A stopped container: a temporary container of the same image, with its volumes, empties them. */
@@ -163,7 +190,9 @@ async function emptyWithHelper(
     const status = await exit;
     if (status.exitCode !== 0) {
       const logs = await helper.logs({ tail: 20 }).catch(() => ({ stdout: '', stderr: '' }));
-      throw fail(`the helper container emptying the paths exited with ${status.exitCode}: ${(logs.stderr || logs.stdout).trim()}`);
+      throw fail(
+        `the helper container emptying the paths exited with ${status.exitCode}: ${(logs.stderr || logs.stdout).trim()}`,
+      );
     }
   } finally {
     await helper?.remove({ force: true, ifExists: true });
@@ -171,7 +200,12 @@ async function emptyWithHelper(
 }
 
 /** PUT the entries stored under `path` into its parent; resolves to the regular files written. */
-async function putPath(handle: Container, file: string, path: string, signal: AbortSignal | undefined): Promise<number> {
+async function putPath(
+  handle: Container,
+  file: string,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   let files = 0;
   const pack = tarPack();
   const feeding = (async () => {

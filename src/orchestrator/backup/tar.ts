@@ -23,7 +23,12 @@ export interface RepackedFile {
  * mode, uid/gid, names, mtime, symlink targets, xattrs and other PAX records. Resolves once
  * the whole source has been read; each regular file is reported with its sha256.
  */
-export async function repack(source: Readable, pack: Pack, rename: Rename, onFile?: (file: RepackedFile) => void): Promise<void> {
+export async function repack(
+  source: Readable,
+  pack: Pack,
+  rename: Rename,
+  onFile?: (file: RepackedFile) => void,
+): Promise<void> {
   const ex = extract();
   // If the consumer of `pack` goes away (the engine refused the upload), stop reading.
   const onClose = () => ex.destroy(new Error('the archive being written was closed'));
@@ -106,7 +111,8 @@ export function normalizePaths(paths: string[]): { paths: string[]; problem?: st
   for (const raw of paths) {
     if (!raw.startsWith('/')) return { paths: out, problem: `${raw} is not an absolute path` };
     const path = posix.normalize(raw).replace(/\/+$/, '');
-    if (path === '' || path === '/') return { paths: out, problem: 'the root directory cannot be backed up; give the paths of its volumes' };
+    if (path === '' || path === '/')
+      return { paths: out, problem: 'the root directory cannot be backed up; give the paths of its volumes' };
     if (!out.includes(path)) out.push(path);
   }
   for (const a of out) {

@@ -33,17 +33,26 @@ export async function publishedPort(client: Harpoon, containerName: string, cont
   if (!state.Running) {
     // Restarting (a restart policy): it may come back within the timeout.
     if (state.Restarting) return { fatal: `container ${containerName} is restarting`, retry: true };
-    return { fatal: `container ${containerName} is not running (${state.Status}${state.Status === 'exited' ? `, exit code ${state.ExitCode}` : ''})` };
+    return {
+      fatal: `container ${containerName} is not running (${state.Status}${state.Status === 'exited' ? `, exit code ${state.ExitCode}` : ''})`,
+    };
   }
   const key = `${containerPort}/tcp`;
-  const bindings = (info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }> | null> | undefined)?.[key] ?? [];
+  const bindings =
+    (info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }> | null> | undefined)?.[
+      key
+    ] ?? [];
   const local = bindings.find((b) => b.HostIp === CHECK_HOST);
   if (local) return { url: `http://${CHECK_HOST}:${local.HostPort}` };
   if (bindings.length) {
     const where = bindings.map((b) => `${b.HostIp || '0.0.0.0'}:${b.HostPort}`).join(', ');
-    return { fatal: `container port ${key} is published on ${where}, not on ${CHECK_HOST}; publish it as "${CHECK_HOST}::${containerPort}" (the check only connects to ${CHECK_HOST})` };
+    return {
+      fatal: `container port ${key} is published on ${where}, not on ${CHECK_HOST}; publish it as "${CHECK_HOST}::${containerPort}" (the check only connects to ${CHECK_HOST})`,
+    };
   }
-  return { fatal: `container port ${key} is not published on ${CHECK_HOST}; add "${CHECK_HOST}::${containerPort}" to the container's ports` };
+  return {
+    fatal: `container port ${key} is not published on ${CHECK_HOST}; add "${CHECK_HOST}::${containerPort}" to the container's ports`,
+  };
 }
 
 function describe(outcome: HttpOutcome): string {
@@ -51,7 +60,12 @@ function describe(outcome: HttpOutcome): string {
 }
 
 /** Run one daemon check against `containerName` (the engine's name); resolves to its result. */
-export async function runDaemonCheck(client: Harpoon, containerName: string, check: DaemonCheck, options: { signal?: AbortSignal } = {}): Promise<CheckResult> {
+export async function runDaemonCheck(
+  client: Harpoon,
+  containerName: string,
+  check: DaemonCheck,
+  options: { signal?: AbortSignal } = {},
+): Promise<CheckResult> {
   const started = performance.now();
   const deadline = Date.now() + check.timeoutSeconds * 1000;
   const result = (passed: boolean, message: string, details?: string): CheckResult => ({
@@ -87,7 +101,10 @@ export async function runDaemonCheck(client: Harpoon, containerName: string, che
       });
       if (options.signal?.aborted) throw new AbortedError(`The check ${check.name}`, options.signal.reason);
       if ('status' in outcome && outcome.status === check.status && (!body || body.test(outcome.body))) {
-        return result(true, `GET ${url}: status ${outcome.status}${body ? `, body matches /${check.body}/` : ''} (attempt ${attempt})`);
+        return result(
+          true,
+          `GET ${url}: status ${outcome.status}${body ? `, body matches /${check.body}/` : ''} (attempt ${attempt})`,
+        );
       }
       last = describe(outcome);
       lastBody = 'body' in outcome ? outcome.body : undefined;
@@ -103,7 +120,9 @@ export async function runDaemonCheck(client: Harpoon, containerName: string, che
       return result(
         false,
         `${tried}: wanted ${want}; after ${check.timeoutSeconds}s and ${attempt} attempt${attempt > 1 ? 's' : ''}, last saw ${last}`,
-        lastBody && lastBody.length > 200 ? `last body (first 2000 characters):\n${lastBody.slice(0, 2000)}` : undefined,
+        lastBody && lastBody.length > 200
+          ? `last body (first 2000 characters):\n${lastBody.slice(0, 2000)}`
+          : undefined,
       );
     }
     await pause(Math.min(delay, left), options.signal, `The check ${check.name}`);

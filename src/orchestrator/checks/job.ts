@@ -9,7 +9,12 @@ import { compileRegex, lastLines, type CheckResult } from './result.ts';
 const TAIL_LINES = 20;
 
 /** Run one job check against `containerName` (the engine's name); resolves to its result. */
-export async function runJobCheck(client: Harpoon, containerName: string, check: JobCheck, options: { signal?: AbortSignal } = {}): Promise<CheckResult> {
+export async function runJobCheck(
+  client: Harpoon,
+  containerName: string,
+  check: JobCheck,
+  options: { signal?: AbortSignal } = {},
+): Promise<CheckResult> {
   const started = performance.now();
   const result = (passed: boolean, message: string, details?: string): CheckResult => ({
     name: check.name,
@@ -42,7 +47,11 @@ export async function runJobCheck(client: Harpoon, containerName: string, check:
       if (options.signal?.aborted) throw new AbortedError(`The check ${check.name}`, options.signal.reason);
       if (!timeout.aborted) throw err;
       const tail = lastLines(await containerOutput(client, containerName, TAIL_LINES), TAIL_LINES);
-      return result(false, `still running after ${check.timeoutSeconds}s: the job did not exit`, tail ? `last output:\n${tail}` : undefined);
+      return result(
+        false,
+        `still running after ${check.timeoutSeconds}s: the job did not exit`,
+        tail ? `last output:\n${tail}` : undefined,
+      );
     }
     info = await container.inspect();
   }
@@ -52,6 +61,11 @@ export async function runJobCheck(client: Harpoon, containerName: string, check:
   const tail = lastLines(text, TAIL_LINES);
   const details = tail ? `last output:\n${tail}` : undefined;
   if (exitCode !== check.exitCode) return result(false, `exit code ${exitCode}, wanted ${check.exitCode}`, details);
-  if (log && !log.test(text)) return result(false, `exit code ${exitCode}, but no output matches /${check.log}/`, details ?? '(the job printed nothing)');
+  if (log && !log.test(text))
+    return result(
+      false,
+      `exit code ${exitCode}, but no output matches /${check.log}/`,
+      details ?? '(the job printed nothing)',
+    );
   return result(true, `exit code ${exitCode}${log ? `, output matches /${check.log}/` : ''}`);
 }

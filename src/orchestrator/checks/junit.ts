@@ -10,17 +10,37 @@ import type { CheckResult } from './result.ts';
  */
 export function xmlEscape(text: string, attribute = false): string {
   let out = '';
-  for (const ch of text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')) {
+  for (const ch of text.replace(
+    /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD',
+  )) {
     switch (ch) {
-      case '&': out += '&amp;'; break;
-      case '<': out += '&lt;'; break;
-      case '>': out += '&gt;'; break;
-      case '"': out += '&quot;'; break;
-      case "'": out += '&apos;'; break;
-      case '\t': out += attribute ? '&#9;' : ch; break;
-      case '\n': out += attribute ? '&#10;' : ch; break;
-      case '\r': out += '&#13;'; break;
-      default: out += ch;
+      case '&':
+        out += '&amp;';
+        break;
+      case '<':
+        out += '&lt;';
+        break;
+      case '>':
+        out += '&gt;';
+        break;
+      case '"':
+        out += '&quot;';
+        break;
+      case "'":
+        out += '&apos;';
+        break;
+      case '\t':
+        out += attribute ? '&#9;' : ch;
+        break;
+      case '\n':
+        out += attribute ? '&#10;' : ch;
+        break;
+      case '\r':
+        out += '&#13;';
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -42,7 +62,11 @@ export function junitXml(suiteName: string, results: CheckResult[], options: { t
   for (const r of results) {
     const attrs = `name="${xmlEscape(r.name, true)}" classname="${xmlEscape(r.container, true)}" time="${seconds(r.durationMs)}"`;
     if (r.passed) {
-      lines.push(`    <testcase ${attrs}>`, `      <system-out>${xmlEscape(r.message + (r.details ? `\n${r.details}` : ''))}</system-out>`, '    </testcase>');
+      lines.push(
+        `    <testcase ${attrs}>`,
+        `      <system-out>${xmlEscape(r.message + (r.details ? `\n${r.details}` : ''))}</system-out>`,
+        '    </testcase>',
+      );
     } else {
       lines.push(
         `    <testcase ${attrs}>`,

@@ -5,7 +5,9 @@ import type { Harpoon } from '../../core/client.ts';
 
 /** stdout and stderr together, lines in the order they were written (by the engine's timestamps). */
 export async function containerOutput(client: Harpoon, containerName: string, tail?: number): Promise<string> {
-  const logs = await client.container(containerName).logs({ timestamps: true, ...(tail === undefined ? {} : { tail }) });
+  const logs = await client
+    .container(containerName)
+    .logs({ timestamps: true, ...(tail === undefined ? {} : { tail }) });
   return mergeByTimestamp(logs.stdout, logs.stderr);
 }
 

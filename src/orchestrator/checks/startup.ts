@@ -34,8 +34,19 @@ export class StartupError extends HarpoonError {
   readonly logTail: string;
   /** What was still awaited, e.g. "a log line matching /ready/". */
   readonly waitingFor: string[];
-  constructor(detail: { container: string; reason: StartupFailure; message: string; exitCode?: number; logTail?: string; waitingFor?: string[] }) {
-    const tail = detail.logTail?.trim() ? `\n--- last output ---\n${detail.logTail.trimEnd()}` : detail.logTail === undefined ? '' : '\n(the container printed nothing)';
+  constructor(detail: {
+    container: string;
+    reason: StartupFailure;
+    message: string;
+    exitCode?: number;
+    logTail?: string;
+    waitingFor?: string[];
+  }) {
+    const tail = detail.logTail?.trim()
+      ? `\n--- last output ---\n${detail.logTail.trimEnd()}`
+      : detail.logTail === undefined
+        ? ''
+        : '\n(the container printed nothing)';
     super('STARTUP_FAILED', `Container ${detail.container} ${detail.message}${tail}`);
     this.container = detail.container;
     this.reason = detail.reason;
@@ -69,7 +80,8 @@ export async function waitForStartup(
   const waits = describeStartup(startup);
   if (waits.length === 0) return undefined;
   const started = performance.now();
-  const fail = (detail: Omit<ConstructorParameters<typeof StartupError>[0], 'container'>) => new StartupError({ container: containerName, ...detail });
+  const fail = (detail: Omit<ConstructorParameters<typeof StartupError>[0], 'container'>) =>
+    new StartupError({ container: containerName, ...detail });
   let pattern: RegExp | undefined;
   if (startup.waitLog !== undefined) {
     const compiled = compileRegex(startup.waitLog);
@@ -84,12 +96,21 @@ export async function waitForStartup(
   const pending = new Set(waits);
   const done: string[] = [];
   const took = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
-  const tail = () => containerOutput(client, containerName, TAIL_LINES).then((text) => lastLines(text, TAIL_LINES)).catch(() => '');
+  const tail = () =>
+    containerOutput(client, containerName, TAIL_LINES)
+      .then((text) => lastLines(text, TAIL_LINES))
+      .catch(() => '');
   /** A stopped container: the StartupError for it, or undefined if it is only restarting. */
   const stopped = async (what: string): Promise<StartupError | undefined> => {
     const state = (await container.inspect()).State;
     if (state.Running || state.Restarting) return undefined;
-    return fail({ reason: 'exited', exitCode: state.ExitCode, logTail: await tail(), waitingFor: [...pending], message: `exited with code ${state.ExitCode} while waiting for ${what}.` });
+    return fail({
+      reason: 'exited',
+      exitCode: state.ExitCode,
+      logTail: await tail(),
+      waitingFor: [...pending],
+      message: `exited with code ${state.ExitCode} while waiting for ${what}.`,
+    });
   };
 
   const tasks: Array<Promise<void>> = [];
@@ -100,11 +121,16 @@ export async function waitForStartup(
       (async () => {
         const info = await container.inspect();
         for (;;) {
-          const seen = await followLogLines(client.engine, { id: info.Id, name: containerName }, (line) => re.test(line), {
-            signal,
-            tty: Boolean(info.Config.Tty),
-            ...(options.since !== undefined ? { since: options.since * 1000 } : {}),
-          });
+          const seen = await followLogLines(
+            client.engine,
+            { id: info.Id, name: containerName },
+            (line) => re.test(line),
+            {
+              signal,
+              tty: Boolean(info.Config.Tty),
+              ...(options.since !== undefined ? { since: options.since * 1000 } : {}),
+            },
+          );
           if (seen) break;
           // The output ended: the container stopped (or is restarting: follow its next run).
           const error = await stopped(what);
@@ -120,23 +146,41 @@ export async function waitForStartup(
     const what = 'the healthcheck to report healthy';
     tasks.push(
       (async () => {
-        await poll(signal, async () => {
-          const state = (await container.inspect()).State as { Running: boolean; Restarting: boolean; ExitCode: number; Health?: { Status: string; Log?: Array<{ Output?: string }> } };
-          if (!state.Health) {
-            throw fail({ reason: 'no-healthcheck', message: 'has no healthcheck, but startup.wait_healthy asks for one: give its image a HEALTHCHECK, or wait with wait_log instead.' });
-          }
-          if (state.Health.Status === 'healthy') return true;
-          // Stopped comes first: an exited container's health is stale.
-          if (!state.Running && !state.Restarting) {
-            const error = await stopped(what);
-            if (error) throw error;
-          }
-          if (state.Health.Status === 'unhealthy') {
-            const last = state.Health.Log?.at(-1)?.Output?.trim();
-            throw fail({ reason: 'unhealthy', logTail: await tail(), waitingFor: [...pending], message: `reports unhealthy${last ? ` (last check output: ${last})` : ''}.` });
-          }
-          return false;
-        }, { maxMs: 500 });
+        await poll(
+          signal,
+          async () => {
+            const state = (await container.inspect()).State as {
+              Running: boolean;
+              Restarting: boolean;
+              ExitCode: number;
+              Health?: { Status: string; Log?: Array<{ Output?: string }> };
+            };
+            if (!state.Health) {
+              throw fail({
+                reason: 'no-healthcheck',
+                message:
+                  'has no healthcheck, but startup.wait_healthy asks for one: give its image a HEALTHCHECK, or wait with wait_log instead.',
+              });
+            }
+            if (state.Health.Status === 'healthy') return true;
+            // Stopped comes first: an exited container's health is stale.
+            if (!state.Running && !state.Restarting) {
+              const error = await stopped(what);
+              if (error) throw error;
+            }
+            if (state.Health.Status === 'unhealthy') {
+              const last = state.Health.Log?.at(-1)?.Output?.trim();
+              throw fail({
+                reason: 'unhealthy',
+                logTail: await tail(),
+                waitingFor: [...pending],
+                message: `reports unhealthy${last ? ` (last check output: ${last})` : ''}.`,
+              });
+            }
+            return false;
+          },
+          { maxMs: 500 },
+        );
         pending.delete(what);
         done.push(`healthy after ${took()}`);
       })(),
@@ -148,7 +192,12 @@ export async function waitForStartup(
       (async () => {
         const exitCode = await container.wait({ signal });
         if (exitCode !== startup.waitExit) {
-          throw fail({ reason: 'exit-code', exitCode, logTail: await tail(), message: `exited with code ${exitCode}, but startup.wait_exit wants ${startup.waitExit}.` });
+          throw fail({
+            reason: 'exit-code',
+            exitCode,
+            logTail: await tail(),
+            message: `exited with code ${exitCode}, but startup.wait_exit wants ${startup.waitExit}.`,
+          });
         }
         pending.delete(what);
         done.push(`exited with ${exitCode} after ${took()}`);
@@ -157,10 +206,14 @@ export async function waitForStartup(
   }
 
   try {
-    await Promise.all(tasks.map((task) => task.catch((err) => {
-      inner.abort(err);
-      throw err;
-    })));
+    await Promise.all(
+      tasks.map((task) =>
+        task.catch((err) => {
+          inner.abort(err);
+          throw err;
+        }),
+      ),
+    );
   } catch (err) {
     // The first failure wins; the other waits were stopped by it.
     const first = inner.signal.aborted ? inner.signal.reason : err;
@@ -169,7 +222,12 @@ export async function waitForStartup(
     if (timeout.aborted) {
       const error = await stopped([...pending].join(' and ')).catch(() => undefined);
       if (error) throw error;
-      throw fail({ reason: 'timeout', logTail: await tail(), waitingFor: [...pending], message: `did not start within ${startup.timeoutSeconds}s: still waiting for ${[...pending].join(' and ')}.` });
+      throw fail({
+        reason: 'timeout',
+        logTail: await tail(),
+        waitingFor: [...pending],
+        message: `did not start within ${startup.timeoutSeconds}s: still waiting for ${[...pending].join(' and ')}.`,
+      });
     }
     if (first instanceof ContainerNotFoundError) throw first;
     throw first;

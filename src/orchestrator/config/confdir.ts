@@ -47,7 +47,9 @@ export function resolveConfigDir(input: ConfigDirInput): ConfigDirChoice {
     if (given === undefined || given === '') continue;
     const dir = resolve(cwd, given);
     if (!isDir(dir)) {
-      throw new ConfigDirError(`The config directory ${dir} (from ${reason}) does not exist or is not a folder.`, [`${reason}: ${dir}`]);
+      throw new ConfigDirError(`The config directory ${dir} (from ${reason}) does not exist or is not a folder.`, [
+        `${reason}: ${dir}`,
+      ]);
     }
     return { dir, reason };
   }

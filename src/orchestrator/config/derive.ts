@@ -9,7 +9,17 @@ import { DEFAULT_BACKUP_DIR, DEFAULT_STOP_TIMEOUT } from './orders-schema.ts';
 import { dependenciesOf } from './schema.ts';
 
 /** The commands a unit gets from its start.yaml without writing them. */
-export const DERIVED_COMMANDS = ['build', 'create', 'stop', 'cleanup', 'purge', 'backup', 'restore', 'restart', 'test'] as const;
+export const DERIVED_COMMANDS = [
+  'build',
+  'create',
+  'stop',
+  'cleanup',
+  'purge',
+  'backup',
+  'restore',
+  'restart',
+  'test',
+] as const;
 /** One of DERIVED_COMMANDS. */
 export type DerivedCommand = (typeof DERIVED_COMMANDS)[number];
 
@@ -27,7 +37,8 @@ export function holdsUnitVolumes(spec: ContainerSpec): boolean {
 export function startOrder(unit: Pick<Unit, 'containers' | 'orders'>): string[] {
   const rank = new Map<string, number>();
   const rankOf = (name: string) => rank.get(name) ?? Infinity;
-  for (const o of unit.orders) if (o.container && o.command === 'start' && !rank.has(o.container)) rank.set(o.container, rank.size);
+  for (const o of unit.orders)
+    if (o.container && o.command === 'start' && !rank.has(o.container)) rank.set(o.container, rank.size);
   for (const o of unit.orders) if (o.container && !rank.has(o.container)) rank.set(o.container, rank.size);
   for (const name of unit.containers.keys()) if (!rank.has(name)) rank.set(name, rank.size);
   const byRank = (names: Iterable<string>) => [...names].sort((a, b) => rankOf(a) - rankOf(b));
@@ -65,8 +76,12 @@ export function deriveUnit(command: DerivedCommand, input: DeriveInput): Unit {
     source: written.get(spec.name) ?? spec.source,
   });
   const started = new Set(start.orders.filter((o) => o.command === 'start' && o.container).map((o) => o.container!));
-  const stops = () => reversed.filter((s) => started.has(s.name)).map((s) => make(s, 'stop', { timeout: DEFAULT_STOP_TIMEOUT }));
-  const backupArgs = (s: ContainerSpec): OrderArgs => ({ backupDir: resolve(confDir, DEFAULT_BACKUP_DIR), backupName: `${s.engineName}.tar` });
+  const stops = () =>
+    reversed.filter((s) => started.has(s.name)).map((s) => make(s, 'stop', { timeout: DEFAULT_STOP_TIMEOUT }));
+  const backupArgs = (s: ContainerSpec): OrderArgs => ({
+    backupDir: resolve(confDir, DEFAULT_BACKUP_DIR),
+    backupName: `${s.engineName}.tar`,
+  });
   let orders: Order[];
   switch (command) {
     case 'build':

@@ -31,7 +31,10 @@ export class UnitConfigError extends HarpoonError {
   readonly detail: string;
   constructor(at: ConfigPlace, detail: string, valid: readonly string[] = []) {
     const where = describePlace(at);
-    super('UNIT_CONFIG', `${where ? `${where}: ` : ''}${detail}${valid.length ? `${/[.?!]$/.test(detail) ? '' : '.'} Valid: ${valid.join(', ')}` : ''}`);
+    super(
+      'UNIT_CONFIG',
+      `${where ? `${where}: ` : ''}${detail}${valid.length ? `${/[.?!]$/.test(detail) ? '' : '.'} Valid: ${valid.join(', ')}` : ''}`,
+    );
     this.file = at.file;
     this.line = at.line;
     this.key = at.key;

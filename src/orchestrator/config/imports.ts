@@ -20,7 +20,8 @@ export function resolveSections(def: Definition, load: CompositionLoader, stack:
   const v = importEntry.value;
   const target = str(v, 'unit/container');
   const m = /^([^/]+)\/([^/]+)$/.exec(target);
-  if (!m || !NAME.test(m[1]!) || !NAME.test(m[2]!)) fail(v, `${JSON.stringify(target)} is not UNIT/CONTAINER (e.g. "shared/db")`);
+  if (!m || !NAME.test(m[1]!) || !NAME.test(m[2]!))
+    fail(v, `${JSON.stringify(target)} is not UNIT/CONTAINER (e.g. "shared/db")`);
   const [, unit, other] = m as unknown as [string, string, string];
   // A written command file (units/u/hello.yaml) may import u/web of its own start.yaml: only a
   // definition in start.yaml is itself `here` in the chain (was: "import cycle: u/web → u/web").
@@ -31,7 +32,11 @@ export function resolveSections(def: Definition, load: CompositionLoader, stack:
   if (!otherDef) {
     const names = [...composition.keys()];
     const guess = closest(other, names);
-    fail(v, `unit ${unit} has no container "${other}" in units/${unit}/start.yaml${guess ? `; did you mean "${guess}"?` : ''}`, names);
+    fail(
+      v,
+      `unit ${unit} has no container "${other}" in units/${unit}/start.yaml${guess ? `; did you mean "${guess}"?` : ''}`,
+      names,
+    );
   }
   const base = resolveSections(otherDef, load, [...chain, target]);
   // Local override sections: the same readers as a plain definition, so unknown keys are caught.
@@ -46,7 +51,7 @@ export function resolveSections(def: Definition, load: CompositionLoader, stack:
     ...(base.image ? { image: base.image } : {}),
     creation: merge(base.creation, local.creation),
     startup: merge(base.startup, local.startup),
-    ...(local.checks ?? base.checks ? { checks: local.checks ?? base.checks } : {}),
+    ...((local.checks ?? base.checks) ? { checks: local.checks ?? base.checks } : {}),
     ...(local.after ? { after: local.after } : {}),
     source: base.written,
     written,

@@ -96,7 +96,10 @@ class UnitFiles {
       const text = substituteTemplate(readFileSync(join(this.confDir, file), 'utf8'), file, this.vars, this.log);
       yf = parseYamlFile(file, text);
       if (yf.docs.length > 2) {
-        throw new UnitConfigError({ file, line: yf.lines.linePos(yf.docs[2]!.range[0]).line }, 'a command file holds two YAML documents (containers, then orders); this is a third');
+        throw new UnitConfigError(
+          { file, line: yf.lines.linePos(yf.docs[2]!.range[0]).line },
+          'a command file holds two YAML documents (containers, then orders); this is a third',
+        );
       }
       this.#files.set(file, yf);
     }
@@ -110,7 +113,9 @@ class UnitFiles {
     const file = commandFile(unit, 'start');
     if (!NAME.test(unit) || !isFile(join(this.confDir, file))) {
       const units = unitNames(this.confDir);
-      const why = units.includes(unit) ? `unit ${unit} has no start.yaml (${file}) to take the containers from` : `no unit "${unit}" (no ${file})`;
+      const why = units.includes(unit)
+        ? `unit ${unit} has no start.yaml (${file}) to take the containers from`
+        : `no unit "${unit}" (no ${file})`;
       if (at) fail(at, why, units);
       throw new UnitConfigError({}, why, units);
     }
@@ -141,15 +146,24 @@ function loadWritten(files: UnitFiles, unit: string, command: string): LoadedCom
   }
   if (!ordersRoot) {
     const lastLine = yf.lines.lineStarts.length;
-    throw new UnitConfigError({ file, line: lastLine }, 'the orders are missing: after the containers, write a line "---" and the list of orders (- CONTAINER: {command: ...})');
+    throw new UnitConfigError(
+      { file, line: lastLine },
+      'the orders are missing: after the containers, write a line "---" and the list of orders (- CONTAINER: {command: ...})',
+    );
   }
   // A command file other than start.yaml may leave its containers empty: it then works on the
   // containers of start.yaml instead of repeating them.
-  const empty = !compRoot || kindOf(compRoot) === 'null' || (kindOf(compRoot) === 'map' && entries(compRoot).length === 0);
+  const empty =
+    !compRoot || kindOf(compRoot) === 'null' || (kindOf(compRoot) === 'map' && entries(compRoot).length === 0);
   let defs: Map<string, Definition>;
   // Without start.yaml, such a file has no containers: only host orders (a unit of scripts).
-  if (empty && command !== 'start') defs = isFile(join(files.confDir, commandFile(unit, 'start'))) ? files.composition(unit, compRoot) : new Map();
-  else if (empty) throw new UnitConfigError({ file, line: compRoot?.line ?? 1 }, 'start.yaml needs its containers in the first document (NAME: {image: ... or build: ...})');
+  if (empty && command !== 'start')
+    defs = isFile(join(files.confDir, commandFile(unit, 'start'))) ? files.composition(unit, compRoot) : new Map();
+  else if (empty)
+    throw new UnitConfigError(
+      { file, line: compRoot?.line ?? 1 },
+      'start.yaml needs its containers in the first document (NAME: {image: ... or build: ...})',
+    );
   else defs = readComposition(compRoot!, unit);
 
   const names = [...defs.keys()];
@@ -161,7 +175,10 @@ function loadWritten(files: UnitFiles, unit: string, command: string): LoadedCom
     const spec = toContainerSpec(sections, { confDir: files.confDir, containerNames: names, unit });
     const clash = engineNames.get(spec.engineName);
     if (clash) {
-      fail(def.val, `${def.name} and ${clash} would both be the engine container ${spec.engineName}; import a container at most once and not one of this unit`);
+      fail(
+        def.val,
+        `${def.name} and ${clash} would both be the engine container ${spec.engineName}; import a container at most once and not one of this unit`,
+      );
     }
     engineNames.set(spec.engineName, def.name);
     containers.set(def.name, spec);
@@ -169,7 +186,10 @@ function loadWritten(files: UnitFiles, unit: string, command: string): LoadedCom
   }
   checkCycles(containers, written);
   const orders = readOrders(ordersRoot, { confDir: files.confDir, unit, containers });
-  return { unit: { name: unit, command: file, containers, orders, derived: false, source: { file, line: 1 } }, written };
+  return {
+    unit: { name: unit, command: file, containers, orders, derived: false, source: { file, line: 1 } },
+    written,
+  };
 }
 
 /** A unit's command, read, substituted, parsed and checked: the written file, else the derived command. */
@@ -178,7 +198,11 @@ export function loadUnit(input: LoadUnitInput): LoadedUnit {
   const units = unitNames(confDir);
   if (!units.includes(unit)) {
     const guess = closest(unit, units);
-    throw new UnitConfigError({}, `no unit "${unit}" in ${join(confDir, UNITS_DIR)}${guess ? `; did you mean "${guess}"?` : ''}`, units);
+    throw new UnitConfigError(
+      {},
+      `no unit "${unit}" in ${join(confDir, UNITS_DIR)}${guess ? `; did you mean "${guess}"?` : ''}`,
+      units,
+    );
   }
   const written = writtenCommands(confDir, unit);
   const hasStart = written.includes('start');
@@ -192,13 +216,26 @@ export function loadUnit(input: LoadUnitInput): LoadedUnit {
     );
   }
   const log = new SubstitutionLog();
-  const files = new UnitFiles(confDir, loadVariables({ confDir, env: input.env, ...(input.environment !== undefined ? { environment: input.environment } : {}), ...(input.set ? { set: input.set } : {}) }), log);
+  const files = new UnitFiles(
+    confDir,
+    loadVariables({
+      confDir,
+      env: input.env,
+      ...(input.environment !== undefined ? { environment: input.environment } : {}),
+      ...(input.set ? { set: input.set } : {}),
+    }),
+    log,
+  );
   let result: Unit;
   if (written.includes(command)) {
     result = loadWritten(files, unit, command).unit;
   } else {
     const start = loadWritten(files, unit, 'start');
-    result = deriveUnit(command as (typeof DERIVED_COMMANDS)[number], { confDir, start: start.unit, written: start.written });
+    result = deriveUnit(command as (typeof DERIVED_COMMANDS)[number], {
+      confDir,
+      start: start.unit,
+      written: start.written,
+    });
   }
   return { unit: result, substitutions: log.list() };
 }

@@ -44,12 +44,17 @@ export function readOrders(v: Val, ctx: OrdersContext): Order[] {
 function readOrder(item: Val, ctx: OrdersContext): Order {
   const targets = ['host', ...ctx.containers.keys()];
   const list = entries(item, 'an order (- CONTAINER: {command: ...})');
-  if (list.length !== 1) fail(item, `an order has exactly one key, the container (or host) it applies to; found ${list.length}`, targets);
+  if (list.length !== 1)
+    fail(item, `an order has exactly one key, the container (or host) it applies to; found ${list.length}`, targets);
   const { key: target, value, keyLine } = list[0]!;
   const container = target === HOST ? undefined : ctx.containers.get(target);
   if (target !== HOST && !container) {
     const guess = closest(target, targets);
-    fail({ ...value, line: keyLine }, `"${target}" is not a container of unit ${ctx.unit} nor host${guess ? `; did you mean "${guess}"?` : ''}`, targets);
+    fail(
+      { ...value, line: keyLine },
+      `"${target}" is not a container of unit ${ctx.unit} nor host${guess ? `; did you mean "${guess}"?` : ''}`,
+      targets,
+    );
   }
   const all = entries(value, 'a map of command and arguments');
   const commandEntry = all.find((e) => e.key === 'command');
@@ -57,14 +62,25 @@ function readOrder(item: Val, ctx: OrdersContext): Order {
   const command = str(commandEntry.value, 'a command') as OrderCommand;
   if (!ORDER_COMMANDS.includes(command)) {
     const guess = closest(command, ORDER_COMMANDS);
-    fail(commandEntry.value, `"${command}" is not an order${guess ? `; did you mean "${guess}"?` : ''}`, ORDER_COMMANDS);
+    fail(
+      commandEntry.value,
+      `"${command}" is not an order${guess ? `; did you mean "${guess}"?` : ''}`,
+      ORDER_COMMANDS,
+    );
   }
-  if (target === HOST && command !== 'execute') fail(commandEntry.value, `host only takes command: execute (${command} needs a container)`, [...ctx.containers.keys()]);
+  if (target === HOST && command !== 'execute')
+    fail(commandEntry.value, `host only takes command: execute (${command} needs a container)`, [
+      ...ctx.containers.keys(),
+    ]);
   const valid = ['command', 'variants', ...ORDER_ARGS[command]];
   for (const e of all) {
     if (!valid.includes(e.key)) {
       const guess = closest(e.key, valid);
-      fail({ ...e.value, line: e.keyLine }, `unknown argument "${e.key}" of ${command}${guess ? `; did you mean "${guess}"?` : ''}`, valid);
+      fail(
+        { ...e.value, line: e.keyLine },
+        `unknown argument "${e.key}" of ${command}${guess ? `; did you mean "${guess}"?` : ''}`,
+        valid,
+      );
     }
   }
   const keys = knownEntries(value, valid);
@@ -86,7 +102,12 @@ function readVariants(v: Val): string[] {
   return names;
 }
 
-function readArgs(command: OrderCommand, keys: Map<string, Entry>, container: ContainerSpec | undefined, ctx: OrdersContext): OrderArgs {
+function readArgs(
+  command: OrderCommand,
+  keys: Map<string, Entry>,
+  container: ContainerSpec | undefined,
+  ctx: OrdersContext,
+): OrderArgs {
   const get = (k: string) => keys.get(k)?.value;
   const args: OrderArgs = {};
   const flag = (k: string, set: (b: boolean) => void) => {
@@ -100,7 +121,12 @@ function readArgs(command: OrderCommand, keys: Map<string, Entry>, container: Co
   const spec = container!; // every command but execute needs one (checked above)
   switch (command) {
     case 'build':
-      if (!spec.build) fail(keys.get('command')!.value, `${spec.name} has no build section; only built containers can be built`, builtNames(ctx));
+      if (!spec.build)
+        fail(
+          keys.get('command')!.value,
+          `${spec.name} has no build section; only built containers can be built`,
+          builtNames(ctx),
+        );
       flag('no_cache', (b) => (args.noCache = b));
       flag('pull', (b) => (args.pull = b));
       break;
@@ -121,7 +147,8 @@ function readArgs(command: OrderCommand, keys: Map<string, Entry>, container: Co
       if (paths) {
         args.paths = strList(paths, 'a list of container paths');
         items(paths).forEach((item, i) => {
-          if (!args.paths![i]!.startsWith('/')) fail(item, `${JSON.stringify(args.paths![i])} is not an absolute container path`);
+          if (!args.paths![i]!.startsWith('/'))
+            fail(item, `${JSON.stringify(args.paths![i])} is not an absolute container path`);
         });
       }
       if (command === 'backup') {
@@ -146,8 +173,10 @@ function readArgs(command: OrderCommand, keys: Map<string, Entry>, container: Co
     case 'commit':
     case 'push':
       text('tag', 'an image name', (s) => (args.tag = s));
-      if (args.tag !== undefined && (!args.tag || /\s/.test(args.tag))) fail(get('tag')!, `${JSON.stringify(args.tag)} is not an image name`);
-      if (command === 'tag' && args.tag === undefined) fail(keys.get('command')!.value, 'tag needs tag: the name to add to the image');
+      if (args.tag !== undefined && (!args.tag || /\s/.test(args.tag)))
+        fail(get('tag')!, `${JSON.stringify(args.tag)} is not an image name`);
+      if (command === 'tag' && args.tag === undefined)
+        fail(keys.get('command')!.value, 'tag needs tag: the name to add to the image');
       text('message', 'a commit message', (s) => (args.message = s));
       text('author', 'an author', (s) => (args.author = s));
       if (get('changes')) args.changes = strList(get('changes')!, 'a list of Dockerfile instructions');
@@ -158,7 +187,13 @@ function readArgs(command: OrderCommand, keys: Map<string, Entry>, container: Co
       if (!v) fail(keys.get('command')!.value, `check needs check: the name of one of ${spec.name}'s checks`, names);
       const name = str(v, 'a check name');
       if (!names.includes(name)) {
-        fail(v, names.length ? `${spec.name} has no check "${name}"` : `${spec.name} has no checks (add them under ${spec.name}.checks)`, names);
+        fail(
+          v,
+          names.length
+            ? `${spec.name} has no check "${name}"`
+            : `${spec.name} has no checks (add them under ${spec.name}.checks)`,
+          names,
+        );
       }
       args.check = name;
       break;
@@ -179,13 +214,20 @@ function readExecute(keys: Map<string, Entry>, container: ContainerSpec | undefi
   const commandVal = keys.get('command')!.value;
   if (!container) {
     // `host` orders: the type is implied; writing another one is a contradiction.
-    if (typeVal && str(typeVal, 'an execute type') !== 'host') fail(typeVal, 'a host order runs on this machine: its type can only be host (or left out)', ['host']);
+    if (typeVal && str(typeVal, 'an execute type') !== 'host')
+      fail(typeVal, 'a host order runs on this machine: its type can only be host (or left out)', ['host']);
     args.type = 'host';
   } else {
     if (!typeVal) fail(commandVal, `execute on a container needs type`, CONTAINER_EXECUTE_TYPES);
     const type = str(typeVal, 'an execute type') as ExecuteType;
-    if (type === 'host') fail(typeVal, `to run on this machine, write the order as "- host: {command: execute, ...}"`, CONTAINER_EXECUTE_TYPES);
-    if (!CONTAINER_EXECUTE_TYPES.includes(type)) fail(typeVal, `"${type}" is not an execute type`, CONTAINER_EXECUTE_TYPES);
+    if (type === 'host')
+      fail(
+        typeVal,
+        `to run on this machine, write the order as "- host: {command: execute, ...}"`,
+        CONTAINER_EXECUTE_TYPES,
+      );
+    if (!CONTAINER_EXECUTE_TYPES.includes(type))
+      fail(typeVal, `"${type}" is not an execute type`, CONTAINER_EXECUTE_TYPES);
     args.type = type;
   }
   const runVal = get('run');
@@ -198,12 +240,14 @@ function readExecute(keys: Map<string, Entry>, container: ContainerSpec | undefi
   if (wd) args.workingDir = str(wd, 'a folder');
   const image = get('image');
   if (image) {
-    if (args.type !== 'file_system') fail(image, `image is for type file_system (the helper container's image), not ${args.type}`);
+    if (args.type !== 'file_system')
+      fail(image, `image is for type file_system (the helper container's image), not ${args.type}`);
     args.image = str(image, 'an image name');
   }
   const interactive = get('interactive');
   if (interactive) {
-    if (args.type !== 'host') fail(interactive, `interactive is for host orders (a pseudoterminal on this machine), not type ${args.type}`);
+    if (args.type !== 'host')
+      fail(interactive, `interactive is for host orders (a pseudoterminal on this machine), not type ${args.type}`);
     args.interactive = bool(interactive);
   }
 }

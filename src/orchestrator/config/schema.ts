@@ -9,17 +9,55 @@ import { join, resolve } from 'node:path';
 import { shellWords } from '../../core/spec/shell-words.ts';
 import { parseSize } from '../../core/spec/sizes.ts';
 import { ValueError } from '../../core/spec/value-error.ts';
-import type { BuildSpec, Check, ContainerSpec, CreationSpec, PortSpec, Source, StartupSpec, VolumeSpec } from '../model.ts';
+import type {
+  BuildSpec,
+  Check,
+  ContainerSpec,
+  CreationSpec,
+  PortSpec,
+  Source,
+  StartupSpec,
+  VolumeSpec,
+} from '../model.ts';
 import { UnitConfigError } from './errors.ts';
-import { bool, entries, fail, int, isNull, items, kindOf, knownEntries, scalarText, str, strList, type Entry, type Val } from './yaml-read.ts';
+import {
+  bool,
+  entries,
+  fail,
+  int,
+  isNull,
+  items,
+  kindOf,
+  knownEntries,
+  scalarText,
+  str,
+  strList,
+  type Entry,
+  type Val,
+} from './yaml-read.ts';
 
 /** Names of units, containers, networks, named volumes and variants. */
 export const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const CONTAINER_KEYS = ['build', 'image', 'import', 'creation', 'startup', 'checks', 'after'] as const;
 export const BUILD_KEYS = ['path', 'dockerfile', 'tag', 'args', 'labels', 'target'] as const;
 export const CREATION_KEYS = [
-  'command', 'entrypoint', 'environment', 'labels', 'volumes', 'volumes_from', 'ports', 'links', 'networks',
-  'network_mode', 'working_dir', 'user', 'hostname', 'tty', 'stdin_open', 'restart', 'memory',
+  'command',
+  'entrypoint',
+  'environment',
+  'labels',
+  'volumes',
+  'volumes_from',
+  'ports',
+  'links',
+  'networks',
+  'network_mode',
+  'working_dir',
+  'user',
+  'hostname',
+  'tty',
+  'stdin_open',
+  'restart',
+  'memory',
 ] as const;
 export const STARTUP_KEYS = ['wait_log', 'wait_healthy', 'wait_exit', 'timeout'] as const;
 export const DAEMON_CHECK_KEYS = ['name', 'type', 'port', 'url', 'path', 'status', 'body', 'timeout'] as const;
@@ -66,7 +104,11 @@ export interface Sections {
 }
 
 export function checkName(v: Pick<Val, 'yf' | 'line' | 'path'>, name: string, what: string): void {
-  if (!NAME.test(name)) fail(v, `${JSON.stringify(name)} is not a valid ${what} name (letters, digits, _ . -, starting with a letter or digit)`);
+  if (!NAME.test(name))
+    fail(
+      v,
+      `${JSON.stringify(name)} is not a valid ${what} name (letters, digits, _ . -, starting with a letter or digit)`,
+    );
 }
 
 /** Document 1: container name → definition. `host` is reserved for host orders. */
@@ -76,12 +118,19 @@ export function readComposition(root: Val, unit: string): Map<string, Definition
     const at = { ...e.value, line: e.keyLine };
     checkName(at, e.key, 'container');
     if (e.key === 'host') fail(at, '"host" is reserved for orders run on this machine; name the container otherwise');
-    const keys = knownEntries({ ...e.value, line: e.value.node ? e.value.line : e.keyLine }, CONTAINER_KEYS, 'a map of container sections');
+    const keys = knownEntries(
+      { ...e.value, line: e.value.node ? e.value.line : e.keyLine },
+      CONTAINER_KEYS,
+      'a map of container sections',
+    );
     const sources = ['build', 'image', 'import'].filter((k) => keys.has(k));
     if (sources.length !== 1) {
-      fail(at, sources.length === 0
-        ? 'needs one of build (an image built from a folder or lines), image (an image on the engine) or import (unit/container)'
-        : `has ${sources.join(' and ')}: write exactly one of build, image or import`);
+      fail(
+        at,
+        sources.length === 0
+          ? 'needs one of build (an image built from a folder or lines), image (an image on the engine) or import (unit/container)'
+          : `has ${sources.join(' and ')}: write exactly one of build, image or import`,
+      );
     }
     out.set(e.key, { name: e.key, unit, val: at, keys });
   }
@@ -93,7 +142,9 @@ export function sectionsOf(def: Definition): Sections {
   const section = (key: string, valid: readonly string[]): Map<string, SectionEntry> => {
     const e = def.keys.get(key);
     const out = new Map<string, SectionEntry>();
-    if (e) for (const [k, entry] of knownEntries(e.value, valid, `a map of ${key} options`)) out.set(k, { ...entry, unit: def.unit });
+    if (e)
+      for (const [k, entry] of knownEntries(e.value, valid, `a map of ${key} options`))
+        out.set(k, { ...entry, unit: def.unit });
     return out;
   };
   const source = { file: def.val.yf.file, line: def.val.line };
@@ -152,7 +203,10 @@ function readBuild(v: Val, s: Sections, ctx: SpecContext): BuildSpec {
   let dockerfile: string[] | undefined;
   if (dockerfileVal) {
     // A list of lines, or one block string (`dockerfile: |`).
-    dockerfile = kindOf(dockerfileVal) === 'scalar' ? str(dockerfileVal).split('\n') : strList(dockerfileVal, 'a list of Dockerfile lines');
+    dockerfile =
+      kindOf(dockerfileVal) === 'scalar'
+        ? str(dockerfileVal).split('\n')
+        : strList(dockerfileVal, 'a list of Dockerfile lines');
     while (dockerfile.length && dockerfile[dockerfile.length - 1] === '') dockerfile.pop();
     if (!dockerfile.length) fail(dockerfileVal, 'the Dockerfile has no lines');
   }
@@ -161,7 +215,11 @@ function readBuild(v: Val, s: Sections, ctx: SpecContext): BuildSpec {
   if (pathVal) {
     const written = str(pathVal, 'a folder of the config directory');
     path = resolve(ctx.confDir, written);
-    if (!isDir(path)) fail(pathVal, `the build folder ${path} does not exist (build.path is relative to the config directory ${ctx.confDir})`);
+    if (!isDir(path))
+      fail(
+        pathVal,
+        `the build folder ${path} does not exist (build.path is relative to the config directory ${ctx.confDir})`,
+      );
     if (!dockerfile && !existsSync(join(path, 'Dockerfile'))) {
       fail(pathVal, `${path} holds no Dockerfile; add one, or write its lines in build.dockerfile`);
     }
@@ -169,7 +227,8 @@ function readBuild(v: Val, s: Sections, ctx: SpecContext): BuildSpec {
   if (!path && !dockerfile) fail(v, 'build needs path (a folder with a Dockerfile) or dockerfile (its lines), or both');
   const tagVal = keys.get('tag')?.value;
   const tag = tagVal ? str(tagVal, 'an image name') : `${s.unit}-${s.baseName}:latest`.toLowerCase();
-  if (tagVal && (!tag || /\s/.test(tag))) fail(tagVal, `${JSON.stringify(tag)} is not an image name (e.g. "site-data:1")`);
+  if (tagVal && (!tag || /\s/.test(tag)))
+    fail(tagVal, `${JSON.stringify(tag)} is not an image name (e.g. "site-data:1")`);
   const args: Record<string, string> = {};
   const argsVal = keys.get('args')?.value;
   if (argsVal) for (const e of entries(argsVal, 'a map of build arguments')) args[e.key] = scalarText(e.value);
@@ -229,39 +288,104 @@ function references(v: Val, self: string, ctx: SpecContext): string[] {
 
 function reference(v: Val, name: string, self: string, ctx: SpecContext): string {
   if (name === self) fail(v, `${self} cannot refer to itself`);
-  if (!ctx.containerNames.includes(name)) fail(v, `"${name}" is not a container of unit ${ctx.unit}`, ctx.containerNames);
+  if (!ctx.containerNames.includes(name))
+    fail(v, `"${name}" is not a container of unit ${ctx.unit}`, ctx.containerNames);
   return name;
 }
 
 function readCreation(s: Sections, image: string, engineName: string, ctx: SpecContext): CreationSpec {
   const c = s.creation;
   const get = (k: string) => c.get(k)?.value;
-  const creation: CreationSpec = { image, env: {}, labels: {}, volumes: [], volumesFrom: [], ports: [], links: {}, networks: [], tty: false, stdinOpen: false };
+  const creation: CreationSpec = {
+    image,
+    env: {},
+    labels: {},
+    volumes: [],
+    volumesFrom: [],
+    ports: [],
+    links: {},
+    networks: [],
+    tty: false,
+    stdinOpen: false,
+  };
   const opt = <T>(k: string, read: (v: Val) => T, set: (x: T) => void) => {
     const v = get(k);
     if (v && !isNull(v)) set(read(v));
   };
-  opt('command', (v) => words(v), (x) => (creation.command = x));
-  opt('entrypoint', (v) => words(v), (x) => (creation.entrypoint = x));
-  opt('environment', (v) => keyValues(v, 'environment variables'), (x) => (creation.env = x));
-  opt('labels', (v) => keyValues(v, 'labels'), (x) => (creation.labels = x));
-  opt('volumes', (v) => readVolumes(v, engineName, c.get('volumes')!.unit), (x) => (creation.volumes = x));
-  opt('volumes_from', (v) => references(v, s.name, ctx), (x) => (creation.volumesFrom = x));
-  opt('ports', (v) => items(v, 'a list of port mappings').map(readPort), (x) => (creation.ports = x));
-  opt('links', (v) => readLinks(v, s.name, ctx), (x) => (creation.links = x));
-  opt('networks', (v) => items(v, 'a list of network names').map((item) => {
-    const n = str(item, 'a network name');
-    checkName(item, n, 'network');
-    return n;
-  }), (x) => (creation.networks = x));
-  opt('network_mode', (v) => readNetworkMode(v, s.name, ctx), (x) => (creation.networkMode = x));
-  opt('working_dir', (v) => {
-    const dir = str(v, 'a folder');
-    if (!dir.startsWith('/')) fail(v, `${JSON.stringify(dir)} is not an absolute path in the container`);
-    return dir;
-  }, (x) => (creation.workingDir = x));
-  opt('user', (v) => str(v, 'a user (name or id, optionally :group)'), (x) => (creation.user = x));
-  opt('hostname', (v) => str(v, 'a host name'), (x) => (creation.hostname = x));
+  opt(
+    'command',
+    (v) => words(v),
+    (x) => (creation.command = x),
+  );
+  opt(
+    'entrypoint',
+    (v) => words(v),
+    (x) => (creation.entrypoint = x),
+  );
+  opt(
+    'environment',
+    (v) => keyValues(v, 'environment variables'),
+    (x) => (creation.env = x),
+  );
+  opt(
+    'labels',
+    (v) => keyValues(v, 'labels'),
+    (x) => (creation.labels = x),
+  );
+  opt(
+    'volumes',
+    (v) => readVolumes(v, engineName, c.get('volumes')!.unit),
+    (x) => (creation.volumes = x),
+  );
+  opt(
+    'volumes_from',
+    (v) => references(v, s.name, ctx),
+    (x) => (creation.volumesFrom = x),
+  );
+  opt(
+    'ports',
+    (v) => items(v, 'a list of port mappings').map(readPort),
+    (x) => (creation.ports = x),
+  );
+  opt(
+    'links',
+    (v) => readLinks(v, s.name, ctx),
+    (x) => (creation.links = x),
+  );
+  opt(
+    'networks',
+    (v) =>
+      items(v, 'a list of network names').map((item) => {
+        const n = str(item, 'a network name');
+        checkName(item, n, 'network');
+        return n;
+      }),
+    (x) => (creation.networks = x),
+  );
+  opt(
+    'network_mode',
+    (v) => readNetworkMode(v, s.name, ctx),
+    (x) => (creation.networkMode = x),
+  );
+  opt(
+    'working_dir',
+    (v) => {
+      const dir = str(v, 'a folder');
+      if (!dir.startsWith('/')) fail(v, `${JSON.stringify(dir)} is not an absolute path in the container`);
+      return dir;
+    },
+    (x) => (creation.workingDir = x),
+  );
+  opt(
+    'user',
+    (v) => str(v, 'a user (name or id, optionally :group)'),
+    (x) => (creation.user = x),
+  );
+  opt(
+    'hostname',
+    (v) => str(v, 'a host name'),
+    (x) => (creation.hostname = x),
+  );
   opt('tty', bool, (x) => (creation.tty = x));
   opt('stdin_open', bool, (x) => (creation.stdinOpen = x));
   opt('restart', readRestart, (x) => (creation.restart = x));
@@ -321,7 +445,10 @@ export function readVolumes(v: Val, engineName: string, writerUnit: string): Vol
   for (const item of items(v, 'a list of volumes')) {
     const text = str(item, 'a volume');
     const bad = (why: string): never =>
-      fail(item, `${JSON.stringify(text)} ${why}; write /container/path (a unit volume), NAME:/container/path (a named unit volume) or /host/path:/container/path, each optionally :ro`);
+      fail(
+        item,
+        `${JSON.stringify(text)} ${why}; write /container/path (a unit volume), NAME:/container/path (a named unit volume) or /host/path:/container/path, each optionally :ro`,
+      );
     const parts = text.split(':');
     let readOnly = false;
     if (parts.length > 1 && (parts[parts.length - 1] === 'ro' || parts[parts.length - 1] === 'rw')) {
@@ -338,7 +465,8 @@ export function readVolumes(v: Val, engineName: string, writerUnit: string): Vol
       const [source, target] = parts as [string, string];
       if (!target.startsWith('/')) bad('has a container path that is not absolute');
       if (source.startsWith('/')) spec = { source, target, readOnly, kind: 'bind' };
-      else if (NAME.test(source) && !source.includes('/') && !source.startsWith('.')) spec = { source: `${writerUnit}-${source}`, target, readOnly, kind: 'volume' };
+      else if (NAME.test(source) && !source.includes('/') && !source.startsWith('.'))
+        spec = { source: `${writerUnit}-${source}`, target, readOnly, kind: 'volume' };
       else spec = bad('has a relative host path (host paths must be absolute)');
     } else {
       spec = bad('has too many ":"');
@@ -354,7 +482,8 @@ function readLinks(v: Val, self: string, ctx: SpecContext): Record<string, strin
   for (const item of items(v, 'a list of links (container or container:alias)')) {
     const text = str(item, 'a link (container or container:alias)');
     const [name, alias = name, extra] = text.split(':');
-    if (extra !== undefined || !name || !NAME.test(alias)) fail(item, `${JSON.stringify(text)} is not a link; write CONTAINER or CONTAINER:ALIAS`);
+    if (extra !== undefined || !name || !NAME.test(alias))
+      fail(item, `${JSON.stringify(text)} is not a link; write CONTAINER or CONTAINER:ALIAS`);
     out[reference(item, name, self, ctx)] = alias;
   }
   return out;
@@ -373,14 +502,25 @@ function readNetworkMode(v: Val, self: string, ctx: SpecContext): string {
 const RESTART = /^(no|always|unless-stopped|on-failure(:[0-9]+)?)$/;
 function readRestart(v: Val): string {
   const text = str(v, 'a restart policy');
-  if (!RESTART.test(text)) fail(v, `${JSON.stringify(text)} is not a restart policy`, ['no', 'always', 'unless-stopped', 'on-failure', 'on-failure:N']);
+  if (!RESTART.test(text))
+    fail(v, `${JSON.stringify(text)} is not a restart policy`, [
+      'no',
+      'always',
+      'unless-stopped',
+      'on-failure',
+      'on-failure:N',
+    ]);
   return text;
 }
 
 export function readMemory(v: Val): number {
   const text = scalarText(v, 'a memory size');
   const bytes = parseSize(text); // core's one size parser; this message names the unit field
-  if (bytes === undefined || !(bytes > 0)) fail(v, `${JSON.stringify(text)} is not a memory size; write bytes or a number with k, m or g, e.g. "256m" or "1g"`);
+  if (bytes === undefined || !(bytes > 0))
+    fail(
+      v,
+      `${JSON.stringify(text)} is not a memory size; write bytes or a number with k, m or g, e.g. "256m" or "1g"`,
+    );
   return bytes;
 }
 
@@ -418,7 +558,8 @@ function readChecks(v: Val, creation: CreationSpec): Check[] {
     const typeEntry = all.find((e) => e.key === 'type');
     if (!typeEntry) fail(item, 'a check needs type: daemon (an HTTP request) or job (a container that exits)');
     const type = str(typeEntry.value, 'a check type');
-    if (type !== 'daemon' && type !== 'job') fail(typeEntry.value, `${JSON.stringify(type)} is not a check type`, ['daemon', 'job']);
+    if (type !== 'daemon' && type !== 'job')
+      fail(typeEntry.value, `${JSON.stringify(type)} is not a check type`, ['daemon', 'job']);
     const keys = knownEntries(item, type === 'daemon' ? DAEMON_CHECK_KEYS : JOB_CHECK_KEYS, 'a check');
     const get = (k: string) => keys.get(k)?.value;
     const nameVal = get('name');
@@ -427,28 +568,38 @@ function readChecks(v: Val, creation: CreationSpec): Check[] {
     checkName(nameVal, name, 'check');
     if (checks.some((c) => c.name === name)) fail(nameVal, `a second check named "${name}"`);
     const timeoutVal = get('timeout');
-    const timeoutSeconds = timeoutVal ? int(timeoutVal, 1, Number.MAX_SAFE_INTEGER, 'a number of seconds') : DEFAULT_CHECK_TIMEOUT;
+    const timeoutSeconds = timeoutVal
+      ? int(timeoutVal, 1, Number.MAX_SAFE_INTEGER, 'a number of seconds')
+      : DEFAULT_CHECK_TIMEOUT;
     const source = { file: item.yf.file, line: item.line };
     if (type === 'job') {
       const exitVal = get('exit_code');
       const logVal = get('log');
       checks.push({
-        kind: 'job', name, exitCode: exitVal ? int(exitVal, 0, 255, 'an exit code') : 0,
-        ...(logVal ? { log: regex(logVal, 'a regular expression') } : {}), timeoutSeconds, source,
+        kind: 'job',
+        name,
+        exitCode: exitVal ? int(exitVal, 0, 255, 'an exit code') : 0,
+        ...(logVal ? { log: regex(logVal, 'a regular expression') } : {}),
+        timeoutSeconds,
+        source,
       });
       continue;
     }
     const portVal = get('port');
     const urlVal = get('url');
-    if (!portVal === !urlVal) fail(item, 'a daemon check needs either port (a published container port) or url, not both');
+    if (!portVal === !urlVal)
+      fail(item, 'a daemon check needs either port (a published container port) or url, not both');
     let port: number | undefined;
     let url: string | undefined;
     if (portVal) {
       port = int(portVal, 1, 65535, 'a port');
       const published = creation.ports.some((p) => p.containerPort === port && p.protocol === 'tcp');
       if (!published && creation.networkMode !== 'host') {
-        fail(portVal, `container port ${port} is not published; add it to creation.ports (e.g. "127.0.0.1::${port}")`,
-          creation.ports.map((p) => String(p.containerPort)));
+        fail(
+          portVal,
+          `container port ${port} is not published; add it to creation.ports (e.g. "127.0.0.1::${port}")`,
+          creation.ports.map((p) => String(p.containerPort)),
+        );
       }
     } else {
       url = str(urlVal!, 'a URL');
@@ -467,9 +618,15 @@ function readChecks(v: Val, creation: CreationSpec): Check[] {
     const statusVal = get('status');
     const bodyVal = get('body');
     checks.push({
-      kind: 'daemon', name, ...(url ? { url } : {}), ...(port !== undefined ? { port } : {}), path,
+      kind: 'daemon',
+      name,
+      ...(url ? { url } : {}),
+      ...(port !== undefined ? { port } : {}),
+      path,
       status: statusVal ? int(statusVal, 100, 599, 'an HTTP status') : 200,
-      ...(bodyVal ? { body: regex(bodyVal, 'a regular expression') } : {}), timeoutSeconds, source,
+      ...(bodyVal ? { body: regex(bodyVal, 'a regular expression') } : {}),
+      timeoutSeconds,
+      source,
     });
   }
   return checks;

@@ -58,7 +58,10 @@ export function substituteTemplate(text: string, file: string, vars: Variables, 
     const close = text.indexOf('}}', i + 2);
     const newline = text.indexOf('\n', i + 2);
     if (close < 0 || (newline >= 0 && newline < close)) {
-      throw new UnitConfigError({ file, line }, `"{{" is not closed by "}}" on the same line; write \\{{ for a literal "{{"`);
+      throw new UnitConfigError(
+        { file, line },
+        `"{{" is not closed by "}}" on the same line; write \\{{ for a literal "{{"`,
+      );
     }
     const inside = text.slice(i + 2, close);
     const m = EXPRESSION.exec(inside);
@@ -73,11 +76,16 @@ export function substituteTemplate(text: string, file: string, vars: Variables, 
     let found = vars.lookup(name);
     if (!found && op === '-') found = { value: arg ?? '', from: `default at ${file} line ${line}` };
     if (!found) {
-      const why = op === '?' && arg?.trim() ? `variable ${name} is required: ${arg.trim()}` : `variable ${name} is not set`;
+      const why =
+        op === '?' && arg?.trim() ? `variable ${name} is required: ${arg.trim()}` : `variable ${name} is not set`;
       throw new UnitVariableError({ ...at, key: `{{${name}}}` }, name, `${why}; ${vars.describeSources(name)}`);
     }
     if (/[\r\n]/.test(found.value)) {
-      throw new UnitVariableError({ ...at, key: `{{${name}}}` }, name, `the value of ${name} (from ${found.from}) holds a line break; values must be one line`);
+      throw new UnitVariableError(
+        { ...at, key: `{{${name}}}` },
+        name,
+        `the value of ${name} (from ${found.from}) holds a line break; values must be one line`,
+      );
     }
     log.record(name, found.value, found.from, at);
     out += found.value;

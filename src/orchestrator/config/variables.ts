@@ -58,7 +58,10 @@ export function parseSetFlags(set: SetValues): Map<string, string> {
     const eq = flag.indexOf('=');
     const name = eq < 0 ? flag : flag.slice(0, eq);
     if (eq < 0 || !VARIABLE_NAME.test(name)) {
-      throw new UnitConfigError({ key: '--set' }, `${JSON.stringify(flag)} is not VAR=value (VAR: letters, digits and _, not starting with a digit)`);
+      throw new UnitConfigError(
+        { key: '--set' },
+        `${JSON.stringify(flag)} is not VAR=value (VAR: letters, digits and _, not starting with a digit)`,
+      );
     }
     out.set(name, flag.slice(eq + 1));
   }
@@ -69,16 +72,25 @@ export function parseSetFlags(set: SetValues): Map<string, string> {
 export function readEnvironmentFile(confDir: string, file: string): Map<string, VariableValue> {
   const yf = parseYamlFile(file, readFileSync(join(confDir, file), 'utf8'));
   if (yf.docs.length > 1) {
-    throw new UnitConfigError({ file, line: yf.lines.linePos(yf.docs[1]!.range[0]).line }, 'an environment file holds one YAML document (a map VAR: value); remove the second one');
+    throw new UnitConfigError(
+      { file, line: yf.lines.linePos(yf.docs[1]!.range[0]).line },
+      'an environment file holds one YAML document (a map VAR: value); remove the second one',
+    );
   }
   const root = rootVal(yf, 0, '');
   const out = new Map<string, VariableValue>();
   if (!root) return out;
   for (const e of entries(root, 'a map of VAR: value')) {
     if (!VARIABLE_NAME.test(e.key)) {
-      throw new UnitConfigError({ file, line: e.keyLine, key: e.key }, 'not a variable name (letters, digits and _, not starting with a digit)');
+      throw new UnitConfigError(
+        { file, line: e.keyLine, key: e.key },
+        'not a variable name (letters, digits and _, not starting with a digit)',
+      );
     }
-    const value = scalarText(e.value, 'a plain value (string, number or boolean); nested maps and lists are not variables');
+    const value = scalarText(
+      e.value,
+      'a plain value (string, number or boolean); nested maps and lists are not variables',
+    );
     out.set(e.key, { value, from: `${file} line ${e.keyLine}` });
   }
   return out;

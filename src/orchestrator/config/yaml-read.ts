@@ -22,7 +22,10 @@ export function parseYamlFile(file: string, text: string): YamlFile {
     const err = doc.errors[0];
     if (err) {
       const line = lines.linePos(err.pos[0]).line;
-      throw new UnitConfigError({ file, line }, `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+      throw new UnitConfigError(
+        { file, line },
+        `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      );
     }
   }
   return { file, docs: list, lines };
@@ -118,7 +121,11 @@ export function knownEntries(v: Val, valid: readonly string[], what = 'a map'): 
   for (const e of entries(v, what)) {
     if (!valid.includes(e.key)) {
       const guess = closest(e.key, valid);
-      fail({ ...e.value, line: e.keyLine }, `unknown key "${e.key}"${guess ? `; did you mean "${guess}"?` : ''}`, valid);
+      fail(
+        { ...e.value, line: e.keyLine },
+        `unknown key "${e.key}"${guess ? `; did you mean "${guess}"?` : ''}`,
+        valid,
+      );
     }
     out.set(e.key, e);
   }
@@ -159,7 +166,13 @@ export function bool(v: Val): boolean {
 
 export function int(v: Val, min: number, max = Number.MAX_SAFE_INTEGER, what = 'a whole number'): number {
   const node = deref(v);
-  if (isScalar(node) && typeof node.value === 'number' && Number.isInteger(node.value) && node.value >= min && node.value <= max) {
+  if (
+    isScalar(node) &&
+    typeof node.value === 'number' &&
+    Number.isInteger(node.value) &&
+    node.value >= min &&
+    node.value <= max
+  ) {
     return node.value;
   }
   const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;

@@ -6,8 +6,7 @@ import { OrderFailure } from '../apply/failure.ts';
 
 export type OrderEvent =
   /** A line of output of the order's work (build steps, an execute's output), for the terminal. */
-  | { type: 'output'; text: string }
-  | { type: 'check'; result: CheckResult };
+  { type: 'output'; text: string } | { type: 'check'; result: CheckResult };
 
 export interface OrderContext {
   client: Harpoon;

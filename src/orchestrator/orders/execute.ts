@@ -44,7 +44,9 @@ async function executeInRunning(ctx: OrderContext, run: string[]): Promise<Order
   const spec = containerOf(ctx);
   const state = await containerState(ctx.client, spec);
   if (state.status !== 'present' || !state.running) {
-    throw new OrderFailure(`${spec.engineName} is not running (${state.status === 'present' ? state.state : state.status}); start it first or use type temporary`);
+    throw new OrderFailure(
+      `${spec.engineName} is not running (${state.status === 'present' ? state.state : state.status}); start it first or use type temporary`,
+    );
   }
   const result = await ctx.client.container(state.id).exec(run, {
     signal: ctx.signal,
@@ -56,7 +58,11 @@ async function executeInRunning(ctx: OrderContext, run: string[]): Promise<Order
   return exitOutcome(result.exitCode, `in ${spec.engineName}`);
 }
 
-async function executeInHelper(ctx: OrderContext, run: string[], type: 'temporary' | 'file_system'): Promise<OrderOutcome> {
+async function executeInHelper(
+  ctx: OrderContext,
+  run: string[],
+  type: 'temporary' | 'file_system',
+): Promise<OrderOutcome> {
   const spec = containerOf(ctx);
   const args = ctx.order.args;
   const name = `${spec.engineName}-${type === 'temporary' ? 'run' : 'fs'}-${randomBytes(3).toString('hex')}`;
@@ -88,7 +94,10 @@ async function executeInHelper(ctx: OrderContext, run: string[], type: 'temporar
     emitLines(ctx, result.stdout);
     emitLines(ctx, result.stderr);
   }
-  return exitOutcome(result.exitCode, `in a ${type === 'temporary' ? 'temporary container' : 'helper container'} of ${base.image}`);
+  return exitOutcome(
+    result.exitCode,
+    `in a ${type === 'temporary' ? 'temporary container' : 'helper container'} of ${base.image}`,
+  );
 }
 
 async function executeOnHost(ctx: OrderContext, run: string[]): Promise<OrderOutcome> {
@@ -118,10 +127,18 @@ async function executeOnHost(ctx: OrderContext, run: string[]): Promise<OrderOut
 }
 
 /** A real pseudoterminal on this machine: programs that check isatty (shells, editors, sudo) behave as typed. */
-async function executeInPty(ctx: OrderContext, file: string, args: string[], cwd: string, env: Record<string, string>): Promise<OrderOutcome> {
+async function executeInPty(
+  ctx: OrderContext,
+  file: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<OrderOutcome> {
   // node-pty is an optional dependency (a native addon built at install): say what to do without it.
   const pty = await import('node-pty').catch((err: Error) => {
-    throw new OrderFailure(`an interactive host execute needs node-pty, which is not installed or not built here (${err.message.split('\n')[0]}): npm install node-pty (it compiles with python3, make and a C++ compiler)`);
+    throw new OrderFailure(
+      `an interactive host execute needs node-pty, which is not installed or not built here (${err.message.split('\n')[0]}): npm install node-pty (it compiles with python3, make and a C++ compiler)`,
+    );
   });
   // The core's terminal handling, as for `harpoon run -it`: raw mode restored on every way out.
   const terminal = new LocalTerminal(process.stdin, process.stdout);

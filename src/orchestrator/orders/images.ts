@@ -38,7 +38,8 @@ export async function pushOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const task = ctx.client.pushImage(ref, {
     signal: ctx.signal,
     onProgress: (event) => {
-      if (event.type === 'progress' && /^(Pushed|Layer already exists|Mounted from)/.test(event.status)) ctx.emit({ type: 'output', text: `${event.id}: ${event.status}` });
+      if (event.type === 'progress' && /^(Pushed|Layer already exists|Mounted from)/.test(event.status))
+        ctx.emit({ type: 'output', text: `${event.id}: ${event.status}` });
     },
   });
   const result = await task;

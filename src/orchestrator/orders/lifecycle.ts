@@ -23,7 +23,8 @@ export async function buildOrder(ctx: OrderContext): Promise<OrderOutcome> {
     ...(ctx.order.args.pull ? { pull: true } : {}),
     signal: ctx.signal,
     onProgress: (event) => {
-      if (event.type === 'step') ctx.emit({ type: 'output', text: `Step ${event.step.number}/${event.step.total}: ${event.step.instruction}` });
+      if (event.type === 'step')
+        ctx.emit({ type: 'output', text: `Step ${event.step.number}/${event.step.total}: ${event.step.instruction}` });
     },
   });
   const { imageId } = await task;
@@ -46,7 +47,9 @@ export async function startOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const container = ctx.client.container(ensured.id);
   let what: string;
   if (ensured.running && !ctx.order.args.restart) {
-    return ensured.outcome === 'unchanged, left alone' ? 'running, unchanged: left alone' : `running (${ensured.outcome})`;
+    return ensured.outcome === 'unchanged, left alone'
+      ? 'running, unchanged: left alone'
+      : `running (${ensured.outcome})`;
   }
   // Fractional: output the old process wrote earlier in this same second must not satisfy wait_log.
   const since = Date.now() / 1000;
@@ -75,7 +78,9 @@ export async function removeOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const spec = containerOf(ctx);
   const volumes = spec.creation.volumes.filter((v) => v.kind === 'volume').map((v) => v.source);
   if (volumes.length && !ctx.order.args.v) {
-    throw new OrderFailure(`${spec.name} holds the volume${volumes.length > 1 ? 's' : ''} ${volumes.join(', ')}; it is kept. Add \`v: true\` to the order to remove ${volumes.length > 1 ? 'them' : 'it'} with the container`);
+    throw new OrderFailure(
+      `${spec.name} holds the volume${volumes.length > 1 ? 's' : ''} ${volumes.join(', ')}; it is kept. Add \`v: true\` to the order to remove ${volumes.length > 1 ? 'them' : 'it'} with the container`,
+    );
   }
   const state = await ownContainerState(ctx.client, spec);
   if (state.status === 'present') await ctx.client.container(state.id).remove({ force: true, ifExists: true });
@@ -97,8 +102,13 @@ async function removeUnitVolume(ctx: OrderContext, name: string, unit: string): 
   }
   const labels = info.Labels ?? {};
   if (labels[MANAGED_LABEL] !== MANAGED_VALUE || labels[UNIT_LABEL] !== unit) return false;
-  const users = await ctx.client.engine.call((d) => d.listContainers({ all: true, filters: { volume: [name] } }), { action: `Listing the users of volume ${name}` });
-  if (users.length) throw new OrderFailure(`the volume ${name} is still used by ${users.map((u) => u.Names[0]?.slice(1)).join(', ')}; remove those first`);
+  const users = await ctx.client.engine.call((d) => d.listContainers({ all: true, filters: { volume: [name] } }), {
+    action: `Listing the users of volume ${name}`,
+  });
+  if (users.length)
+    throw new OrderFailure(
+      `the volume ${name} is still used by ${users.map((u) => u.Names[0]?.slice(1)).join(', ')}; remove those first`,
+    );
   await ctx.client.removeVolume(name, { ifExists: true });
   return true;
 }
@@ -114,7 +124,8 @@ export async function removeImageOrder(ctx: OrderContext): Promise<OrderOutcome>
     if (err instanceof ImageNotFoundError) return `${ref} not there`;
     throw err;
   }
-  if (info.Config?.Labels?.[IMAGE_LABEL] !== MANAGED_VALUE) throw new OrderFailure(`${ref} was not built by harpoon; it is left alone`);
+  if (info.Config?.Labels?.[IMAGE_LABEL] !== MANAGED_VALUE)
+    throw new OrderFailure(`${ref} was not built by harpoon; it is left alone`);
   await ctx.client.removeImage(ref, { force: Boolean(ctx.order.args.force) });
   return `removed ${ref}`;
 }

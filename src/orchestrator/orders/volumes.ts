@@ -29,13 +29,22 @@ function pathsOf(ctx: OrderContext): string[] {
 export async function backupOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const id = await presentContainer(ctx);
   const file = archivePath(ctx);
-  const result = await backupContainer(ctx.client, id, { paths: pathsOf(ctx), file, pause: ctx.order.args.pause ?? true, signal: ctx.signal });
+  const result = await backupContainer(ctx.client, id, {
+    paths: pathsOf(ctx),
+    file,
+    pause: ctx.order.args.pause ?? true,
+    signal: ctx.signal,
+  });
   return `backed up ${result.files} files (${result.bytes} bytes) to ${file}`;
 }
 
 export async function restoreOrder(ctx: OrderContext): Promise<OrderOutcome> {
   const id = await presentContainer(ctx);
   const file = archivePath(ctx);
-  const result = await restoreContainer(ctx.client, id, { file, merge: Boolean(ctx.order.args.merge), signal: ctx.signal });
+  const result = await restoreContainer(ctx.client, id, {
+    file,
+    merge: Boolean(ctx.order.args.merge),
+    signal: ctx.signal,
+  });
   return `restored ${result.files} files into ${result.paths.join(', ')} from ${file}${ctx.order.args.merge ? ' (merged)' : ''}`;
 }

@@ -41,7 +41,11 @@ async function explainOrder(client: Harpoon | undefined, unit: Unit, order: Orde
       if (!client || !spec) return order.command;
       const decision = await decideCreate(client, unit, spec);
       const create =
-        decision.action === 'keep' ? 'keep the container (unchanged)' : decision.action === 'refuse' ? `refuse: ${decision.reason}` : `${decision.action} ${spec.engineName} (${decision.reason})`;
+        decision.action === 'keep'
+          ? 'keep the container (unchanged)'
+          : decision.action === 'refuse'
+            ? `refuse: ${decision.reason}`
+            : `${decision.action} ${spec.engineName} (${decision.reason})`;
       if (order.command === 'create') return create;
       const running = decision.action === 'keep' && decision.state.status === 'present' && decision.state.running;
       if (running) return args.restart ? `${create}, restart it` : 'running and unchanged: nothing to do';
@@ -50,7 +54,11 @@ async function explainOrder(client: Harpoon | undefined, unit: Unit, order: Orde
     case 'stop': {
       if (!client || !spec) return 'stop';
       const state = await containerState(client, spec);
-      return state.status === 'present' ? (state.running ? `stop ${spec.engineName} (timeout ${args.timeout ?? 10} s)` : `nothing: already ${state.state}`) : `nothing: ${state.status}`;
+      return state.status === 'present'
+        ? state.running
+          ? `stop ${spec.engineName} (timeout ${args.timeout ?? 10} s)`
+          : `nothing: already ${state.state}`
+        : `nothing: ${state.status}`;
     }
     case 'remove':
       return `remove ${spec?.engineName}${args.v ? ' and its unit volumes' : ''}`;
