@@ -102,6 +102,17 @@ export function send(base: string, path: string, options: SendOptions = {}): Pro
   });
 }
 
+/** `send` again every 100 ms until the answer has `status` (or `ms` pass); the last reply. */
+export async function sendUntil(base: string, path: string, status: number, ms = 5_000): Promise<Reply> {
+  const deadline = Date.now() + ms;
+  let reply = await send(base, path);
+  while (reply.status !== status && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    reply = await send(base, path);
+  }
+  return reply;
+}
+
 /** The echo app's report of what reached it: method, url and headers. */
 export function echoed(reply: Reply): { method: string; url: string; headers: Record<string, string> } {
   return {

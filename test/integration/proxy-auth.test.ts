@@ -20,7 +20,7 @@ import {
 import { cliEnv, harpoonCli, showResult } from '../helpers/cli.ts';
 import { testLabels } from '../helpers/engine.ts';
 import { namer } from '../helpers/launcher.ts';
-import { echoed, ECHO_PORT, launchEcho, proxyTests, send, TEST_ECHO } from '../helpers/proxy.ts';
+import { echoed, ECHO_PORT, launchEcho, proxyTests, send, sendUntil, TEST_ECHO } from '../helpers/proxy.ts';
 
 const { it, fixture } = await proxyTests('harpoon-proxy-auth');
 const name = namer('ha');
@@ -269,11 +269,7 @@ it('the logs endpoint serves a container that is not serving (exited), where the
     labels: {},
   });
   await withProxy({ logsPath: '/_logs/' }, async (proxy) => {
-    let reply = await send(proxy.url, `/docker/${broken.name}/`);
-    for (let i = 0; i < 50 && reply.status !== 502; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      reply = await send(proxy.url, `/docker/${broken.name}/`);
-    }
+    const reply = await sendUntil(proxy.url, `/docker/${broken.name}/`, 502);
     assert.is(reply.status, 502);
     const logs = await send(proxy.url, `/docker/${broken.name}/_logs`);
     assert.is(logs.status, 200);
@@ -326,28 +322,20 @@ it('containers started by hand: routed with routeLabels (harpoon.route=true) or 
   try {
     const optedName = (await opted.inspect()).Name.slice(1);
     const plainName = (await plain.inspect()).Name.slice(1);
-    const eventually = async (url: string, path: string) => {
-      let reply = await send(url, path);
-      for (let i = 0; i < 50 && reply.status !== 200; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        reply = await send(url, path);
-      }
-      return reply;
-    };
     assert.is(
       (await send(fixture.proxy.url, `/docker/${optedName}/`)).status,
       404,
       'the default proxy serves launched containers only',
     );
     await withProxy({ routeLabels: { 'harpoon.route': 'true' } }, async (proxy) => {
-      const reply = await eventually(proxy.url, `/docker/${optedName}/`);
+      const reply = await sendUntil(proxy.url, `/docker/${optedName}/`, 200);
       assert.is(reply.status, 200);
       assert.is(reply.body.toString(), 'echo app');
       assert.is((await send(proxy.url, `/docker/${plainName}/`)).status, 404, 'no label, no route');
       assert.is((await send(proxy.url, `/docker/${alice}/`)).status, 200, 'launched containers still served');
     });
     await withProxy({ unmanaged: true }, async (proxy) => {
-      assert.is((await eventually(proxy.url, `/docker/${plainName}/`)).status, 200);
+      assert.is((await sendUntil(proxy.url, `/docker/${plainName}/`, 200)).status, 200);
     });
   } finally {
     await Promise.all([opted.remove({ force: true }), plain.remove({ force: true })]);

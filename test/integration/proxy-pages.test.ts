@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { startProxyServer, type RunningProxy } from 'harpoon';
 import { testLabels } from '../helpers/engine.ts';
 import { namer } from '../helpers/launcher.ts';
-import { ECHO_PORT, proxyTests, send, TEST_ECHO } from '../helpers/proxy.ts';
+import { ECHO_PORT, proxyTests, sendUntil, TEST_ECHO } from '../helpers/proxy.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 if (!CHROMIUM && process.env.CI === 'true')
@@ -83,11 +83,7 @@ it('launches a container that never listens and one that exits', async () => {
       ready: false,
     })
   ).name;
-  let reply = await send(fixture.proxy.url, `/docker/${failed}/`);
-  for (let i = 0; i < 50 && reply.status !== 502; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    reply = await send(fixture.proxy.url, `/docker/${failed}/`);
-  }
+  const reply = await sendUntil(fixture.proxy.url, `/docker/${failed}/`, 502);
   assert.is(reply.status, 502);
 });
 

@@ -13,7 +13,7 @@ import { testLabels } from '../helpers/engine.ts';
 import { engineTests, eventually } from '../helpers/integration.ts';
 import { namer } from '../helpers/launcher.ts';
 import { buildEchoApp, ECHO_PORT } from '../helpers/echo-app.ts';
-import { send, TEST_ECHO } from '../helpers/proxy.ts';
+import { send, sendUntil, TEST_ECHO } from '../helpers/proxy.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PIDFILE = '/var/run/docker.pid';
@@ -69,11 +69,7 @@ maybe(
       assert.match(JSON.parse(stopped.body.toString()).message, /exited with code/);
 
       await client.container(app.name).start();
-      let reply = await send(proxy.url, `/docker/${app.name}/`);
-      while (reply.status !== 200 && Date.now() - back < 30_000) {
-        await new Promise((r) => setTimeout(r, 100));
-        reply = await send(proxy.url, `/docker/${app.name}/`);
-      }
+      const reply = await sendUntil(proxy.url, `/docker/${app.name}/`, 200, 30_000 - (Date.now() - back));
       assert.is(reply.status, 200, 'served again');
       assert.is(reply.body.toString(), 'echo app');
       const after = await fixturePort(client, app.name);
