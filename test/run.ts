@@ -1,4 +1,4 @@
-// `npm test`: build dist/ if stale, type-check, then every uvu test file (unit → integration →
+// `npm test`: build dist/ if stale, type-check, lint, then every uvu test file (unit → integration →
 // interactive), each in its own process; the unit tests also on Node 22 and 24 under CI.
 // Ends with one line: "N passed, N failed" (", N skipped" when any).
 // Usage: tsx test/run.ts [FILTER]   (FILTER: a substring of the test file paths to run)
@@ -50,6 +50,14 @@ if (!filter) {
   else {
     failed++;
     failures.push('typecheck');
+  }
+  // One style (biome.jsonc): formatting and lint rules, so a drift fails the suite, not a review.
+  console.log('# lint (biome check)');
+  const lint = await runProcess(process.execPath, [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'check', root]);
+  if (lint.code === 0) passed++;
+  else {
+    failed++;
+    failures.push('lint');
   }
 }
 

@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import type { ContainerOptions } from '../core/container/container.ts';
 import type { PortSpec, VolumeSpec } from './run-flags.ts';
+import { hostPortText } from '../core/spec/ports.ts';
 import type { RunSettings } from './settings.ts';
 
 export interface RequestOptions {
@@ -38,7 +39,7 @@ export function portBindings(ports: readonly PortSpec[]): {
   for (const port of ports) {
     const key = `${port.containerPort}/${port.protocol}`;
     exposed[key] = {};
-    (bindings[key] ??= []).push({ HostIp: port.hostIp ?? '', HostPort: port.hostPort ?? '' });
+    (bindings[key] ??= []).push({ HostIp: port.hostIp ?? '', HostPort: hostPortText(port) });
   }
   return { exposed, bindings };
 }

@@ -2,6 +2,7 @@
 // gpu, args), read into data: the Engine API's own shapes where there is one (Mount,
 // DeviceRequest, HostConfig fields), small typed records otherwise. Nothing here runs anything.
 import { isAbsolute, resolve } from 'node:path';
+import { type PortMapping, parsePortMappings } from '../core/spec/ports.ts';
 import { parseSize as parseSizeText } from '../core/spec/sizes.ts';
 import { ValueError } from './errors.ts';
 import { parseFlags, type FlagSpec } from './flag-parser.ts';
@@ -33,14 +34,7 @@ export interface MountSpec {
 }
 
 /** -p [IP:][HOST:]CONTAINER[/PROTO], one record per container port (ranges are expanded). */
-export interface PortSpec {
-  containerPort: number;
-  protocol: 'tcp' | 'udp' | 'sctp';
-  /** Host address to bind ("" or absent: all); IPv6 without brackets. */
-  hostIp?: string;
-  /** Host port or range ("8000-8010"); absent: the engine picks one. */
-  hostPort?: string;
-}
+export type PortSpec = PortMapping;
 
 /** -i / -t / -d. */
 export interface Interactive {
@@ -330,63 +324,14 @@ export function parseMount(spec: string, ctx: FlagContext): MountSpec {
   return { Type: type, ...(source !== undefined ? { Source: source } : {}), Target: target, ...mount };
 }
 
-const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
-
-function portRange(text: string, what: string, spec: string): [number, number] {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
-  const lo = m ? Number(m[1]) : NaN;
-  const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
-  if (!m || lo < 1 || hi > 65535 || hi < lo)
-    throw new ValueError(`-p "${spec}": the ${what} port "${text}" is not a port (1-65535) or range (8000-8010)`);
-  return [lo, hi];
-}
-
+/** -p: core's port parser, its errors prefixed with the flag. */
 export function parsePort(spec: string): PortSpec[] {
-  let rest = spec;
-  let protocol: PortSpec['protocol'] = 'tcp';
-  const slash = rest.lastIndexOf('/');
-  if (slash >= 0) {
-    const proto = rest.slice(slash + 1).toLowerCase();
-    if (!(PROTOCOLS as readonly string[]).includes(proto))
-      throw new ValueError(`-p "${spec}": unknown protocol "${proto}"`, [...PROTOCOLS]);
-    protocol = proto as PortSpec['protocol'];
-    rest = rest.slice(0, slash);
+  try {
+    return parsePortMappings(spec);
+  } catch (err) {
+    if (err instanceof ValueError) throw new ValueError(`-p ${err.message}`, err.valid);
+    throw err;
   }
-  let hostIp: string | undefined;
-  let host: string | undefined;
-  let container: string;
-  const bracket = /^\[([^\]]*)\]:(.*)$/.exec(rest);
-  if (bracket) {
-    hostIp = bracket[1]!;
-    const parts = bracket[2]!.split(':');
-    if (parts.length !== 2) throw new ValueError(`-p "${spec}" is not [IP:][HOST:]CONTAINER[/PROTO]`);
-    [host, container] = parts as [string, string];
-  } else {
-    const parts = rest.split(':');
-    if (parts.length === 1) container = parts[0]!;
-    else if (parts.length === 2) [host, container] = parts as [string, string];
-    else if (parts.length === 3) [hostIp, host, container] = parts as [string, string, string];
-    else
-      throw new ValueError(
-        `-p "${spec}" is not [IP:][HOST:]CONTAINER[/PROTO] (an IPv6 address goes in brackets: [::1]:8080:80)`,
-      );
-  }
-  if (hostIp !== undefined && hostIp !== '' && !/^[0-9.]+$|:/.test(hostIp))
-    throw new ValueError(`-p "${spec}": "${hostIp}" is not an IP address`);
-  const [cLo, cHi] = portRange(container, 'container', spec);
-  const hostRange = host ? portRange(host, 'host', spec) : undefined;
-  const count = cHi - cLo + 1;
-  if (hostRange && count > 1 && hostRange[1] - hostRange[0] + 1 !== count) {
-    throw new ValueError(`-p "${spec}": the host range and the container range differ in size`);
-  }
-  const out: PortSpec[] = [];
-  for (let k = 0; k < count; k++) {
-    const entry: PortSpec = { containerPort: cLo + k, protocol };
-    if (hostIp) entry.hostIp = hostIp;
-    if (hostRange) entry.hostPort = count > 1 ? String(hostRange[0] + k) : host!;
-    out.push(entry);
-  }
-  return out;
 }
 
 /** docker's size strings: 512, 64k, 1.5g, 2GiB, 100mb (binary units, as go-units RAMInBytes). */

@@ -12,6 +12,7 @@
 //   -a ARGS adds docker run flags to the config's `args`; -c and -n replace cmd and network.
 import type { ContainerOptions } from '../core/container/container.ts';
 import { managedLabels } from '../core/labels.ts';
+import { hostPortText } from '../core/spec/ports.ts';
 import { ProjectOptionError } from './errors.ts';
 import type { RunCommand } from './print-command.ts';
 import {
@@ -265,9 +266,10 @@ export function mountArg(m: MountSpec): string {
 
 export function portArg(p: PortSpec): string {
   const proto = p.protocol === 'tcp' ? '' : `/${p.protocol}`;
-  if (!p.hostIp) return `${p.hostPort ? `${p.hostPort}:` : ''}${p.containerPort}${proto}`;
+  const host = hostPortText(p);
+  if (!p.hostIp) return `${host ? `${host}:` : ''}${p.containerPort}${proto}`;
   const ip = p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp;
-  return `${ip}:${p.hostPort ?? ''}:${p.containerPort}${proto}`;
+  return `${ip}:${host}:${p.containerPort}${proto}`;
 }
 
 export function gpusArg(r: DeviceRequest): string {

@@ -403,11 +403,12 @@ test('names, ports, mounts and gpus rendered back into docker flags', () => {
   assert.equal(
     [
       portArg({ containerPort: 80, protocol: 'tcp' }),
-      portArg({ containerPort: 80, protocol: 'tcp', hostPort: '8080' }),
+      portArg({ containerPort: 80, protocol: 'tcp', hostPort: 8080 }),
       portArg({ containerPort: 80, protocol: 'udp', hostIp: '127.0.0.1' }),
-      portArg({ containerPort: 80, protocol: 'tcp', hostIp: '::1', hostPort: '8080' }),
+      portArg({ containerPort: 80, protocol: 'tcp', hostIp: '::1', hostPort: 8080 }),
+      portArg({ containerPort: 80, protocol: 'tcp', hostPort: 8000, hostPortEnd: 8010 }),
     ],
-    ['80', '8080:80', '127.0.0.1::80/udp', '[::1]:8080:80'],
+    ['80', '8080:80', '127.0.0.1::80/udp', '[::1]:8080:80', '8000-8010:80'],
   );
   assert.is(
     mountArg({ Type: 'bind', Source: '/a,b', Target: '/t', ReadOnly: true, BindOptions: { Propagation: 'rshared' } }),

@@ -502,7 +502,7 @@ test('errors: the example port message, with file, line and key', async () => {
   const e = await expectUnitError(text, '- abc', 'a.creation.ports[1]');
   assert.is(
     e.message,
-    'units/u/start.yaml line 6, a.creation.ports[1]: "abc" is not a port mapping; write HOST_IP:HOST_PORT:CONTAINER_PORT, e.g. "127.0.0.1::80", "8080:80" or "127.0.0.1:8080:80/udp"',
+    'units/u/start.yaml line 6, a.creation.ports[1]: "abc" is not a port mapping: the container port "abc" is not a port (1-65535) or range (8000-8010); write HOST_IP:HOST_PORT:CONTAINER_PORT, e.g. "127.0.0.1::80", "8080:80" or "127.0.0.1:8080:80/udp"',
   );
   await expectUnitError(
     `a:\n  image: x\n  creation: {ports: ["1.2.3:80:80"]}\n${ORDERS}`,
@@ -510,6 +510,29 @@ test('errors: the example port message, with file, line and key', async () => {
     'a.creation.ports[0]',
   );
   await expectUnitError(`a:\n  image: x\n  creation: {ports: ["70000"]}\n${ORDERS}`, 'ports', 'a.creation.ports[0]');
+  // The parser is core's (as -p's); units narrow it: one port, tcp/udp, an address when one is written.
+  for (const [spec, why] of [
+    ['8000-8001:80-81', 'ranges are not supported in units'],
+    ['80/sctp', 'units publish tcp or udp'],
+    [':8080:80', 'write the host address'],
+  ]) {
+    const r = await expectUnitError(
+      `a:\n  image: x\n  creation: {ports: ["${spec}"]}\n${ORDERS}`,
+      'ports',
+      'a.creation.ports[0]',
+    );
+    assert.match(r.message, why);
+  }
+});
+
+test('ports: core parser, 127.0.0.1 by default, IPv6 in brackets', async () => {
+  const dir = await unitDir(`a:\n  image: x\n  creation: {ports: ["80", "8080:81/udp", "[::1]:9000:82"]}\n${ORDERS}`);
+  const { unit } = await loadU(dir);
+  assert.equal(unit.containers.get('a')!.creation.ports, [
+    { hostIp: '127.0.0.1', containerPort: 80, protocol: 'tcp' },
+    { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 81, protocol: 'udp' },
+    { hostIp: '::1', hostPort: 9000, containerPort: 82, protocol: 'tcp' },
+  ]);
 });
 
 test('errors: unknown keys list the valid ones and suggest a likely typo', async () => {

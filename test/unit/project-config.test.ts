@@ -339,7 +339,7 @@ test('configuration-only images: name + prefix=False, no folder, listed as synth
   assert.is(config.images.get('jupyter')!.kind, 'config-only');
   assert.is(config.images.get('redis')!.kind, 'config-only');
   assert.is(config.images.get('jupyter')!.folder, undefined);
-  assert.equal(runSettings(config, 'jupyter', ctx).ports, [{ containerPort: 8888, protocol: 'tcp', hostPort: '8888' }]);
+  assert.equal(runSettings(config, 'jupyter', ctx).ports, [{ containerPort: 8888, protocol: 'tcp', hostPort: 8888 }]);
   assert.throws(
     () => buildSettings(config, 'redis', ctx),
     (err: unknown) => err instanceof ProjectImageError,
@@ -484,15 +484,15 @@ test('ports: -p forms → one record per container port', () => {
     '  -p [::1]:8080:80/tcp -p 8000-8001:9000-9001 -p ${PORT}:8888/sctp -p 3000-3010:3000',
   ]);
   assert.equal(runSettings(config, 'dev', ctx).ports, [
-    { containerPort: 8888, protocol: 'tcp', hostPort: '8888' },
-    { containerPort: 5000, protocol: 'udp', hostIp: '127.0.0.1', hostPort: '5000' },
+    { containerPort: 8888, protocol: 'tcp', hostPort: 8888 },
+    { containerPort: 5000, protocol: 'udp', hostIp: '127.0.0.1', hostPort: 5000 },
     { containerPort: 9000, protocol: 'tcp' },
     { containerPort: 7000, protocol: 'tcp', hostIp: '127.0.0.1' },
-    { containerPort: 80, protocol: 'tcp', hostIp: '::1', hostPort: '8080' },
-    { containerPort: 9000, protocol: 'tcp', hostPort: '8000' },
-    { containerPort: 9001, protocol: 'tcp', hostPort: '8001' },
-    { containerPort: 8888, protocol: 'sctp', hostPort: '8888' },
-    { containerPort: 3000, protocol: 'tcp', hostPort: '3000-3010' },
+    { containerPort: 80, protocol: 'tcp', hostIp: '::1', hostPort: 8080 },
+    { containerPort: 9000, protocol: 'tcp', hostPort: 8000 },
+    { containerPort: 9001, protocol: 'tcp', hostPort: 8001 },
+    { containerPort: 8888, protocol: 'sctp', hostPort: 8888 },
+    { containerPort: 3000, protocol: 'tcp', hostPort: 3000, hostPortEnd: 3010 },
   ]);
   for (const bad of [
     '-p 80:http',
@@ -632,7 +632,7 @@ test('args: other docker run flags into data; flags with their own key point the
   assert.equal(run.labels, { team: 'ml' });
   assert.equal(run.env, { FROM_ARGS: '1' });
   assert.equal(run.volumes, [{ source: '/x', target: '/x' }]);
-  assert.equal(run.ports, [{ containerPort: 81, protocol: 'tcp', hostPort: '81' }]);
+  assert.equal(run.ports, [{ containerPort: 81, protocol: 'tcp', hostPort: 81 }]);
   assert.equal(run.hostConfig, {
     ShmSize: 2 * 1024 ** 3,
     Privileged: true,

@@ -4,10 +4,10 @@
 // converts them. Every error is a UnitConfigError at the file, line and key where the bad value
 // was written, which for an imported section is the imported unit's file.
 import { existsSync, statSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { shellWords } from '../../core/spec/shell-words.ts';
 import { parseSize } from '../../core/spec/sizes.ts';
+import { type PortMapping, parsePortMappings } from '../../core/spec/ports.ts';
 import { ValueError } from '../../core/spec/value-error.ts';
 import type {
   BuildSpec,
@@ -398,45 +398,27 @@ function readCreation(s: Sections, image: string, engineName: string, ctx: SpecC
 
 const PORT_HELP = 'write HOST_IP:HOST_PORT:CONTAINER_PORT, e.g. "127.0.0.1::80", "8080:80" or "127.0.0.1:8080:80/udp"';
 
+/** Core's port parser, narrowed to what units publish: one port, tcp or udp, 127.0.0.1 unless written. */
 export function readPort(v: Val): PortSpec {
   const text = scalarText(v, 'a port mapping');
-  const bad = (): never => fail(v, `${JSON.stringify(text)} is not a port mapping; ${PORT_HELP}`);
-  let rest = text;
-  let protocol: 'tcp' | 'udp' = 'tcp';
-  const slash = rest.lastIndexOf('/');
-  if (slash >= 0) {
-    const p = rest.slice(slash + 1);
-    if (p !== 'tcp' && p !== 'udp') bad();
-    protocol = p as 'tcp' | 'udp';
-    rest = rest.slice(0, slash);
+  const bad = (why: string): never => fail(v, `${JSON.stringify(text)} is not a port mapping: ${why}; ${PORT_HELP}`);
+  let mappings: PortMapping[];
+  try {
+    mappings = parsePortMappings(text);
+  } catch (err) {
+    if (!(err instanceof ValueError)) throw err;
+    return bad(err.message.replace(/^"[^"]*"(: )?/, '') || 'not [IP:][HOST:]CONTAINER[/PROTO]');
   }
-  let hostIp = '127.0.0.1';
-  // [::1]:8080:80 — an IPv6 host address is bracketed, its colons are not separators.
-  const v6 = /^\[([^\]]+)\]:(.*)$/.exec(rest);
-  let parts: string[];
-  if (v6) {
-    hostIp = v6[1]!;
-    parts = v6[2]!.split(':');
-    if (parts.length !== 2 || isIP(hostIp) !== 6) bad();
-    parts = [hostIp, ...parts];
-  } else {
-    parts = rest.split(':');
-  }
-  if (parts.length > 3) bad();
-  const port = (s: string): number => {
-    if (!/^\d+$/.test(s)) bad();
-    const n = Number(s);
-    if (n < 1 || n > 65535) bad();
-    return n;
+  const [m] = mappings;
+  if (mappings.length !== 1 || !m || m.hostPortEnd !== undefined) return bad('ranges are not supported in units');
+  if (m.protocol === 'sctp') return bad('units publish tcp or udp');
+  if (m.hostIp === '') return bad('write the host address, or leave it out for 127.0.0.1');
+  return {
+    hostIp: m.hostIp ?? '127.0.0.1',
+    ...(m.hostPort !== undefined ? { hostPort: m.hostPort } : {}),
+    containerPort: m.containerPort,
+    protocol: m.protocol,
   };
-  const containerPort = port(parts[parts.length - 1]!);
-  let hostPort: number | undefined;
-  if (parts.length >= 2 && parts[parts.length - 2] !== '') hostPort = port(parts[parts.length - 2]!);
-  if (parts.length === 3) {
-    hostIp = parts[0]!;
-    if (!isIP(hostIp)) bad();
-  }
-  return { hostIp, ...(hostPort !== undefined ? { hostPort } : {}), containerPort, protocol };
 }
 
 /** Bare absolute path → unit volume; NAME:/path → named unit volume; /host:/path → bind. */
