@@ -51,6 +51,7 @@ export interface ScriptSource {
   line: number;
 }
 
+/** One build of a build plan: the image, its Dockerfile and context, tags, args and scripts. */
 export interface PlannedBuild {
   /** The image folder (docker/<image>). */
   image: string;

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 
+/** How a pre/post build script runs: its working folder, environment and output. */
 export interface ScriptOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -13,12 +14,14 @@ export interface ScriptOptions {
   signal?: AbortSignal;
 }
 
+/** How a build script ended: its exit code (128 + n for signal n), or why it could not start. */
 export interface ScriptOutcome {
   exitCode: number;
   /** Why it could not start (not found, not executable), when it did not. */
   startError?: string;
 }
 
+/** Run a build script's argv without a shell; resolves with how it ended. */
 export function runScript(argv: readonly string[], options: ScriptOptions): Promise<ScriptOutcome> {
   const [file, ...args] = argv;
   return new Promise((resolve) => {

@@ -21,6 +21,7 @@ export const NAMING_KEYS = ['name', 'prefix', 'tag'] as const;
 export const DOCKED_KEYS = RUN_KEYS.map((k) => `${k}_docked` as const);
 
 export type RunKey = (typeof RUN_KEYS)[number];
+/** Where an image comes from: its own docker/<name> folder, a synthetic listing, or configuration alone. */
 export type ImageKind = 'folder' | 'synthetic' | 'config-only';
 
 /** Keys a section of each kind may set. Synthetic and configuration-only images are never built or published. */
@@ -73,6 +74,7 @@ export interface ImageConfig {
   tag?: ConfigValue;
 }
 
+/** docker/dockerutils.cfg as read: its sections and keys, each with the line it came from. */
 export interface ProjectConfig {
   project: ProjectRoot;
   file: string;

@@ -11,6 +11,7 @@ import { buildSettings, type ProjectContext } from './settings.ts';
 /** The stage dockerutils tags as `<repository>-builder:<tag>` (built with --target builder). */
 export const BUILDER_STAGE = 'builder';
 
+/** One FROM line of an image's Dockerfile: the image named and, for a project image, which one. */
 export interface FromImage {
   /** The image as FROM names it (after ARG substitution). */
   reference: string;
@@ -22,6 +23,7 @@ export interface FromImage {
   unresolved: boolean;
 }
 
+/** One image of the project's catalogue: its name, kind, folder and what it is built FROM. */
 export interface CatalogueImage {
   /** The name on the command line (folder or section name). */
   image: string;

@@ -20,6 +20,7 @@ export function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/** An argv as one shell line, each word quoted only where the shell needs it. */
 export function formatCommand(argv: string[]): string {
   return argv.map(shellQuote).join(' ');
 }

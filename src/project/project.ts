@@ -11,6 +11,7 @@ import type { ProjectRoot } from './root.ts';
 import { runPlanFor, type RunImageOptions, type RunPlan } from './run-plan.ts';
 import { runSettings, type ProjectContext } from './settings.ts';
 
+/** Options of openProject(): the user, environment and docked state the project is read under. */
 export interface OpenProjectOptions {
   /** The environment for $VAR in the config and for -e NAME (default: process.env). */
   env?: NodeJS.ProcessEnv;

@@ -7,6 +7,7 @@ import { ProjectNotFoundError } from './errors.ts';
 export const DOCKER_DIR = 'docker';
 export const CONFIG_FILE = 'dockerutils.cfg';
 
+/** A project's root folder (the one holding docker/), its name and its config file's path. */
 export interface ProjectRoot {
   /** Absolute path of the project root (the build context of every image). */
   root: string;

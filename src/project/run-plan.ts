@@ -59,6 +59,7 @@ export interface RunContext {
   now: Date;
 }
 
+/** What run-image will do: the container request, its name, and the equivalent docker command. */
 export interface RunPlan {
   /** The image's name on the command line. */
   image: string;
