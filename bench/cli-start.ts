@@ -9,7 +9,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { interleaved, LOCAL_HOST, reportTimes, type Bench, type Contestant } from './lib.ts';
+import { interleaved, LOCAL_HOST, reportTimes, type Bench, type BenchContext, type Contestant } from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -43,13 +43,28 @@ function installPackage(dir: string): string {
   return join(project, 'node_modules', 'harpoon', 'dist', 'cli', 'bin.js');
 }
 
+let installed: string | undefined;
+
+/**
+ * The `harpoon` executable as users get it (the installed package's dist/cli/bin.js), packed
+ * and installed once per bench run (cli-start and run-cli share it); deleted at cleanup.
+ */
+export function installedBin(ctx: BenchContext): string {
+  if (installed) return installed;
+  const dir = mkdtempSync(join(tmpdir(), 'harpoon-bench-cli-'));
+  ctx.onCleanup(() => {
+    rmSync(dir, { recursive: true, force: true });
+    installed = undefined;
+  });
+  installed = installPackage(dir);
+  return installed;
+}
+
 export const cliStartBench: Bench = {
   name: 'cli-start',
   lines: ['cli-start', 'cli-start-docker', 'cli-start-help', 'cli-start-info'],
   async run(ctx, wanted) {
-    const dir = mkdtempSync(join(tmpdir(), 'harpoon-bench-cli-'));
-    ctx.onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-    const bin = installPackage(dir);
+    const bin = installedBin(ctx);
     // Only ever the local engine.
     const env = { ...process.env, DOCKER_HOST: LOCAL_HOST };
     const harpoon = (args: string[]) => () => run(process.execPath, [bin, ...args], env);

@@ -2,7 +2,7 @@
 // a memory goal), interleaved in one run, one line per comparison on stdout:
 //   bench NAME: harpoon=X anchor=Y ratio=R
 // Progress and per-sample detail go to stderr. FILTER: substrings of comparison names
-// (run-true, run-true-cli, build-trivial, build-1gb-context, build-1gb-rss, launcher-ready,
+// (run-true, run-true-cli, run-cli, run-stdin, build-trivial, build-1gb-context, build-1gb-rss, launcher-ready,
 // launcher-concurrent, proxy-rps, proxy-p50, proxy-p99, proxy-share, proxy-cpu, transfer, cli-start,
 // cli-start-docker, cli-start-help, cli-start-info, unit-start); any
 // match runs. transfer also needs the second engine (scripts/engine2.sh) and cleans it up the same way;
@@ -27,6 +27,7 @@ import {
   type Bench,
   type BenchContext,
 } from './lib.ts';
+import { runCliBench } from './run-cli.ts';
 import { runTrue } from './run-true.ts';
 import { transferBench } from './transfer.ts';
 import { unitStartBench } from './unit-start.ts';
@@ -36,6 +37,7 @@ import { ensureBuilt } from '../scripts/build.ts';
 ensureBuilt();
 const benches: Bench[] = [
   runTrue,
+  runCliBench,
   buildTrivial,
   build1gb,
   launcherBench,
