@@ -149,14 +149,15 @@ it('removeManaged on an empty set is a no-op', async (client) => {
 });
 
 /**
- * Builds a parent FROM the base and a child FROM the parent's tag, both within one wall-clock
- * second (Created, as the engine lists it, is whole seconds): starts at the top of a second and
- * tries again, up to `attempts` times, if the builds straddled one. ENV steps only, so each build
- * is a few commits with no container run.
+ * Builds a tagged parent FROM the base, then a child FROM the parent's tag whose two steps commit
+ * within one wall-clock second (Created, as the engine lists it, is whole seconds): the child's
+ * first step is an intermediate image that carries the set's labels (inherited from the parent) and
+ * is the final image's Parent, so one build gives a parent and child of the same second. One build
+ * of ENV steps (a commit each, no container run) takes a few hundred ms even on a loaded machine;
+ * it starts at the top of a second and is tried again, up to `attempts` times, if it straddled one.
  */
-async function parentAndChildInOneSecond(client: Harpoon, set: Record<string, string>, attempts = 5) {
+async function parentAndChildInOneSecond(client: Harpoon, set: Record<string, string>, attempts = 10) {
   for (let i = 0; i < attempts; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
     const parentTag = `harpoon-test-tie:${RUN_ID}-parent-${i}`;
     const childTag = `harpoon-test-tie:${RUN_ID}-child-${i}`;
     const parent = await client.build({
@@ -164,18 +165,21 @@ async function parentAndChildInOneSecond(client: Harpoon, set: Record<string, st
       labels: set,
       tags: parentTag,
     });
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
     const child = await client.build({
-      dockerfile: [`FROM ${parentTag}`, 'ENV TIE=child'],
+      dockerfile: [`FROM ${parentTag}`, `ENV TIE=child-${i}`, 'ENV TIE2=child'],
       labels: set,
       tags: childTag,
     });
     const listed = await client.listManaged(set);
-    const created = (id: string) => listed.images.find((image) => image.id === id)?.created;
-    if (created(parent.imageId) === created(child.imageId))
-      return { parent: parent.imageId, child: child.imageId, childTag, listed };
+    const image = (id: string | undefined) => listed.images.find((candidate) => candidate.id === id);
+    const childImage = image(child.imageId);
+    const tied = image(childImage?.parent);
+    if (childImage && tied && tied.created === childImage.created)
+      return { parent: parent.imageId, child: child.imageId, tied: tied.id, childTag, listed };
     await client.removeManaged(set);
   }
-  throw new Error(`no parent and child built within one second in ${attempts} attempts (engine too slow?)`);
+  throw new Error(`no parent and child committed within one second in ${attempts} attempts (engine too slow?)`);
 }
 
 // Regression (was a bug): removeManaged ordered images "newest first" by Created, whole seconds, so
@@ -184,11 +188,15 @@ async function parentAndChildInOneSecond(client: Harpoon, set: Record<string, st
 // parent chain, and containers (a running one holds its image even against force) go first.
 it('removeManaged removes a parent and child image built in one second, with a running container of the child', async (client) => {
   const set = { ...testLabels, [SET]: `tie-${RUN_ID}` };
-  const { parent, child, childTag, listed } = await parentAndChildInOneSecond(client, set);
+  const { parent, child, tied, childTag, listed } = await parentAndChildInOneSecond(client, set);
   assert.is((await client.inspectImage(childTag)).Parent !== '', true, 'the classic builder records the parent chain');
   const order = listed.images.map((i) => i.id);
-  assert.ok(order.indexOf(child) < order.indexOf(parent), 'listManaged lists the child before its parent');
-  // Every listed image (intermediate ones too, all of the same second) before its parent, by the engine's own Parent.
+  assert.ok(
+    order.indexOf(child) < order.indexOf(tied),
+    'listManaged lists the child before its parent of the same second',
+  );
+  assert.ok(order.indexOf(tied) < order.indexOf(parent), 'and that one before the tagged parent it was built FROM');
+  // Every listed image (intermediate ones too) before its parent, by the engine's own Parent.
   const parents = await Promise.all(listed.images.map(async (image) => (await client.inspectImage(image.id)).Parent));
   listed.images.forEach((image, i) => {
     if (order.includes(parents[i]!))
