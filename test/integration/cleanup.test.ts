@@ -149,12 +149,12 @@ it('removeManaged on an empty set is a no-op', async (client) => {
 });
 
 /**
- * Builds a tagged parent FROM the base, then a child FROM the parent's tag whose two steps commit
+ * Builds a tagged parent FROM the base, then a child FROM the parent's tag whose steps commit
  * within one wall-clock second (Created, as the engine lists it, is whole seconds): the child's
- * first step is an intermediate image that carries the set's labels (inherited from the parent) and
- * is the final image's Parent, so one build gives a parent and child of the same second. One build
- * of ENV steps (a commit each, no container run) takes a few hundred ms even on a loaded machine;
- * it starts at the top of a second and is tried again, up to `attempts` times, if it straddled one.
+ * Parent is an intermediate image of the same build, carrying the set's labels (inherited from
+ * the tagged parent), so one build gives a parent and child of the same second. A build of ENV
+ * steps (a commit each, no container run) takes a few hundred ms even on a loaded machine; it
+ * starts at the top of a second and is tried again, up to `attempts` times, if it straddled one.
  */
 async function parentAndChildInOneSecond(client: Harpoon, set: Record<string, string>, attempts = 10) {
   for (let i = 0; i < attempts; i++) {
